@@ -1,0 +1,5 @@
+import sys
+
+from pbxdesk.cli import main
+
+sys.exit(main())

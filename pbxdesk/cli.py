@@ -1,0 +1,94 @@
+"""Command line: `pbxdesk` (the GUI), `pbxdesk run SCENARIO`, `pbxdesk --version`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+
+from pbxdesk import __version__
+from pbxdesk.domain import PbxDeskError
+from pbxdesk.domain.validation import validate_url
+from pbxdesk.store.paths import DEFAULT_PROFILE, check_profile_name, profile_path
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's own exit code is 2 as well
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_BAD_INPUT, f"pbxdesk: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="pbxdesk", description="Cloud-PBX webhook workbench.")
+    parser.add_argument("--version", action="version", version=f"pbxdesk {__version__}")
+    parser.add_argument("--profile", default=DEFAULT_PROFILE, help="profile name (default: %(default)s)")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    gui = sub.add_parser("gui", help="start the desktop app (the default)")
+    gui.add_argument("--profile", default=argparse.SUPPRESS, help="profile name")
+
+    run = sub.add_parser("run", help="run a scenario headless and deliver its events")
+    run.add_argument("scenario", help="scenario file (TOML)")
+    run.add_argument("--profile", default=argparse.SUPPRESS, help="profile to record into")
+    run.add_argument("--target", metavar="URL", help="send every subscription's requests here instead")
+    run.add_argument("--instant", action="store_true", help="virtual clock: run as fast as possible")
+    run.add_argument("--json", action="store_true", help="end with a JSON summary line")
+    return parser
+
+
+def _fmt_ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f} ms"
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from pbxdesk.engine.headless import check_calls, run_scenario
+    from pbxdesk.engine.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    check_calls(scenario)
+    target = validate_url(args.target, where="--target") if args.target else None
+    path = profile_path(check_profile_name(args.profile))
+    summary = asyncio.run(run_scenario(scenario, path, target_url=target, instant=args.instant))
+    print(
+        f"{summary.events} events, {summary.deliveries} deliveries: {summary.delivered} delivered, "
+        f"{summary.failed} failed; latency p50 {_fmt_ms(summary.percentile(50))}, "
+        f"p95 {_fmt_ms(summary.percentile(95))}"
+    )
+    if args.json:
+        print(json.dumps(summary.as_dict()))
+    return EXIT_OK if summary.failed == 0 else EXIT_FAILED
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    try:
+        from pbxdesk.ui.app import run_app
+    except ImportError as exc:  # Qt's system libraries missing, most often
+        raise PbxDeskError(
+            f"the desktop app cannot start: {exc}. On Debian/Ubuntu install the Qt system "
+            "libraries listed in the README (Quick start)."
+        ) from None
+    return run_app(check_profile_name(args.profile))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from pbxdesk.logs import setup_logging
+
+    args = build_parser().parse_args(argv)
+    setup_logging()
+    try:
+        if args.command == "run":
+            return cmd_run(args)
+        return cmd_gui(args)
+    except PbxDeskError as exc:
+        print(f"pbxdesk: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

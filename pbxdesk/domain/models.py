@@ -1,0 +1,127 @@
+"""Entities of the PBX model: extensions, event subscriptions and the data of one event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+from pbxdesk.domain.enums import (
+    CallFlow,
+    CallStatus,
+    EventType,
+    ExtensionStatus,
+    ExtensionType,
+    HttpMethod,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Extension:
+    """An internal number of the PBX, with the routing settings the simulator honours."""
+
+    id: int
+    name: str  # "<client prefix>*<short>", e.g. "000*099"
+    type: ExtensionType
+    status: ExtensionStatus = ExtensionStatus.ACTIVE
+    label: str = ""
+    record: bool = False
+    did: str | None = None  # a public number routed to this extension
+    forward_to: str | None = None  # incoming-call rule: forward outside the PBX
+    agents: tuple[str, ...] = ()  # queue: agent extension names
+    strategy: str = "ringall"  # queue: "ringall" | "sequential"
+    route: str | None = None  # ivr: where callers go after the menu
+    menu_time: float = 3.0  # ivr: seconds in the menu before routing
+    ring_time: float = 15.0  # queue, sequential: seconds each agent rings before the next
+
+    @property
+    def prefix(self) -> str:
+        return self.name.split("*", 1)[0]
+
+    @property
+    def short(self) -> str:
+        return self.name.split("*", 1)[1]
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """An event subscription (the API calls it "event"): on ``event_type`` call ``url``."""
+
+    extension_id: int
+    event_type: EventType
+    method: HttpMethod
+    url: str
+    id: int | None = None
+
+
+# Wire names of EventData's fields, in the order the PBX manual lists them.
+_WIRE_NAMES: dict[str, str] = {
+    "event_type": "EventType",
+    "call_id": "CallID",
+    "sub_call_id": "SubCallID",
+    "caller_id_num": "CallerIDNum",
+    "caller_id_name": "CallerIDName",
+    "called_did": "CalledDID",
+    "caller_extension": "CallerExtension",
+    "caller_extension_id": "CallerExtensionID",
+    "called_extension": "CalledExtension",
+    "called_extension_id": "CalledExtensionID",
+    "called_number": "CalledNumber",
+    "call_status": "CallStatus",
+    "call_flow": "CallFlow",
+    "call_api_id": "CallAPIID",
+    "event_time": "EventTime",
+    "duration": "Duration",
+    "rec_id": "RecID",
+    "transfered": "Transfered",
+    "bridged": "Bridged",
+    "remote_number": "RemoteNumber",
+    "callback_id": "CallBackID",
+}
+WIRE_FIELDS: tuple[str, ...] = tuple(_WIRE_NAMES.values())
+
+
+@dataclass(frozen=True, slots=True)
+class EventData:
+    """What a subscriber receives for one event on one extension.
+
+    ``extension_id`` says whose event it is (it is not sent: the subscriber knows it from the
+    subscription). Optional fields left as ``None`` are absent on the wire. Times are integer
+    microseconds since the Unix epoch.
+    """
+
+    extension_id: int
+    event_type: EventType
+    call_id: str
+    event_time: int
+    sub_call_id: str | None = None
+    caller_id_num: str | None = None
+    caller_id_name: str | None = None
+    called_did: str | None = None
+    caller_extension: str | None = None
+    caller_extension_id: int | None = None
+    called_extension: str | None = None
+    called_extension_id: int | None = None
+    called_number: str | None = None
+    call_status: CallStatus | None = None
+    call_flow: CallFlow | None = None
+    call_api_id: str | None = None
+    duration: int | None = None
+    rec_id: str | None = None
+    transfered: str | None = None
+    bridged: str | None = None
+    remote_number: str | None = None
+    callback_id: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)  # fields we don't know, kept verbatim
+
+    def to_fields(self) -> dict[str, str]:
+        """The event as the PBX sends it: wire names to string values, absent fields left out."""
+        out: dict[str, str] = {}
+        for attr, wire in _WIRE_NAMES.items():
+            value = getattr(self, attr)
+            if value is not None:
+                out[wire] = str(value)
+        for key, value in self.extra.items():
+            out.setdefault(key, value)
+        return out
+
+
+EVENT_DATA_ATTRS = frozenset(f.name for f in fields(EventData))

@@ -1,0 +1,379 @@
+"""Scenario files (TOML): a PBX's extensions, subscriptions and the calls to simulate.
+
+Every error names the file, the entry and the field at fault, e.g.
+``demo.toml: calls[2].to: unknown extension '000*555'``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pbxdesk.domain import (
+    CallStatus,
+    Extension,
+    ExtensionStatus,
+    ExtensionType,
+    Subscription,
+    ValidationError,
+)
+from pbxdesk.domain.enums import UNANSWERED_STATUSES
+from pbxdesk.domain.validation import (
+    make_subscription,
+    parse_extension_type,
+    validate_extension_name,
+    validate_prefix,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PbxSettings:
+    client_prefix: str = "000"
+    domain: str = "sip.example.test"
+    seed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CallPlan:
+    """One call to simulate: who dials what, and how it ends."""
+
+    at: float
+    from_: str  # an extension name or an external number
+    to: str  # an extension name, short number, DID or external number
+    answer_after: float | None = None  # seconds of ringing; None: never answered
+    talk: float = 5.0
+    answered_by: str | None = None  # queues: which agent answers
+    hangup: CallStatus = CallStatus.NOANSWER  # final status when unanswered
+    ring: float | None = None  # seconds an unanswered call rings before it ends
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    pbx: PbxSettings
+    extensions: tuple[Extension, ...]
+    subscriptions: tuple[Subscription, ...]
+    calls: tuple[CallPlan, ...] = ()
+    source: str = "<scenario>"
+    by_name: dict[str, Extension] = field(default_factory=dict, compare=False)
+
+    def extension(self, key: str | int) -> Extension | None:
+        if isinstance(key, int):
+            return next((e for e in self.extensions if e.id == key), None)
+        return self.by_name.get(key)
+
+
+_TOP_KEYS = {"pbx", "extensions", "subscriptions", "calls"}
+_PBX_KEYS = {"client_prefix", "domain", "seed"}
+_EXT_KEYS = {
+    "id",
+    "name",
+    "type",
+    "record",
+    "label",
+    "status",
+    "did",
+    "forward_to",
+    "agents",
+    "strategy",
+    "route",
+    "menu_time",
+    "ring_time",
+}
+_SUB_KEYS = {"extension", "event_type", "method", "url"}
+_CALL_KEYS = {"at", "from", "to", "answer_after", "talk", "answered_by", "hangup", "ring"}
+
+
+class _Entry:
+    """Typed access to one TOML table, failing with the table's location."""
+
+    def __init__(self, table: Any, where: str, allowed: set[str]) -> None:
+        if not isinstance(table, dict):
+            raise ValidationError("must be a table", where=where)
+        unknown = sorted(set(table) - allowed)
+        if unknown:
+            raise ValidationError(
+                f"unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})",
+                where=where,
+            )
+        self.table = table
+        self.where = where
+
+    def at(self, key: str) -> str:
+        return f"{self.where}.{key}"
+
+    def fail(self, key: str, message: str) -> ValidationError:
+        return ValidationError(message, where=self.at(key))
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ..., *, what: str = "") -> Any:
+        if key not in self.table:
+            if default is ...:
+                raise self.fail(key, "is required")
+            return default
+        value = self.table[key]
+        # bool is an int in Python; a TOML `true` is never a valid number here.
+        if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
+            raise self.fail(key, f"must be {what or _kind_name(kind)}, not {value!r}")
+        if not isinstance(value, kind):
+            raise self.fail(key, f"must be {what or _kind_name(kind)}, not {value!r}")
+        return value
+
+    def number(self, key: str, default: Any = ..., *, minimum: float = 0.0) -> Any:
+        value = self.get(key, (int, float), default, what="a number of seconds")
+        if value is not None and value is not default and value < minimum:
+            raise self.fail(key, f"must be >= {minimum:g}, not {value!r}")
+        return None if value is None else float(value)
+
+    def wrap(self, key: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, where=self.at(key), **kwargs)
+        except ValidationError as exc:
+            raise exc from None
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    names = {
+        str: "text",
+        int: "an integer",
+        float: "a number",
+        bool: "true or false",
+        list: "a list",
+        dict: "a table",
+    }
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(names.get(k, k.__name__) for k in kinds)
+
+
+def _tables(doc: dict[str, Any], key: str) -> Iterable[tuple[int, Any]]:
+    value = doc.get(key, [])
+    if not isinstance(value, list):
+        raise ValidationError(f"must be an array of tables ([[{key}]])", where=key)
+    return enumerate(value)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file; every failure is a ValidationError naming the file."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise ValidationError("no such file", where=str(p)) from None
+    except OSError as exc:
+        raise ValidationError(f"cannot read: {exc.strerror}", where=str(p)) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValidationError("not UTF-8 text", where=str(p)) from None
+    return parse_scenario(text, source=str(p))
+
+
+def parse_scenario(text: str, *, source: str = "<scenario>") -> Scenario:
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValidationError(f"malformed TOML: {exc}", where=source) from None
+    try:
+        return _build(doc, source)
+    except ValidationError as exc:
+        raise exc.located(source) from None
+
+
+def _build(doc: dict[str, Any], source: str) -> Scenario:
+    _Entry(doc, "scenario", _TOP_KEYS)  # rejects unknown top-level keys
+    pbx_e = _Entry(doc.get("pbx", {}), "pbx", _PBX_KEYS)
+    pbx = PbxSettings(
+        client_prefix=pbx_e.wrap("client_prefix", validate_prefix, pbx_e.get("client_prefix", str, "000")),
+        domain=pbx_e.get("domain", str, "sip.example.test"),
+        seed=pbx_e.get("seed", int, 0),
+    )
+    extensions = _extensions(doc, pbx)
+    by_name = {e.name: e for e in extensions}
+    by_id = {e.id: e for e in extensions}
+    _check_routing(extensions, by_name, pbx)
+    subscriptions = _subscriptions(doc, by_name, by_id, pbx)
+    calls = tuple(_call(i, t, by_name, pbx) for i, t in _tables(doc, "calls"))
+    return Scenario(pbx, extensions, subscriptions, calls, source=source, by_name=by_name)
+
+
+def _extensions(doc: dict[str, Any], pbx: PbxSettings) -> tuple[Extension, ...]:
+    out: list[Extension] = []
+    seen_ids: set[int] = set()
+    seen_names: set[str] = set()
+    seen_dids: set[str] = set()
+    for i, table in _tables(doc, "extensions"):
+        e = _Entry(table, f"extensions[{i}]", _EXT_KEYS)
+        ext_id = e.get("id", int)
+        if ext_id <= 0:
+            raise e.fail("id", f"must be a positive integer, not {ext_id}")
+        if ext_id in seen_ids:
+            raise e.fail("id", f"duplicate extension id {ext_id}")
+        name = e.wrap("name", validate_extension_name, e.get("name", (str, int)), prefix=pbx.client_prefix)
+        if name in seen_names:
+            raise e.fail("name", f"duplicate extension name {name!r}")
+        ext_type = e.wrap("type", parse_extension_type, e.get("type", str))
+        status_raw = e.get("status", str, "active")
+        try:
+            status = ExtensionStatus(status_raw)
+        except ValueError:
+            raise e.fail("status", f"must be 'active' or 'blocked', not {status_raw!r}") from None
+        did = e.get("did", (str, int), None)
+        did = None if did is None else str(did)
+        if did is not None:
+            if did in seen_dids:
+                raise e.fail("did", f"public number {did} is routed to two extensions")
+            seen_dids.add(did)
+        agents = tuple(
+            e.wrap("agents", validate_extension_name, a, prefix=pbx.client_prefix)
+            for a in e.get("agents", list, [])
+        )
+        strategy = e.get("strategy", str, "ringall")
+        if strategy not in ("ringall", "sequential"):
+            raise e.fail("strategy", f"must be 'ringall' or 'sequential', not {strategy!r}")
+        route = e.get("route", (str, int), None)
+        if route is not None:
+            route = e.wrap("route", validate_extension_name, route, prefix=pbx.client_prefix)
+        if ext_type is ExtensionType.QUEUE and not agents:
+            raise e.fail("agents", "a queue needs at least one agent")
+        if agents and ext_type is not ExtensionType.QUEUE:
+            raise e.fail("agents", f"only a queue has agents, this extension is a {ext_type.value}")
+        if route is not None and ext_type is not ExtensionType.IVR:
+            raise e.fail("route", f"only an ivr routes callers, this extension is a {ext_type.value}")
+        if ext_type is ExtensionType.IVR and route is None:
+            raise e.fail("route", "an ivr needs a route (where callers go after the menu)")
+        forward_to = e.get("forward_to", (str, int), None)
+        out.append(
+            Extension(
+                id=ext_id,
+                name=name,
+                type=ext_type,
+                status=status,
+                label=e.get("label", str, ""),
+                record=e.get("record", bool, False),
+                did=did,
+                forward_to=None if forward_to is None else str(forward_to),
+                agents=agents,
+                strategy=strategy,
+                route=route,
+                menu_time=e.number("menu_time", 3.0),
+                ring_time=e.number("ring_time", 15.0),
+            )
+        )
+        seen_ids.add(ext_id)
+        seen_names.add(name)
+    return tuple(out)
+
+
+def _check_routing(
+    extensions: tuple[Extension, ...], by_name: dict[str, Extension], pbx: PbxSettings
+) -> None:
+    for i, ext in enumerate(extensions):
+        where = f"extensions[{i}]"
+        for agent in ext.agents:
+            target = by_name.get(agent)
+            if target is None:
+                raise ValidationError(f"unknown agent extension {agent!r}", where=f"{where}.agents")
+            if target.type is not ExtensionType.PHONE:
+                raise ValidationError(
+                    f"agent {agent!r} is a {target.type.value}; queue agents must be phones",
+                    where=f"{where}.agents",
+                )
+        if ext.route is None:
+            continue
+        # Follow the ivr chain: it must end at something that is not an ivr, without a loop.
+        seen = [ext.name]
+        hop_name = ext.route
+        hop = by_name.get(hop_name)
+        while True:
+            if hop is None:
+                raise ValidationError(f"unknown extension {hop_name!r}", where=f"{where}.route")
+            if hop.name in seen:
+                chain = " -> ".join([*seen, hop.name])
+                raise ValidationError(f"route loop: {chain}", where=f"{where}.route")
+            if hop.type is not ExtensionType.IVR or hop.route is None:
+                break
+            seen.append(hop.name)
+            hop_name = hop.route
+            hop = by_name.get(hop_name)
+
+
+def _resolve_extension(
+    key: Any, by_name: dict[str, Extension], by_id: dict[int, Extension], pbx: PbxSettings, where: str
+) -> Extension:
+    if isinstance(key, int) and not isinstance(key, bool):
+        ext = by_id.get(key)
+        if ext is None:
+            raise ValidationError(f"unknown extension id {key}", where=where)
+        return ext
+    if isinstance(key, str):
+        name = key if "*" in key else f"{pbx.client_prefix}*{key}"
+        ext = by_name.get(name)
+        if ext is None:
+            raise ValidationError(f"unknown extension {key!r}", where=where)
+        return ext
+    raise ValidationError(f"must be an extension id or name, not {key!r}", where=where)
+
+
+def _subscriptions(
+    doc: dict[str, Any], by_name: dict[str, Extension], by_id: dict[int, Extension], pbx: PbxSettings
+) -> tuple[Subscription, ...]:
+    out: list[Subscription] = []
+    for i, table in _tables(doc, "subscriptions"):
+        e = _Entry(table, f"subscriptions[{i}]", _SUB_KEYS)
+        ext = _resolve_extension(e.get("extension", (int, str)), by_name, by_id, pbx, e.at("extension"))
+        try:
+            sub = make_subscription(
+                ext,
+                event_type=e.get("event_type", str),
+                method=e.get("method", str, "GET"),
+                url=e.get("url", str),
+            )
+        except ValidationError as exc:
+            raise ValidationError(exc.message, where=e.at(exc.where)) from None
+        out.append(sub)
+    return tuple(out)
+
+
+def _party(value: Any, by_name: dict[str, Extension], pbx: PbxSettings, where: str) -> str:
+    """A call party: an extension name (checked) or an external number (digits, optional +)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"must be an extension name or a phone number, not {value!r}", where=where)
+    value = value.strip()
+    if "*" in value:
+        if value not in by_name:
+            raise ValidationError(f"unknown extension {value!r}", where=where)
+        return value
+    digits = value[1:] if value.startswith("+") else value
+    if not digits.isdigit():
+        raise ValidationError(f"{value!r} is neither an extension name nor a phone number", where=where)
+    return value
+
+
+def _call(i: int, table: Any, by_name: dict[str, Extension], pbx: PbxSettings) -> CallPlan:
+    e = _Entry(table, f"calls[{i}]", _CALL_KEYS)
+    from_ = _party(e.get("from", (str, int)), by_name, pbx, e.at("from"))
+    to = _party(e.get("to", (str, int)), by_name, pbx, e.at("to"))
+    answered_by = e.get("answered_by", str, None)
+    if answered_by is not None:
+        answered_by = _party(answered_by, by_name, pbx, e.at("answered_by"))
+    status_raw = e.get("hangup", str, "NOANSWER")
+    try:
+        hangup = CallStatus(status_raw)
+    except ValueError:
+        hangup = None
+    if hangup not in UNANSWERED_STATUSES:
+        allowed = ", ".join(sorted(s.value for s in UNANSWERED_STATUSES))
+        raise e.fail("hangup", f"must be one of {allowed}, not {status_raw!r}")
+    return CallPlan(
+        at=e.number("at", 0.0),
+        from_=from_,
+        to=to,
+        answer_after=e.number("answer_after", None),
+        talk=e.number("talk", 5.0),
+        answered_by=answered_by,
+        hangup=hangup,
+        ring=e.number("ring", None),
+    )

@@ -1,0 +1,309 @@
+"""The call simulator: turns call plans into the events the PBX would send.
+
+The model: a call (one ``CallID``) is a tree of legs (one ``SubCallID`` each). The root leg
+runs from the caller to the number dialled; routing adds child legs (an ivr handing the
+caller on, a queue ringing its agents, an incoming-call rule forwarding outside). Each
+extension taking part in a leg does so in a role (see ``pbxdesk.domain.rules``), and the
+rules turn (extension type, role, phase) into events. First the plan decides who answers
+and when; then every leg gets its start, answer and end times; then the views are emitted.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from pbxdesk.domain import CallStatus, EventData, Extension, ExtensionType, ValidationError
+from pbxdesk.domain.rules import (
+    Phase,
+    Role,
+    answers_at_once,
+    call_flow,
+    carries_transfered,
+    event_for,
+    reports_bridged,
+)
+from pbxdesk.engine.scenario import CallPlan, PbxSettings
+
+US = 1_000_000
+
+# ASSUMPTION: how long an unanswered leg rings before it ends, by its final status, when the
+# call plan does not say (`ring`). The public record gives no figures.
+DEFAULT_RING_SECONDS = {
+    CallStatus.NOANSWER: 30.0,
+    CallStatus.CANCEL: 10.0,
+    CallStatus.BUSY: 1.0,
+    CallStatus.CONGESTION: 1.0,
+    CallStatus.CHANUNAVAIL: 0.5,
+}
+
+
+@dataclass(slots=True)
+class _View:
+    ext: Extension
+    role: Role
+
+
+@dataclass(slots=True)
+class _Leg:
+    index: int
+    sub_call_id: str
+    start: int  # µs from the call's start
+    called_number: str
+    called_ext: Extension | None
+    parent: _Leg | None
+    views: list[_View] = field(default_factory=list)
+    answer: int | None = None
+    end: int | None = None
+    status: CallStatus | None = None
+    reached: str = ""  # who this leg rings: an extension name or an outside number
+    window_end: int | None = None  # sequential queues: when this agent's turn ends
+
+
+@dataclass(slots=True)
+class _Call:
+    call_id: str
+    api_id: str
+    caller: Extension | None
+    caller_number: str
+    did: str | None
+    legs: list[_Leg] = field(default_factory=list)
+    candidates: list[_Leg] = field(default_factory=list)  # legs that ring a person or outside
+    sequential: bool = False
+
+
+class CallSimulator:
+    """Simulates calls on one PBX. Deterministic: same plans and seed, same events."""
+
+    def __init__(self, pbx: PbxSettings, extensions: Sequence[Extension], seed: int | None = None) -> None:
+        self.pbx = pbx
+        self.by_name = {e.name: e for e in extensions}
+        self.by_did = {e.did: e for e in extensions if e.did}
+        self.rng = random.Random(pbx.seed if seed is None else seed)
+
+    # -- ids -------------------------------------------------------------------------------
+    def _uuid(self) -> str:
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def _hex(self) -> str:
+        return f"{self.rng.getrandbits(64):016x}"
+
+    # -- resolving numbers -----------------------------------------------------------------
+    def resolve(self, number: str) -> tuple[Extension | None, str | None]:
+        """What a dialled number reaches: (extension or None for outside, DID used or None)."""
+        if number in self.by_name:
+            return self.by_name[number], None
+        if number in self.by_did:
+            return self.by_did[number], number
+        full = f"{self.pbx.client_prefix}*{number}"
+        if number.isdigit() and full in self.by_name:
+            return self.by_name[full], None
+        return None, None
+
+    def address(self, ext: Extension) -> str:
+        return f"{ext.name}@{self.pbx.domain}"
+
+    # -- building the leg tree --------------------------------------------------------------
+    def _leg(
+        self, call: _Call, start: int, number: str, callee: Extension | None, parent: _Leg | None
+    ) -> _Leg:
+        leg = _Leg(len(call.legs), self._hex(), start, number, callee, parent)
+        call.legs.append(leg)
+        return leg
+
+    def _reach(self, call: _Call, leg: _Leg, ext: Extension | None, depth: int = 0) -> None:
+        """Attach what happens when ``leg`` reaches ``ext`` (None: a number outside)."""
+        if depth > 16:
+            raise ValidationError(f"routing of {leg.called_number!r} does not end (a loop?)")
+        if ext is None:
+            leg.reached = leg.called_number
+            call.candidates.append(leg)
+            return
+        if ext.forward_to:
+            # ASSUMPTION: incoming-call rules forward before the extension rings, so its only
+            # view of the call is the forward leg (rule 4: dial-out with Transfered=yes).
+            fwd = self._leg(call, leg.start, ext.forward_to, None, leg)
+            fwd.views.append(_View(ext, Role.FORWARD))
+            fwd.reached = ext.name
+            call.candidates.append(fwd)
+            return
+        leg.views.append(_View(ext, Role.TARGET))
+        if answers_at_once(ext.type):
+            leg.answer = leg.start
+        if ext.type is ExtensionType.IVR:
+            assert ext.route is not None
+            target, _ = self.resolve(ext.route)
+            nxt = self._leg(call, leg.start + int(ext.menu_time * US), ext.route, target, leg)
+            self._reach(call, nxt, target, depth + 1)
+        elif ext.type is ExtensionType.QUEUE:
+            call.sequential = ext.strategy == "sequential"
+            turn = int(ext.ring_time * US)
+            for i, agent_name in enumerate(ext.agents):
+                agent = self.by_name[agent_name]
+                start = leg.start + (i * turn if call.sequential else 0)
+                agent_leg = self._leg(call, start, agent.name, agent, leg)
+                agent_leg.views.append(_View(ext, Role.QUEUE_OUT))
+                if call.sequential:
+                    agent_leg.window_end = start + turn
+                self._reach(call, agent_leg, agent, depth + 1)
+        else:
+            leg.reached = ext.name
+            call.candidates.append(leg)
+
+    # -- deciding the outcome ----------------------------------------------------------------
+    def _winner(self, call: _Call, plan: CallPlan) -> _Leg | None:
+        if plan.answer_after is None or not call.candidates:
+            return None
+        if plan.answered_by is None:
+            return call.candidates[0]
+        for leg in call.candidates:
+            if plan.answered_by in (leg.reached, leg.called_number):
+                return leg
+        reachable = ", ".join(c.reached for c in call.candidates)
+        raise ValidationError(
+            f"{plan.answered_by!r} is not rung by this call (it rings: {reachable})",
+            where="answered_by",
+        )
+
+    def _settle(self, call: _Call, plan: CallPlan) -> bool:
+        """Give every leg its answer/end times and final status; True if a phone answered."""
+        winner = self._winner(call, plan)
+        ancestors: set[int] = set()
+        if winner is not None:
+            assert plan.answer_after is not None
+            t_ans = winner.start + int(plan.answer_after * US)
+            t_end = t_ans + int(plan.talk * US)
+            if call.sequential:
+                # Agents after the winner are never rung: drop them.
+                call.legs = [lg for lg in call.legs if not (lg.window_end and lg.start > winner.start)]
+                call.candidates = [c for c in call.candidates if c in call.legs]
+            node: _Leg | None = winner
+            while node is not None:
+                ancestors.add(node.index)
+                node.answer = t_ans if node.answer is None else node.answer
+                node.end, node.status = t_end, CallStatus.ANSWER
+                node = node.parent
+            for leg in call.candidates:
+                if leg is winner:
+                    continue
+                if leg.window_end is not None:
+                    leg.end, leg.status = leg.window_end, CallStatus.NOANSWER
+                else:
+                    # ASSUMPTION: agents rung together stop ringing when one answers: CANCEL.
+                    leg.end, leg.status = t_ans, CallStatus.CANCEL
+            bridged = winner.called_ext is not None and winner.called_ext.type is ExtensionType.PHONE
+        else:
+            ring = plan.ring if plan.ring is not None else DEFAULT_RING_SECONDS[plan.hangup]
+            t_end = 0
+            for leg in call.candidates:
+                if leg.window_end is not None:
+                    leg.end, leg.status = leg.window_end, CallStatus.NOANSWER
+                else:
+                    leg.end, leg.status = leg.start + int(ring * US), plan.hangup
+                t_end = max(t_end, leg.end)
+            bridged = False
+        # Legs between the caller and the candidates last as long as the call.
+        for leg in call.legs:
+            if leg.end is None or (leg.index not in ancestors and leg not in call.candidates):
+                leg.end = max(t_end, leg.start)
+                leg.status = CallStatus.ANSWER if leg.answer is not None else plan.hangup
+        # A parent of non-winning candidates (e.g. an agent leg that forwarded) follows its child.
+        for leg in call.candidates:
+            parent = leg.parent
+            if (
+                parent is not None
+                and parent.index not in ancestors
+                and parent.views
+                and (parent.views[0].role is Role.QUEUE_OUT)
+            ):
+                parent.end, parent.status = leg.end, leg.status
+        return bridged
+
+    # -- emitting ------------------------------------------------------------------------------
+    def simulate(self, plan: CallPlan, t0_us: int) -> list[EventData]:
+        """The events of one call, in the order the PBX sends them."""
+        caller_ext = self.by_name.get(plan.from_)
+        target, did = self.resolve(plan.to)
+        call = _Call(
+            call_id=self._uuid(),
+            api_id=str(self.rng.randrange(10**9, 10**10)),
+            caller=caller_ext,
+            caller_number=plan.from_,
+            did=did,
+        )
+        root = self._leg(call, 0, plan.to, target, None)
+        if caller_ext is not None:
+            root.views.append(_View(caller_ext, Role.ORIGIN))
+        self._reach(call, root, target)
+        bridged = self._settle(call, plan)
+        return self._emit(call, t0_us, bridged)
+
+    def _emit(self, call: _Call, t0: int, bridged: bool) -> list[EventData]:
+        caller = call.caller
+        common = {
+            "call_id": call.call_id,
+            "caller_id_num": call.caller_number,
+            "caller_id_name": caller.label if caller else "",
+            "called_did": call.did,
+            "caller_extension": self.address(caller) if caller else None,
+            "caller_extension_id": caller.id if caller else None,
+            "call_api_id": call.api_id,
+        }
+        keyed: list[tuple[int, int, int, int, EventData]] = []
+        for leg in call.legs:
+            assert leg.end is not None and leg.status is not None
+            callee = leg.called_ext
+            leg_fields = {
+                **common,
+                "sub_call_id": leg.sub_call_id,
+                "called_extension": self.address(callee) if callee else None,
+                "called_extension_id": callee.id if callee else None,
+                "called_number": leg.called_number,
+            }
+            for v_i, view in enumerate(leg.views):
+                ext, role = view.ext, view.role
+                flow = call_flow(role)
+                transfered = "yes" if carries_transfered(role) else None
+                phases: list[tuple[Phase, int, CallStatus]] = [(Phase.START, leg.start, CallStatus.CALLING)]
+                if leg.answer is not None and leg.status is CallStatus.ANSWER:
+                    phases.append((Phase.ANSWER, leg.answer, CallStatus.ANSWER))
+                phases.append((Phase.END, leg.end, leg.status))
+                for phase, t, status in phases:
+                    event_type = event_for(ext.type, role, phase)
+                    if event_type is None:
+                        continue
+                    extra: dict[str, object] = {}
+                    if phase is Phase.END:
+                        extra["duration"] = leg.end - leg.start
+                        if ext.record and leg.answer is not None and leg.status is CallStatus.ANSWER:
+                            extra["rec_id"] = self._hex()
+                        if reports_bridged(ext.type) and role is Role.TARGET:
+                            extra["bridged"] = "yes" if bridged else "no"
+                    ev = EventData(
+                        extension_id=ext.id,
+                        event_type=event_type,
+                        event_time=t0 + t,
+                        call_status=status,
+                        call_flow=flow,
+                        transfered=transfered,
+                        **leg_fields,
+                        **extra,
+                    )
+                    keyed.append((t, phase.value, leg.index, v_i, ev))
+        keyed.sort(key=lambda k: k[:4])
+        return [k[4] for k in keyed]
+
+
+def simulate_calls(sim: CallSimulator, plans: Sequence[CallPlan], base_us: int) -> Iterator[EventData]:
+    """All events of ``plans`` in time order, computing one call at a time."""
+    import heapq
+
+    ordered = sorted(range(len(plans)), key=lambda i: plans[i].at)
+    streams = []
+    for i in ordered:
+        plan = plans[i]
+        events = sim.simulate(plan, base_us + int(plan.at * US))
+        streams.append(iter(events))
+    yield from heapq.merge(*streams, key=lambda e: e.event_time)

@@ -1,0 +1,247 @@
+"""A profile: one SQLite file holding a PBX's configuration and its event history."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from pbxdesk.domain import (
+    EventType,
+    Extension,
+    ExtensionStatus,
+    ExtensionType,
+    HttpMethod,
+    PbxDeskError,
+    Subscription,
+)
+from pbxdesk.store.paths import profile_path
+from pbxdesk.store.schema import check_version, migrate
+
+BUSY_TIMEOUT_S = 5.0
+
+
+def _set_wal(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA journal_mode = WAL")  # writes the file header when not yet WAL
+    conn.execute("PRAGMA synchronous = NORMAL")
+
+
+def connect(path: Path, *, readonly: bool = False, wal: bool = True) -> sqlite3.Connection:
+    """A connection with the profile's pragmas; fails with a message naming the file."""
+    try:
+        if readonly:
+            conn = sqlite3.connect(
+                f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False
+            )
+        else:
+            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+        conn.execute("PRAGMA foreign_keys = ON")
+        if not readonly and wal:
+            _set_wal(conn)
+        return conn
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc):
+            raise PbxDeskError(f"{path}: the profile is locked by another program ({exc})") from None
+        raise PbxDeskError(f"{path}: cannot open the profile ({exc})") from None
+    except sqlite3.DatabaseError as exc:
+        raise PbxDeskError(f"{path}: not a pbxdesk profile or damaged ({exc}); left untouched") from None
+
+
+def _is_sqlite(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return fh.read(16) == b"SQLite format 3\x00"
+
+
+class Profile:
+    """Configuration and history access for one profile file (the writer lives elsewhere)."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | Path, *, create: bool = True) -> Profile:
+        p = Path(path)
+        if p.exists():
+            if p.stat().st_size and not _is_sqlite(p):
+                raise PbxDeskError(f"{p}: not a pbxdesk profile (not an SQLite file); left untouched")
+        elif not create:
+            raise PbxDeskError(f"{p}: no such profile")
+        else:
+            p.parent.mkdir(parents=True, exist_ok=True)
+        # WAL only after the schema version check: a profile this version must refuse
+        # (made by a newer pbxdesk) is left byte for byte as it was.
+        conn = connect(p, wal=False)
+        try:
+            check_version(conn, str(p))
+            _set_wal(conn)
+            migrate(sqlite_utils.Database(conn), str(p))
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise PbxDeskError(f"{p}: damaged profile ({exc}); left untouched") from None
+        except BaseException:
+            conn.close()
+            raise
+        return cls(p, conn)
+
+    @classmethod
+    def open_named(cls, name: str, *, create: bool = True) -> Profile:
+        return cls.open(profile_path(name), create=create)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Profile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- settings ----------------------------------------------------------------------------
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return default if row is None else json.loads(row[0])
+
+    def set_setting(self, key: str, value: Any) -> None:
+        with self.conn:
+            self.conn.execute(
+                "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, json.dumps(value))
+            )
+
+    # -- configuration -----------------------------------------------------------------------
+    def is_empty(self) -> bool:
+        return self.conn.execute("SELECT COUNT(*) FROM extensions").fetchone()[0] == 0
+
+    def replace_config(self, extensions: Iterable[Extension], subscriptions: Iterable[Subscription]) -> None:
+        """Swap the whole configuration in one transaction."""
+        with self.conn:
+            self.conn.execute("DELETE FROM subscriptions")
+            self.conn.execute("DELETE FROM extensions")
+            for ext in extensions:
+                self._insert_extension(ext)
+            for sub in subscriptions:
+                self._insert_subscription(sub)
+
+    def _insert_extension(self, ext: Extension) -> None:
+        config = {
+            k: v
+            for k, v in asdict(ext).items()
+            if k not in ("id", "name", "type", "status", "label", "record")
+        }
+        self.conn.execute(
+            "INSERT INTO extensions (id, name, type, status, label, record, config) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                ext.id,
+                ext.name,
+                ext.type.value,
+                ext.status.value,
+                ext.label,
+                int(ext.record),
+                json.dumps(config),
+            ),
+        )
+
+    def _insert_subscription(self, sub: Subscription) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO subscriptions (id, extension_id, event_type, method, url, enabled) "
+            "VALUES (?, ?, ?, ?, ?, 1)",
+            (sub.id, sub.extension_id, sub.event_type.value, sub.method.value, sub.url),
+        )
+        return int(cur.lastrowid or 0)
+
+    def add_subscription(self, sub: Subscription) -> Subscription:
+        with self.conn:
+            new_id = self._insert_subscription(sub)
+        return Subscription(sub.extension_id, sub.event_type, sub.method, sub.url, id=new_id)
+
+    def extensions(self) -> list[Extension]:
+        rows = self.conn.execute(
+            "SELECT id, name, type, status, label, record, config FROM extensions ORDER BY name"
+        ).fetchall()
+        out = []
+        for ext_id, name, type_, status, label, record, config in rows:
+            extra = json.loads(config or "{}")
+            extra["agents"] = tuple(extra.get("agents", ()))
+            out.append(
+                Extension(
+                    id=ext_id,
+                    name=name,
+                    type=ExtensionType(type_),
+                    status=ExtensionStatus(status),
+                    label=label or "",
+                    record=bool(record),
+                    **extra,
+                )
+            )
+        return out
+
+    def subscriptions(self) -> list[Subscription]:
+        rows = self.conn.execute(
+            "SELECT id, extension_id, event_type, method, url FROM subscriptions "
+            "WHERE enabled = 1 ORDER BY id"
+        ).fetchall()
+        return [Subscription(ext, EventType(et), HttpMethod(m), url, id=sid) for sid, ext, et, m, url in rows]
+
+    # -- history -----------------------------------------------------------------------------
+    def max_ids(self) -> tuple[int, int]:
+        ev = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0]
+        dl = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM deliveries").fetchone()[0]
+        return int(ev), int(dl)
+
+    def counts(self) -> dict[str, int]:
+        q = self.conn.execute
+        return {
+            "events": q("SELECT COUNT(*) FROM events").fetchone()[0],
+            "deliveries": q("SELECT COUNT(*) FROM deliveries").fetchone()[0],
+            "delivered": q(
+                "SELECT COUNT(*) FROM deliveries WHERE status_code BETWEEN 200 AND 299"
+            ).fetchone()[0],
+        }
+
+    def recent_events(self, limit: int = 200) -> list[dict[str, Any]]:
+        """The newest ``limit`` events, oldest first, each with its deliveries."""
+        rows = self.conn.execute(
+            "SELECT id, call_id, event_type, extension_id, extension_name, event_time, data "
+            "FROM events ORDER BY id DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        events = [
+            {
+                "id": r[0],
+                "call_id": r[1],
+                "event_type": r[2],
+                "extension_id": r[3],
+                "extension_name": r[4],
+                "event_time": r[5],
+                "fields": json.loads(r[6]),
+                "deliveries": [],
+            }
+            for r in reversed(rows)
+        ]
+        by_id = {e["id"]: e for e in events}
+        if by_id:
+            marks = ",".join("?" * len(by_id))
+            for row in self.conn.execute(
+                "SELECT event_id, subscription_id, method, url, status_code, error, latency_ms "
+                f"FROM deliveries WHERE event_id IN ({marks}) ORDER BY id",
+                tuple(by_id),
+            ):
+                by_id[row[0]]["deliveries"].append(
+                    {
+                        "subscription_id": row[1],
+                        "method": row[2],
+                        "url": row[3],
+                        "status_code": row[4],
+                        "error": row[5],
+                        "latency_ms": row[6],
+                    }
+                )
+        return events

@@ -1,0 +1,57 @@
+"""Starting the desktop app: Qt application, the qasync loop, the profile, the window."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import qasync
+from PySide6.QtWidgets import QApplication
+
+from pbxdesk import __version__
+from pbxdesk.engine.session import ensure_demo
+from pbxdesk.store.paths import profile_path
+from pbxdesk.store.profile import Profile
+from pbxdesk.ui.icons import app_icon
+from pbxdesk.ui.main_window import MainWindow
+
+
+def make_application() -> QApplication:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("pbxdesk")
+    app.setOrganizationName("pbxdesk")
+    app.setApplicationVersion(__version__)
+    app.setWindowIcon(app_icon())
+    return app
+
+
+def open_profile(name: str) -> Profile:
+    profile = Profile.open(profile_path(name))
+    ensure_demo(profile)
+    return profile
+
+
+def run_app(profile_name: str) -> int:
+    """Run the GUI until its window closes. PbxDeskError propagates for the CLI to report."""
+    app = make_application()
+    profile = open_profile(profile_name)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    window = MainWindow(profile, profile_name)
+    closed = asyncio.Event()
+    app.aboutToQuit.connect(closed.set)
+    app.lastWindowClosed.connect(closed.set)
+
+    async def main() -> None:
+        window.show()
+        await window.start_session()
+        await closed.wait()
+        await window.session.close()
+
+    try:
+        with loop:
+            loop.run_until_complete(main())
+    finally:
+        profile.close()
+    return 0

@@ -1,0 +1,43 @@
+"""The app icon and the small type badges of the extensions list."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
+
+_TYPE_BADGES = {
+    "phone": ("#2f81f7", "P"),
+    "queue": ("#8250df", "Q"),
+    "ivr": ("#bf8700", "I"),
+    "fax": ("#57606a", "F"),
+}
+
+
+@cache
+def app_icon() -> QIcon:
+    path = resources.files("pbxdesk.resources") / "icons" / "pbxdesk.svg"
+    with resources.as_file(path) as file:
+        return QIcon(str(file))
+
+
+@cache
+def extension_icon(ext_type: str) -> QIcon:
+    colour, letter = _TYPE_BADGES.get(ext_type, ("#57606a", "?"))
+    pix = QPixmap(32, 32)
+    pix.fill(Qt.GlobalColor.transparent)
+    p = QPainter(pix)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setBrush(QColor(colour))
+    p.setPen(Qt.PenStyle.NoPen)
+    p.drawRoundedRect(QRectF(2, 2, 28, 28), 7, 7)
+    font = QFont()
+    font.setBold(True)
+    font.setPixelSize(17)
+    p.setFont(font)
+    p.setPen(QColor("white"))
+    p.drawText(QRectF(2, 2, 28, 28), Qt.AlignmentFlag.AlignCenter, letter)
+    p.end()
+    return QIcon(pix)

@@ -1,0 +1,1 @@
+"""Data files shipped with pbxdesk (scenarios, icons, translations)."""
