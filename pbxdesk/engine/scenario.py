@@ -322,13 +322,12 @@ def _subscriptions(
     for i, table in _tables(doc, "subscriptions"):
         e = _Entry(table, f"subscriptions[{i}]", _SUB_KEYS)
         ext = _resolve_extension(e.get("extension", (int, str)), by_name, by_id, pbx, e.at("extension"))
+        # Read the raw values first: their errors already carry the entry's location.
+        event_type = e.get("event_type", str)
+        method = e.get("method", str, "GET")
+        url = e.get("url", str)
         try:
-            sub = make_subscription(
-                ext,
-                event_type=e.get("event_type", str),
-                method=e.get("method", str, "GET"),
-                url=e.get("url", str),
-            )
+            sub = make_subscription(ext, event_type=event_type, method=method, url=url)
         except ValidationError as exc:
             raise ValidationError(exc.message, where=e.at(exc.where)) from None
         out.append(sub)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
+
+from pbxdesk.resources_dir import resource
 
 _TYPE_BADGES = {
     "phone": ("#2f81f7", "P"),
@@ -18,9 +19,7 @@ _TYPE_BADGES = {
 
 @cache
 def app_icon() -> QIcon:
-    path = resources.files("pbxdesk.resources") / "icons" / "pbxdesk.svg"
-    with resources.as_file(path) as file:
-        return QIcon(str(file))
+    return QIcon(str(resource("icons", "pbxdesk.svg")))
 
 
 @cache

@@ -1,0 +1,1 @@
+"""The asyncio engine: simulated feed, scenario files, dispatcher and runs (no Qt)."""

@@ -1,0 +1,1 @@
+"""Profiles: the SQLite schema, migrations, repositories and the batched writer."""

@@ -1,0 +1,1 @@
+"""The PySide6 desktop app: windows, Qt models over the store."""

@@ -1,0 +1,88 @@
+"""The main window on the demo profile: the feed runs and delivery results reach the timeline."""
+
+import asyncio
+import time
+
+from PySide6.QtCore import Qt
+
+from pbxdesk.engine.session import RECEIVER_PORT_SETTING, ensure_demo
+from pbxdesk.store.paths import profile_path
+from pbxdesk.store.profile import Profile
+from pbxdesk.ui.main_window import MainWindow
+
+
+def _demo_profile(port: int) -> Profile:
+    profile = Profile.open(profile_path("default"))
+    profile.set_setting(RECEIVER_PORT_SETTING, port)
+    ensure_demo(profile)
+    return profile
+
+
+async def _until(predicate, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.05)
+
+
+def test_feed_runs_and_rows_show_delivery_results(qtbot, pbx_home, run_async, tmp_path, free_port):
+    port = free_port
+    profile = _demo_profile(port)
+    window = MainWindow(profile, "default")
+    qtbot.addWidget(window)
+    window.show()
+    assert window.timeline_stack.currentWidget() is window.empty_label
+    window.speed_combo.setCurrentIndex(4)  # 10x: the demo's calls come quickly
+
+    async def scenario():
+        await window.start_session()
+        assert window.session.running
+        assert window.session.receiver.port == port
+        model = window.model
+        await _until(lambda: any(r.deliveries for r in model.rows))
+        await _until(lambda: model.delivered >= 3)
+        window.grab().save(str(tmp_path / "main_window.png"))
+        await window.stop_feed()
+        await window.session.close()
+
+    run_async(scenario())
+    model = window.model
+    assert window.timeline_stack.currentWidget() is window.table
+    assert model.rowCount() >= 3
+    delivered = next(i for i, r in enumerate(model.rows) if r.deliveries and r.delivery_state == "ok")
+    text = model.data(model.index(delivered, 6), Qt.ItemDataRole.DisplayRole)
+    assert text.startswith("200 · ")
+    assert model.data(model.index(delivered, 1)) in {"dial-in", "dial-out", "answer", "hangup"}
+    # The receiver really got the requests the timeline reports.
+    assert window.session.receiver.count >= model.delivered
+    # Everything shown was also stored in the profile.
+    profile.close()
+    with Profile.open(profile_path("default")) as again:
+        counts = again.counts()
+    assert counts["events"] == len(model.rows)
+    assert counts["deliveries"] == model.delivered + model.failed
+    assert window.start_action.isEnabled() and not window.stop_action.isEnabled()
+
+
+def test_detail_pane_shows_fields_and_request(qtbot, pbx_home, run_async, free_port):
+    profile = _demo_profile(free_port)
+    window = MainWindow(profile, "default")
+    qtbot.addWidget(window)
+    window.speed_combo.setCurrentIndex(4)
+
+    async def scenario():
+        await window.start_session()
+        await _until(lambda: any(r.deliveries for r in window.model.rows))
+        await window.session.close()
+
+    run_async(scenario())
+    window.model.drain()
+    row = next(i for i, r in enumerate(window.model.rows) if r.deliveries)
+    window.table.selectRow(row)
+    text = window.detail.toPlainText()
+    r = window.model.rows[row]
+    assert f"CallID {r.call_id}" in text
+    assert "EventTime" in text and "CallStatus" in text
+    assert f"{r.deliveries[0]['method']} http://127.0.0.1:" in text
+    profile.close()
