@@ -56,8 +56,9 @@ def event_for(ext_type: ExtensionType, role: Role, phase: Phase) -> EventType | 
     if phase is Phase.END:
         return EventType.HANGUP
     # ANSWER: the ivr never answers (rule 2); the queue's `in` thread has no answer (rule 3),
-    # its `out` thread does when the agent answered.
-    if role is Role.TARGET and ext_type in _SILENT_ANSWER_TYPES:
+    # its `out` thread does when the agent answered. ASSUMPTION: an ivr or queue forwarding
+    # outside (rule 4) gets the dial-out and hangup of that leg but, per rules 2-3, no answer.
+    if role in (Role.TARGET, Role.FORWARD) and ext_type in _SILENT_ANSWER_TYPES:
         return None
     return EventType.ANSWER
 
@@ -80,3 +81,8 @@ def carries_transfered(role: Role) -> bool:
 def is_self_call(owner_name: str, source_name: str) -> bool:
     """Rule 5: a callback whose source is its owner produces no events for that leg."""
     return owner_name == source_name
+
+
+def receives_messages(ext_type: ExtensionType) -> bool:
+    """Rule 6: message-in and message-out exist only on phone extensions."""
+    return ext_type is ExtensionType.PHONE

@@ -9,6 +9,7 @@ from pbxdesk.engine.dispatcher import Dispatcher
 from pbxdesk.engine.run import EngineRun, RunSummary, event_stream, now_us
 from pbxdesk.engine.scenario import Scenario
 from pbxdesk.engine.simulator import CallSimulator
+from pbxdesk.engine.traffic import scenario_plans
 from pbxdesk.store.profile import Profile
 from pbxdesk.store.writer import BatchWriter
 
@@ -16,11 +17,12 @@ from pbxdesk.store.writer import BatchWriter
 def check_calls(scenario: Scenario) -> None:
     """Simulate every call once, so a plan the PBX could not carry out fails before any IO."""
     sim = CallSimulator(scenario.pbx, scenario.extensions)
-    for i, plan in enumerate(scenario.calls):
-        try:
-            sim.simulate(plan, 0)
-        except ValidationError as exc:
-            raise exc.located(f"{scenario.source}: calls[{i}]") from None
+    for key, plans in (("calls", scenario.calls), ("callbacks", scenario.callbacks)):
+        for i, plan in enumerate(plans):
+            try:
+                sim.simulate(plan, 0)
+            except ValidationError as exc:
+                raise exc.located(f"{scenario.source}: {key}[{i}]") from None
 
 
 async def run_scenario(
@@ -33,7 +35,6 @@ async def run_scenario(
 ) -> RunSummary:
     base = now_us() if base_us is None else base_us
     sim = CallSimulator(scenario.pbx, scenario.extensions)
-    plans = sorted(scenario.calls, key=lambda p: p.at)
     writer: BatchWriter | None = None
     first_event, first_delivery = 1, 1
     if profile_path is not None:
@@ -44,7 +45,7 @@ async def run_scenario(
     dispatcher = Dispatcher(scenario.subscriptions, target_url=target_url, first_delivery_id=first_delivery)
     try:
         run = EngineRun(
-            event_stream(sim, plans, base),
+            event_stream(sim, scenario_plans(scenario), base),
             dispatcher,
             scenario.extensions,
             base_us=base,

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 
 from pbxdesk.domain import EventData, Extension
 from pbxdesk.engine.dispatcher import DeliveryResult, Dispatcher
-from pbxdesk.engine.scenario import CallPlan
-from pbxdesk.engine.simulator import US, CallSimulator
+from pbxdesk.engine.simulator import US, CallSimulator, Plan
 from pbxdesk.store.writer import BatchWriter, event_row
 
 EventListener = Callable[[int, EventData], None]
@@ -56,7 +55,7 @@ class RunSummary:
         }
 
 
-def event_stream(sim: CallSimulator, plans: Iterable[CallPlan], base_us: int) -> Iterator[EventData]:
+def event_stream(sim: CallSimulator, plans: Iterable[Plan], base_us: int) -> Iterator[EventData]:
     """Events of ``plans`` (sorted by ``at``) in time order, holding only the calls under way."""
     heap: list[tuple[int, int, EventData]] = []
     seq = itertools.count()

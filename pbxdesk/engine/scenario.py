@@ -48,6 +48,48 @@ class CallPlan:
     answered_by: str | None = None  # queues: which agent answers
     hangup: CallStatus = CallStatus.NOANSWER  # final status when unanswered
     ring: float | None = None  # seconds an unanswered call rings before it ends
+    voicemail: float | None = None  # unanswered: the caller leaves a message this long
+    transfer_to: str | None = None  # the answering extension hands the caller on (#1)
+    transfer_after: float = 5.0  # seconds of talk before the transfer
+    transfer_answer_after: float = 2.0  # seconds the transfer target rings
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackPlan:
+    """An API callback: POST /extension/<owner>/callback/ {src_num, dst_num}."""
+
+    at: float
+    extension: str  # the owner, on whose behalf the call is made
+    src_num: tuple[str, ...]  # rung first; the first to answer is connected to dst_num
+    dst_num: str
+    answer_after: float | None = None  # seconds dst_num rings; None: never answered
+    talk: float = 5.0
+    src_answer_after: float = 1.0
+    hangup: CallStatus = CallStatus.NOANSWER
+
+
+@dataclass(frozen=True, slots=True)
+class MessagePlan:
+    at: float
+    from_: str
+    to: str
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TrafficSpec:
+    """Generated load: calls to ``to`` arriving as a Poisson process."""
+
+    to: str
+    rate: float  # calls per second
+    duration: float  # seconds
+    start: float = 0.0
+    from_: tuple[str, ...] = ()  # callers; empty: random outside numbers
+    answer_probability: float = 0.8
+    answer_after: tuple[float, float] = (1.0, 10.0)
+    talk: tuple[float, float] = (5.0, 180.0)
+    hangup: CallStatus = CallStatus.NOANSWER
+    answered_by: tuple[str, ...] = ()  # queues: agents picked at random to answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +98,9 @@ class Scenario:
     extensions: tuple[Extension, ...]
     subscriptions: tuple[Subscription, ...]
     calls: tuple[CallPlan, ...] = ()
+    callbacks: tuple[CallbackPlan, ...] = ()
+    messages: tuple[MessagePlan, ...] = ()
+    traffic: tuple[TrafficSpec, ...] = ()
     source: str = "<scenario>"
     by_name: dict[str, Extension] = field(default_factory=dict, compare=False)
 
@@ -65,7 +110,7 @@ class Scenario:
         return self.by_name.get(key)
 
 
-_TOP_KEYS = {"pbx", "extensions", "subscriptions", "calls"}
+_TOP_KEYS = {"pbx", "extensions", "subscriptions", "calls", "callbacks", "messages", "traffic"}
 _PBX_KEYS = {"client_prefix", "domain", "seed"}
 _EXT_KEYS = {
     "id",
@@ -83,7 +128,43 @@ _EXT_KEYS = {
     "ring_time",
 }
 _SUB_KEYS = {"extension", "event_type", "method", "url"}
-_CALL_KEYS = {"at", "from", "to", "answer_after", "talk", "answered_by", "hangup", "ring"}
+_CALL_KEYS = {
+    "at",
+    "from",
+    "to",
+    "answer_after",
+    "talk",
+    "answered_by",
+    "hangup",
+    "ring",
+    "voicemail",
+    "transfer_to",
+    "transfer_after",
+    "transfer_answer_after",
+}
+_CALLBACK_KEYS = {
+    "at",
+    "extension",
+    "src_num",
+    "dst_num",
+    "answer_after",
+    "talk",
+    "src_answer_after",
+    "hangup",
+}
+_MESSAGE_KEYS = {"at", "from", "to", "text"}
+_TRAFFIC_KEYS = {
+    "to",
+    "from",
+    "rate",
+    "duration",
+    "start",
+    "answer_probability",
+    "answer_after",
+    "talk",
+    "hangup",
+    "answered_by",
+}
 
 
 class _Entry:
@@ -194,7 +275,12 @@ def _build(doc: dict[str, Any], source: str) -> Scenario:
     _check_routing(extensions, by_name, pbx)
     subscriptions = _subscriptions(doc, by_name, by_id, pbx)
     calls = tuple(_call(i, t, by_name, pbx) for i, t in _tables(doc, "calls"))
-    return Scenario(pbx, extensions, subscriptions, calls, source=source, by_name=by_name)
+    callbacks = tuple(_callback(i, t, by_name, by_id, pbx) for i, t in _tables(doc, "callbacks"))
+    messages = tuple(_message(i, t, by_name, pbx) for i, t in _tables(doc, "messages"))
+    traffic = tuple(_traffic(i, t, by_name, pbx) for i, t in _tables(doc, "traffic"))
+    return Scenario(
+        pbx, extensions, subscriptions, calls, callbacks, messages, traffic, source=source, by_name=by_name
+    )
 
 
 def _extensions(doc: dict[str, Any], pbx: PbxSettings) -> tuple[Extension, ...]:
@@ -358,14 +444,23 @@ def _call(i: int, table: Any, by_name: dict[str, Extension], pbx: PbxSettings) -
     answered_by = e.get("answered_by", str, None)
     if answered_by is not None:
         answered_by = _party(answered_by, by_name, pbx, e.at("answered_by"))
-    status_raw = e.get("hangup", str, "NOANSWER")
-    try:
-        hangup = CallStatus(status_raw)
-    except ValueError:
-        hangup = None
-    if hangup not in UNANSWERED_STATUSES:
-        allowed = ", ".join(sorted(s.value for s in UNANSWERED_STATUSES))
-        raise e.fail("hangup", f"must be one of {allowed}, not {status_raw!r}")
+    hangup = _hangup_status(e)
+    voicemail = e.get("voicemail", (bool, int, float), None, what="true or seconds of message")
+    if voicemail is True:
+        voicemail = 10.0
+    elif voicemail is False:
+        voicemail = None
+    elif voicemail is not None and voicemail <= 0:
+        raise e.fail("voicemail", f"must be true or a positive number of seconds, not {voicemail!r}")
+    transfer_to = e.get("transfer_to", (str, int), None)
+    if transfer_to is not None:
+        transfer_to = _party(transfer_to, by_name, pbx, e.at("transfer_to"))
+        if transfer_to not in by_name or by_name[transfer_to].type is not ExtensionType.PHONE:
+            raise e.fail("transfer_to", f"{transfer_to!r} is not a phone extension of this PBX")
+    if voicemail is not None:
+        target = by_name.get(to) or _by_did_or_short(to, by_name, pbx)
+        if target is None or target.type is not ExtensionType.PHONE:
+            raise e.fail("voicemail", "a voicemail is left on a phone extension: call one")
     return CallPlan(
         at=e.number("at", 0.0),
         from_=from_,
@@ -375,4 +470,111 @@ def _call(i: int, table: Any, by_name: dict[str, Extension], pbx: PbxSettings) -
         answered_by=answered_by,
         hangup=hangup,
         ring=e.number("ring", None),
+        voicemail=None if voicemail is None else float(voicemail),
+        transfer_to=transfer_to,
+        transfer_after=e.number("transfer_after", 5.0),
+        transfer_answer_after=e.number("transfer_answer_after", 2.0),
+    )
+
+
+def _hangup_status(e: _Entry) -> CallStatus:
+    status_raw = e.get("hangup", str, "NOANSWER")
+    try:
+        hangup = CallStatus(status_raw)
+    except ValueError:
+        hangup = None
+    if hangup not in UNANSWERED_STATUSES:
+        allowed = ", ".join(sorted(s.value for s in UNANSWERED_STATUSES))
+        raise e.fail("hangup", f"must be one of {allowed}, not {status_raw!r}")
+    return hangup
+
+
+def _by_did_or_short(number: str, by_name: dict[str, Extension], pbx: PbxSettings) -> Extension | None:
+    for ext in by_name.values():
+        if ext.did == number:
+            return ext
+    return by_name.get(f"{pbx.client_prefix}*{number}")
+
+
+def _callback(
+    i: int, table: Any, by_name: dict[str, Extension], by_id: dict[int, Extension], pbx: PbxSettings
+) -> CallbackPlan:
+    e = _Entry(table, f"callbacks[{i}]", _CALLBACK_KEYS)
+    owner = _resolve_extension(e.get("extension", (str, int)), by_name, by_id, pbx, e.at("extension"))
+    raw_src = e.get("src_num", (list, str, int))
+    raw_src = raw_src if isinstance(raw_src, list) else [raw_src]
+    if not raw_src:
+        raise e.fail("src_num", "needs at least one number to ring first")
+    src: list[str] = []
+    for value in raw_src:
+        value = str(value)
+        # The API takes short numbers ("200") for the PBX's own extensions.
+        full = f"{pbx.client_prefix}*{value}"
+        src.append(
+            full if value.isdigit() and full in by_name else _party(value, by_name, pbx, e.at("src_num"))
+        )
+    dst = _party(e.get("dst_num", (str, int)), by_name, pbx, e.at("dst_num"))
+    return CallbackPlan(
+        at=e.number("at", 0.0),
+        extension=owner.name,
+        src_num=tuple(src),
+        dst_num=dst,
+        answer_after=e.number("answer_after", None),
+        talk=e.number("talk", 5.0),
+        src_answer_after=e.number("src_answer_after", 1.0),
+        hangup=_hangup_status(e),
+    )
+
+
+def _message(i: int, table: Any, by_name: dict[str, Extension], pbx: PbxSettings) -> MessagePlan:
+    e = _Entry(table, f"messages[{i}]", _MESSAGE_KEYS)
+    from_ = _party(e.get("from", (str, int)), by_name, pbx, e.at("from"))
+    to = _party(e.get("to", (str, int)), by_name, pbx, e.at("to"))
+    for key, party in (("from", from_), ("to", to)):
+        ext = by_name.get(party)
+        if ext is not None and ext.type is not ExtensionType.PHONE:
+            raise e.fail(key, f"messages are only for phone extensions; {party!r} is a {ext.type.value}")
+    if from_ not in by_name and to not in by_name:
+        raise e.fail("from", "a message needs a phone extension of this PBX at one end")
+    return MessagePlan(at=e.number("at", 0.0), from_=from_, to=to, text=e.get("text", str, ""))
+
+
+def _range(e: _Entry, key: str, default: tuple[float, float]) -> tuple[float, float]:
+    value = e.get(key, (list, int, float), default, what="a number or [low, high] seconds")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = (value, value)
+    if (
+        len(value) != 2
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+        or value[0] < 0
+        or value[0] > value[1]
+    ):
+        raise e.fail(key, f"must be [low, high] with 0 <= low <= high, not {value!r}")
+    return (float(value[0]), float(value[1]))
+
+
+def _traffic(i: int, table: Any, by_name: dict[str, Extension], pbx: PbxSettings) -> TrafficSpec:
+    e = _Entry(table, f"traffic[{i}]", _TRAFFIC_KEYS)
+    to = _party(e.get("to", (str, int)), by_name, pbx, e.at("to"))
+    raw_from = e.get("from", (list, str, int), [])
+    raw_from = raw_from if isinstance(raw_from, list) else [raw_from]
+    from_ = tuple(_party(v, by_name, pbx, e.at("from")) for v in raw_from)
+    rate = e.number("rate")
+    if rate <= 0:
+        raise e.fail("rate", "must be a positive number of calls per second")
+    probability = e.get("answer_probability", (int, float), 0.8, what="a probability")
+    if not 0.0 <= probability <= 1.0:
+        raise e.fail("answer_probability", f"must be between 0 and 1, not {probability!r}")
+    answered_by = tuple(_party(v, by_name, pbx, e.at("answered_by")) for v in e.get("answered_by", list, []))
+    return TrafficSpec(
+        to=to,
+        rate=rate,
+        duration=e.number("duration"),
+        start=e.number("start", 0.0),
+        from_=from_,
+        answer_probability=float(probability),
+        answer_after=_range(e, "answer_after", (1.0, 10.0)),
+        talk=_range(e, "talk", (5.0, 180.0)),
+        hangup=_hangup_status(e),
+        answered_by=answered_by,
     )

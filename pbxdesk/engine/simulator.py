@@ -15,7 +15,15 @@ import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from pbxdesk.domain import CallStatus, EventData, Extension, ExtensionType, ValidationError
+from pbxdesk.domain import (
+    CallFlow,
+    CallStatus,
+    EventData,
+    EventType,
+    Extension,
+    ExtensionType,
+    ValidationError,
+)
 from pbxdesk.domain.rules import (
     Phase,
     Role,
@@ -23,9 +31,13 @@ from pbxdesk.domain.rules import (
     call_flow,
     carries_transfered,
     event_for,
+    is_self_call,
+    receives_messages,
     reports_bridged,
 )
-from pbxdesk.engine.scenario import CallPlan, PbxSettings
+from pbxdesk.engine.scenario import CallbackPlan, CallPlan, MessagePlan, PbxSettings
+
+Plan = CallPlan | CallbackPlan | MessagePlan
 
 US = 1_000_000
 
@@ -44,6 +56,7 @@ DEFAULT_RING_SECONDS = {
 class _View:
     ext: Extension
     role: Role
+    end: int | None = None  # when this party left a leg that goes on (a blind transfer)
 
 
 @dataclass(slots=True)
@@ -60,6 +73,7 @@ class _Leg:
     status: CallStatus | None = None
     reached: str = ""  # who this leg rings: an extension name or an outside number
     window_end: int | None = None  # sequential queues: when this agent's turn ends
+    remote_number: str | None = None  # a transferred call: the external party
 
 
 @dataclass(slots=True)
@@ -72,6 +86,8 @@ class _Call:
     legs: list[_Leg] = field(default_factory=list)
     candidates: list[_Leg] = field(default_factory=list)  # legs that ring a person or outside
     sequential: bool = False
+    callback_id: str | None = None
+    voicemail: tuple[Extension, int, int] | None = None  # (mailbox, time, message length µs)
 
 
 class CallSimulator:
@@ -175,6 +191,9 @@ class CallSimulator:
             assert plan.answer_after is not None
             t_ans = winner.start + int(plan.answer_after * US)
             t_end = t_ans + int(plan.talk * US)
+            transferred_from: _View | None = None
+            if plan.transfer_to is not None:
+                t_end, transferred_from = self._transfer(call, plan, winner, t_ans)
             if call.sequential:
                 # Agents after the winner are never rung: drop them.
                 call.legs = [lg for lg in call.legs if not (lg.window_end and lg.start > winner.start)]
@@ -185,6 +204,8 @@ class CallSimulator:
                 node.answer = t_ans if node.answer is None else node.answer
                 node.end, node.status = t_end, CallStatus.ANSWER
                 node = node.parent
+            if transferred_from is not None:
+                transferred_from.end = t_ans + int(plan.transfer_after * US)
             for leg in call.candidates:
                 if leg is winner:
                     continue
@@ -204,6 +225,11 @@ class CallSimulator:
                     leg.end, leg.status = leg.start + int(ring * US), plan.hangup
                 t_end = max(t_end, leg.end)
             bridged = False
+            if plan.voicemail is not None and call.candidates:
+                mailbox = call.candidates[0].called_ext
+                if mailbox is not None and mailbox.type is ExtensionType.PHONE:
+                    length = int(plan.voicemail * US)
+                    call.voicemail = (mailbox, t_end + length, length)
         # Legs between the caller and the candidates last as long as the call.
         for leg in call.legs:
             if leg.end is None or (leg.index not in ancestors and leg not in call.candidates):
@@ -221,9 +247,33 @@ class CallSimulator:
                 parent.end, parent.status = leg.end, leg.status
         return bridged
 
+    def _transfer(self, call: _Call, plan: CallPlan, winner: _Leg, t_ans: int) -> tuple[int, _View | None]:
+        """A blind transfer (#1) by the answering extension; returns the call's new end.
+
+        ASSUMPTION: the transferring extension's part of the leg ends at the transfer (its
+        hangup), it gets no dial-out for it; the target gets a new leg whose dial-in carries
+        RemoteNumber, the external party.
+        """
+        assert plan.transfer_to is not None
+        target = self.by_name[plan.transfer_to]
+        t_x = t_ans + int(plan.transfer_after * US)
+        leg = self._leg(call, t_x, target.name, target, winner.parent)
+        leg.views.append(_View(target, Role.TARGET))
+        leg.remote_number = call.caller_number
+        leg.answer = t_x + int(plan.transfer_answer_after * US)
+        leg.end = leg.answer + int(plan.talk * US)
+        leg.status = CallStatus.ANSWER
+        leg.reached = target.name
+        mover = next((v for v in winner.views if v.role is Role.TARGET), None)
+        return leg.end, mover
+
     # -- emitting ------------------------------------------------------------------------------
-    def simulate(self, plan: CallPlan, t0_us: int) -> list[EventData]:
-        """The events of one call, in the order the PBX sends them."""
+    def simulate(self, plan: Plan, t0_us: int) -> list[EventData]:
+        """The events of one call (or message), in the order the PBX sends them."""
+        if isinstance(plan, CallbackPlan):
+            return self.simulate_callback(plan, t0_us)
+        if isinstance(plan, MessagePlan):
+            return self.simulate_message(plan, t0_us)
         caller_ext = self.by_name.get(plan.from_)
         target, did = self.resolve(plan.to)
         call = _Call(
@@ -240,6 +290,75 @@ class CallSimulator:
         bridged = self._settle(call, plan)
         return self._emit(call, t0_us, bridged)
 
+    def simulate_callback(self, plan: CallbackPlan, t0_us: int) -> list[EventData]:
+        """An API callback: ring the sources, then connect the one that answers to dst_num.
+
+        Rule 5: a source that is the owner itself produces no events for that first leg, only
+        its dial-out to the destination. ASSUMPTION: ``CallBackID`` travels on the events of a
+        callback that connects parties other than the owner (a source is not the owner).
+        """
+        owner = self.by_name[plan.extension]
+        first = plan.src_num[0]
+        call = _Call(
+            call_id=self._uuid(),
+            api_id=str(self.rng.randrange(10**9, 10**10)),
+            caller=self.by_name.get(first),
+            caller_number=first,
+            did=None,
+        )
+        if any(not is_self_call(owner.name, src) for src in plan.src_num):
+            call.callback_id = str(self.rng.randrange(10**6, 10**7))
+        t_src = int(plan.src_answer_after * US)
+        src_legs = []
+        for src in plan.src_num:
+            ext = self.by_name.get(src)
+            leg = self._leg(call, 0, src, ext, None)
+            if ext is not None and not is_self_call(owner.name, src):
+                leg.views.append(_View(ext, Role.TARGET))
+            src_legs.append(leg)
+        target, did = self.resolve(plan.dst_num)
+        call.did = did
+        root = self._leg(call, t_src, plan.dst_num, target, None)
+        if call.caller is not None:
+            root.views.append(_View(call.caller, Role.ORIGIN))
+        self._reach(call, root, target)
+        dst_plan = CallPlan(plan.at, first, plan.dst_num, plan.answer_after, plan.talk, hangup=plan.hangup)
+        bridged = self._settle(call, dst_plan)
+        call_end = max(leg.end or 0 for leg in call.legs[len(src_legs) :])
+        for i, leg in enumerate(src_legs):
+            if i == 0:  # the first source answers and stays on the call
+                leg.answer, leg.end, leg.status = t_src, call_end, CallStatus.ANSWER
+            else:  # ASSUMPTION: the other sources stop ringing when the first answers
+                leg.answer, leg.end, leg.status = None, t_src, CallStatus.CANCEL
+        return self._emit(call, t0_us, bridged)
+
+    def simulate_message(self, plan: MessagePlan, t0_us: int) -> list[EventData]:
+        """A text message: message-out on the sending phone, message-in on the receiving one.
+
+        ASSUMPTION: message events carry the call-identity fields (a fresh CallID, caller and
+        called numbers, CallFlow); the text itself is not part of the public event data.
+        """
+        sender = self.by_name.get(plan.from_)
+        recipient, _ = self.resolve(plan.to)
+        call_id = self._uuid()
+        common = {
+            "call_id": call_id,
+            "event_time": t0_us,
+            "caller_id_num": plan.from_,
+            "caller_id_name": sender.label if sender else "",
+            "caller_extension": self.address(sender) if sender else None,
+            "caller_extension_id": sender.id if sender else None,
+            "called_extension": self.address(recipient) if recipient else None,
+            "called_extension_id": recipient.id if recipient else None,
+            "called_number": plan.to,
+        }
+        out: list[EventData] = []
+        if sender is not None and receives_messages(sender.type):
+            out.append(EventData(sender.id, EventType.MESSAGE_OUT, call_flow=CallFlow.OUT, **common))
+        if recipient is not None and receives_messages(recipient.type):
+            out.append(EventData(recipient.id, EventType.MESSAGE_IN, call_flow=CallFlow.IN, **common))
+        return out
+
     def _emit(self, call: _Call, t0: int, bridged: bool) -> list[EventData]:
         caller = call.caller
         common = {
@@ -250,6 +369,7 @@ class CallSimulator:
             "caller_extension": self.address(caller) if caller else None,
             "caller_extension_id": caller.id if caller else None,
             "call_api_id": call.api_id,
+            "callback_id": call.callback_id,
         }
         keyed: list[tuple[int, int, int, int, EventData]] = []
         for leg in call.legs:
@@ -266,17 +386,20 @@ class CallSimulator:
                 ext, role = view.ext, view.role
                 flow = call_flow(role)
                 transfered = "yes" if carries_transfered(role) else None
+                end = leg.end if view.end is None else view.end
                 phases: list[tuple[Phase, int, CallStatus]] = [(Phase.START, leg.start, CallStatus.CALLING)]
                 if leg.answer is not None and leg.status is CallStatus.ANSWER:
                     phases.append((Phase.ANSWER, leg.answer, CallStatus.ANSWER))
-                phases.append((Phase.END, leg.end, leg.status))
+                phases.append((Phase.END, end, leg.status))
                 for phase, t, status in phases:
                     event_type = event_for(ext.type, role, phase)
                     if event_type is None:
                         continue
                     extra: dict[str, object] = {}
+                    if phase is Phase.START and leg.remote_number is not None and role is Role.TARGET:
+                        extra["remote_number"] = leg.remote_number
                     if phase is Phase.END:
-                        extra["duration"] = leg.end - leg.start
+                        extra["duration"] = end - leg.start
                         if ext.record and leg.answer is not None and leg.status is CallStatus.ANSWER:
                             extra["rec_id"] = self._hex()
                         if reports_bridged(ext.type) and role is Role.TARGET:
@@ -292,6 +415,21 @@ class CallSimulator:
                         **extra,
                     )
                     keyed.append((t, phase.value, leg.index, v_i, ev))
+        if call.voicemail is not None:
+            mailbox, t, length = call.voicemail
+            ev = EventData(
+                extension_id=mailbox.id,
+                event_type=EventType.VOICEMAIL,
+                event_time=t0 + t,
+                call_flow=CallFlow.IN,
+                duration=length,
+                sub_call_id=call.candidates[0].sub_call_id,
+                called_extension=self.address(mailbox),
+                called_extension_id=mailbox.id,
+                called_number=call.candidates[0].called_number,
+                **common,
+            )
+            keyed.append((t, Phase.END.value, len(call.legs), 0, ev))
         keyed.sort(key=lambda k: k[:4])
         return [k[4] for k in keyed]
 

@@ -1,0 +1,39 @@
+"""Generated traffic, and the time-ordered stream of everything a scenario plays."""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections.abc import Iterator
+
+from pbxdesk.engine.scenario import CallPlan, Scenario, TrafficSpec
+from pbxdesk.engine.simulator import Plan
+
+
+def generate_traffic(spec: TrafficSpec, rng: random.Random) -> Iterator[CallPlan]:
+    """Calls arriving as a Poisson process of ``spec.rate`` per second, lazily."""
+    at = spec.start + rng.expovariate(spec.rate)
+    end = spec.start + spec.duration
+    while at < end:
+        caller = rng.choice(spec.from_) if spec.from_ else f"+7{rng.randrange(10**9, 10**10)}"
+        answered = rng.random() < spec.answer_probability
+        yield CallPlan(
+            at=at,
+            from_=caller,
+            to=spec.to,
+            answer_after=rng.uniform(*spec.answer_after) if answered else None,
+            talk=rng.uniform(*spec.talk),
+            answered_by=rng.choice(spec.answered_by) if spec.answered_by else None,
+            hangup=spec.hangup,
+        )
+        at += rng.expovariate(spec.rate)
+
+
+def scenario_plans(scenario: Scenario) -> Iterator[Plan]:
+    """Calls, callbacks, messages and generated traffic of ``scenario``, ordered by start."""
+    fixed: list[Plan] = sorted([*scenario.calls, *scenario.callbacks, *scenario.messages], key=lambda p: p.at)
+    streams: list[Iterator[Plan]] = [iter(fixed)]
+    for i, spec in enumerate(scenario.traffic):
+        # Each traffic block has its own generator so adding one does not change the others.
+        streams.append(generate_traffic(spec, random.Random(f"{scenario.pbx.seed}:{i}")))
+    return heapq.merge(*streams, key=lambda p: p.at)
