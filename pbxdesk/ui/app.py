@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
 
 import qasync
@@ -42,6 +43,9 @@ def run_app(profile_name: str) -> int:
     closed = asyncio.Event()
     app.aboutToQuit.connect(closed.set)
     app.lastWindowClosed.connect(closed.set)
+    # Ctrl+C / SIGTERM in the terminal close the app cleanly (history flushed, receiver closed).
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: closed.set())
 
     async def main() -> None:
         window.show()
