@@ -1,0 +1,217 @@
+"""Shared fixtures: an isolated PBXDESK_HOME, real loopback HTTP servers, scenario files.
+
+Nothing here mocks the network: every server is a real aiohttp server on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from pbxdesk.engine.test_receiver import TestReceiver
+
+# The seed's worked example: extension 000*099 (id 175, recording on) with three GET
+# subscriptions to show.php?myid=175, and one call to 00010005 answered after 1 s, 2 s talk.
+SEED_SCENARIO = """\
+[pbx]
+client_prefix = "000"
+domain = "sip.example.test"
+seed = 42
+
+[[extensions]]
+id = 175
+name = "099"
+type = "phone"
+record = true
+
+[[subscriptions]]
+extension = 175
+event_type = "dial-out"
+method = "GET"
+url = "{url}"
+
+[[subscriptions]]
+extension = 175
+event_type = "answer"
+method = "GET"
+url = "{url}"
+
+[[subscriptions]]
+extension = 175
+event_type = "hangup"
+method = "GET"
+url = "{url}"
+
+[[calls]]
+at = 0
+from = "000*099"
+to = "00010005"
+answer_after = 1
+talk = 2
+"""
+
+
+@pytest.fixture(autouse=True)
+def pbxdesk_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own data dir: nothing ever writes the user's real profiles/logs."""
+    home = tmp_path / "pbxdesk-home"
+    monkeypatch.setenv("PBXDESK_HOME", str(home))
+    # Loopback servers must be reached directly, whatever proxy the machine has set.
+    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy",
+                "all_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    return home
+
+
+SEED_PATH = "/fordel/show.php?myid=175"
+
+
+@pytest.fixture
+def seed_scenario() -> Callable[..., str]:
+    """The seed's scenario text with its subscriptions pointing at ``base`` + ``path``."""
+    return lambda base, path=SEED_PATH: SEED_SCENARIO.format(url=base + path)
+
+
+@pytest.fixture
+def write_scenario(tmp_path: Path) -> Callable[..., Path]:
+    def write(text: str, name: str = "scenario.toml") -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A port on 127.0.0.1 nobody listens on (bound, then released)."""
+    return _free_port()
+
+
+# -- a recording server that also keeps headers and can answer slowly or with any status ---
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    path_qs: str
+    query: list[tuple[str, str]]  # in wire order, duplicates kept
+    headers: dict[str, str]
+    body: bytes
+    arrived: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class Recorder:
+    """An aiohttp server on 127.0.0.1 that records every request.
+
+    ``respond`` decides the answer from the request: (status, body, delay in seconds).
+    """
+
+    respond: Callable[[Recorded], tuple[int, bytes, float]] = lambda _r: (200, b"ok\n", 0.0)
+    requests: list[Recorded] = field(default_factory=list)
+    port: int = 0
+    _runner: web.AppRunner | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        rec = Recorded(
+            method=request.method,
+            path=request.path,
+            path_qs=request.path_qs,
+            query=list(request.query.items()),
+            headers=dict(request.headers),
+            body=await request.read(),
+        )
+        self.requests.append(rec)
+        status, body, delay = self.respond(rec)
+        if delay:
+            await asyncio.sleep(delay)
+        return web.Response(status=status, body=body)
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+
+@pytest.fixture
+async def recorder():
+    rec = Recorder()
+    await rec.start()
+    yield rec
+    await rec.stop()
+
+
+@pytest.fixture
+async def receiver():
+    """pbxdesk's own TestReceiver, in the test's loop."""
+    r = TestReceiver()
+    await r.start()
+    yield r
+    await r.stop()
+
+
+class ThreadedReceiver:
+    """A TestReceiver in a thread with its own loop: for tests that block on a subprocess."""
+
+    def __init__(self) -> None:
+        self.receiver = TestReceiver()
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+    def _call(self, coro: Awaitable[object]) -> object:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=10)
+
+    def start(self) -> None:
+        self._thread.start()
+        self._call(self.receiver.start())
+
+    def stop(self) -> None:
+        self._call(self.receiver.stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(timeout=10)
+        self.loop.close()
+
+    @property
+    def base_url(self) -> str:
+        return self.receiver.base_url
+
+    @property
+    def requests(self) -> list:
+        return list(self.receiver.requests)
+
+
+@pytest.fixture
+def threaded_receiver():
+    r = ThreadedReceiver()
+    r.start()
+    yield r
+    r.stop()
