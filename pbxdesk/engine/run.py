@@ -66,6 +66,8 @@ def event_stream(sim: CallSimulator, plans: Iterable[Plan], base_us: int) -> Ite
             for ev in sim.simulate(nxt, base_us + int(nxt.at * US)):
                 heapq.heappush(heap, (ev.event_time, next(seq), ev))
             nxt = next(pending, None)
+        if not heap:  # the last plans gave no events (e.g. a call between two outside numbers)
+            break
         yield heapq.heappop(heap)[2]
 
 

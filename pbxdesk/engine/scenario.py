@@ -437,9 +437,21 @@ def _party(value: Any, by_name: dict[str, Extension], pbx: PbxSettings, where: s
     return value
 
 
+def _check_caller(party: str, by_name: dict[str, Extension], where: str) -> str:
+    """Only a phone (or fax) places calls: an ivr or a queue never dials out or answers (rules 2-3)."""
+    ext = by_name.get(party)
+    if ext is not None and ext.type in (ExtensionType.IVR, ExtensionType.QUEUE):
+        raise ValidationError(
+            f"{party!r} is {ext.type.value!r}: an ivr or a queue cannot place calls", where=where
+        )
+    return party
+
+
 def _call(i: int, table: Any, by_name: dict[str, Extension], pbx: PbxSettings) -> CallPlan:
     e = _Entry(table, f"calls[{i}]", _CALL_KEYS)
-    from_ = _party(e.get("from", (str, int)), by_name, pbx, e.at("from"))
+    from_ = _check_caller(
+        _party(e.get("from", (str, int)), by_name, pbx, e.at("from")), by_name, e.at("from")
+    )
     to = _party(e.get("to", (str, int)), by_name, pbx, e.at("to"))
     answered_by = e.get("answered_by", str, None)
     if answered_by is not None:
@@ -513,6 +525,7 @@ def _callback(
         src.append(
             full if value.isdigit() and full in by_name else _party(value, by_name, pbx, e.at("src_num"))
         )
+        _check_caller(src[-1], by_name, e.at("src_num"))
     dst = _party(e.get("dst_num", (str, int)), by_name, pbx, e.at("dst_num"))
     return CallbackPlan(
         at=e.number("at", 0.0),
@@ -558,7 +571,9 @@ def _traffic(i: int, table: Any, by_name: dict[str, Extension], pbx: PbxSettings
     to = _party(e.get("to", (str, int)), by_name, pbx, e.at("to"))
     raw_from = e.get("from", (list, str, int), [])
     raw_from = raw_from if isinstance(raw_from, list) else [raw_from]
-    from_ = tuple(_party(v, by_name, pbx, e.at("from")) for v in raw_from)
+    from_ = tuple(
+        _check_caller(_party(v, by_name, pbx, e.at("from")), by_name, e.at("from")) for v in raw_from
+    )
     rate = e.number("rate")
     if rate <= 0:
         raise e.fail("rate", "must be a positive number of calls per second")

@@ -143,6 +143,7 @@ class CallSimulator:
             fwd = self._leg(call, leg.start, ext.forward_to, None, leg)
             fwd.views.append(_View(ext, Role.FORWARD))
             fwd.reached = ext.name
+            fwd.window_end = leg.window_end  # a sequential queue's agent: forwarded for its turn only
             call.candidates.append(fwd)
             return
         leg.views.append(_View(ext, Role.TARGET))
