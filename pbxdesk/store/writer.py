@@ -1,8 +1,10 @@
-"""The one writer of a profile's history: a thread that commits rows in batches.
+"""The one writer of a profile: a thread that commits queued statements in groups.
 
-The asyncio loop only puts rows on a queue (never blocks on SQLite); the thread commits
-whatever has arrived every ``interval`` seconds or ``max_rows`` rows, whichever comes first.
-``flush()`` waits until everything submitted so far is committed (a durable boundary).
+The asyncio loop never blocks on SQLite: it queues statements (``execute``) and, where it
+must know they are durable (an outbox row before its first attempt), asks to be called back
+after the commit that contains them (``on_commit``). The thread takes whatever has queued up
+since its last commit (at most ``max_rows`` statements), runs it in one transaction and
+commits: a group commit, so batches grow by themselves under load and stay tiny when idle.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +23,18 @@ from pbxdesk.store.profile import connect
 
 log = logging.getLogger(__name__)
 
-_EVENT_SQL = (
+EVENT_SQL = (
     "INSERT INTO events (id, call_id, sub_call_id, event_type, extension_id, extension_name, "
     "event_time, source, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_DELIVERY_SQL = (
+DELIVERY_SQL = (
     "INSERT INTO deliveries (id, event_id, subscription_id, method, url, request_body, "
     "status_code, error, latency_ms, response_body, started_at, finished_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+
+_Op = tuple[str, tuple[Any, ...]]
+_Item = _Op | Callable[[], None] | threading.Event | None
 
 
 def event_row(event_id: int, ev: EventData, ext_name: str, source: str) -> tuple[Any, ...]:
@@ -46,24 +52,36 @@ def event_row(event_id: int, ev: EventData, ext_name: str, source: str) -> tuple
 
 
 class BatchWriter:
-    def __init__(self, path: Path, *, interval: float = 0.05, max_rows: int = 500) -> None:
+    def __init__(self, path: Path, *, max_rows: int = 2000, interval: float = 0.0) -> None:
         self.path = path
-        self.interval = interval
         self.max_rows = max_rows
-        self._q: queue.SimpleQueue[tuple[str, tuple[Any, ...]] | threading.Event | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="pbxdesk-writer", daemon=True)
+        self.interval = interval  # extra time to gather a batch after the first statement
+        self._q: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self.error: BaseException | None = None
         self.committed_rows = 0
+        self.commits = 0
+        self._thread = threading.Thread(target=self._run, name="pbxdesk-writer", daemon=True)
         self._thread.start()
 
+    # -- producers (any thread; never block) -----------------------------------------------------
+    def execute(self, sql: str, params: tuple[Any, ...]) -> None:
+        self._q.put((sql, params))
+
     def add_event(self, row: tuple[Any, ...]) -> None:
-        self._q.put(("e", row))
+        self._q.put((EVENT_SQL, row))
 
     def add_delivery(self, row: tuple[Any, ...]) -> None:
-        self._q.put(("d", row))
+        self._q.put((DELIVERY_SQL, row))
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` (in the writer thread) once everything queued before is committed.
+
+        If the writer has failed, the callback is never called; ``error`` says why.
+        """
+        self._q.put(callback)
 
     def flush(self, timeout: float = 30.0) -> None:
-        """Block until every row submitted before this call is committed."""
+        """Block until every statement queued before this call is committed."""
         if self._thread.is_alive():
             done = threading.Event()
             self._q.put(done)
@@ -75,45 +93,72 @@ class BatchWriter:
         self._q.put(None)
         self._thread.join(timeout=30)
 
+    # -- the thread --------------------------------------------------------------------------
     def _run(self) -> None:
-        conn = connect(self.path)
-        events: list[tuple[Any, ...]] = []
-        deliveries: list[tuple[Any, ...]] = []
-        waiters: list[threading.Event] = []
+        try:
+            conn = connect(self.path)
+        except BaseException as exc:
+            self.error = exc
+            return
         stop = False
         try:
             while not stop:
+                ops: list[_Op] = []
+                notify: list[Callable[[], None] | threading.Event] = []
+                item = self._q.get()
                 deadline = time.monotonic() + self.interval
-                while len(events) + len(deliveries) < self.max_rows:
-                    timeout = deadline - time.monotonic()
-                    if timeout <= 0:
-                        break
-                    try:
-                        item = self._q.get(timeout=timeout)
-                    except queue.Empty:
-                        break
+                while True:
                     if item is None:
                         stop = True
                         break
-                    if isinstance(item, threading.Event):
-                        waiters.append(item)
+                    if isinstance(item, tuple):
+                        ops.append(item)
+                    else:
+                        notify.append(item)
+                        # Someone waits for durability: take what is already queued, no more.
+                        deadline = 0.0
+                    if len(ops) >= self.max_rows:
                         break
-                    (events if item[0] == "e" else deliveries).append(item[1])
-                if events or deliveries:
-                    with conn:
-                        # Events first: deliveries reference them.
-                        conn.executemany(_EVENT_SQL, events)
-                        conn.executemany(_DELIVERY_SQL, deliveries)
-                    self.committed_rows += len(events) + len(deliveries)
-                    events.clear()
-                    deliveries.clear()
-                for w in waiters:
-                    w.set()
-                waiters.clear()
-        except BaseException as exc:  # surfaced to the engine through flush()
+                    try:
+                        item = self._q.get_nowait()
+                    except queue.Empty:
+                        wait = deadline - time.monotonic()
+                        if wait <= 0:
+                            break
+                        try:
+                            item = self._q.get(timeout=wait)
+                        except queue.Empty:
+                            break
+                if ops:
+                    self._commit(conn, ops)
+                for n in notify:
+                    n.set() if isinstance(n, threading.Event) else n()
+        except BaseException as exc:  # surfaced through flush() and .error
             log.exception("profile writer failed")
             self.error = exc
-            for w in waiters:
-                w.set()
+            self._release_waiters()
         finally:
             conn.close()
+
+    def _commit(self, conn: Any, ops: list[_Op]) -> None:
+        with conn:
+            # Runs of the same statement go through executemany (much faster per row).
+            start = 0
+            for i in range(1, len(ops) + 1):
+                if i == len(ops) or ops[i][0] != ops[start][0]:
+                    if i - start == 1:
+                        conn.execute(ops[start][0], ops[start][1])
+                    else:
+                        conn.executemany(ops[start][0], [op[1] for op in ops[start:i]])
+                    start = i
+        self.committed_rows += len(ops)
+        self.commits += 1
+
+    def _release_waiters(self) -> None:
+        while True:
+            try:
+                item = self._q.get_nowait()
+            except queue.Empty:
+                return
+            if isinstance(item, threading.Event):
+                item.set()
