@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from pbxdesk import __version__
+from pbxdesk.cli_profile import add_profile_commands, cmd_profile
 from pbxdesk.domain import PbxDeskError
 from pbxdesk.domain.validation import validate_url
 from pbxdesk.store.paths import DEFAULT_PROFILE, check_profile_name, profile_path
@@ -26,6 +27,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="pbxdesk", description="Cloud-PBX webhook workbench.")
     parser.add_argument("--version", action="version", version=f"pbxdesk {__version__}")
     parser.add_argument("--profile", default=DEFAULT_PROFILE, help="profile name (default: %(default)s)")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation (no display needed, no user data touched) and exit",
+    )
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     gui = sub.add_parser("gui", help="start the desktop app (the default)")
@@ -37,6 +43,21 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--target", metavar="URL", help="send every subscription's requests here instead")
     run.add_argument("--instant", action="store_true", help="virtual clock: run as fast as possible")
     run.add_argument("--json", action="store_true", help="end with a JSON summary line")
+    run.add_argument(
+        "--wait-retries",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="wait for retries due within this many seconds (default %(default)s); later ones stay queued",
+    )
+    run.add_argument(
+        "--attempts",
+        type=int,
+        metavar="N",
+        help="attempts per delivery for this run (1: no retries); default: the profile's retry policy",
+    )
+    run.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
+    add_profile_commands(sub, _Parser)
     return parser
 
 
@@ -45,22 +66,44 @@ def _fmt_ms(value: float | None) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from pbxdesk.engine.headless import check_calls, run_scenario
+    from pbxdesk.engine.headless import check_calls, profile_policy, run_scenario
     from pbxdesk.engine.scenario import load_scenario
+    from pbxdesk.progress import RunProgress
 
     scenario = load_scenario(args.scenario)
     check_calls(scenario)
     target = validate_url(args.target, where="--target") if args.target else None
     path = profile_path(check_profile_name(args.profile))
-    summary = asyncio.run(run_scenario(scenario, path, target_url=target, instant=args.instant))
+    policy = profile_policy(path)
+    if args.attempts is not None:
+        if args.attempts < 1:
+            raise PbxDeskError(f"--attempts must be at least 1, not {args.attempts}")
+        policy = policy.with_attempts(args.attempts)
+    progress = RunProgress() if sys.stderr.isatty() and not args.no_progress else None
+    try:
+        summary = asyncio.run(
+            run_scenario(
+                scenario,
+                path,
+                target_url=target,
+                instant=args.instant,
+                policy=policy,
+                retry_horizon=args.wait_retries,
+                on_tick=progress.update if progress else None,
+            )
+        )
+    finally:
+        if progress is not None:
+            progress.close()
+    retrying = f", {summary.retrying} still retrying (kept in the outbox)" if summary.retrying else ""
     print(
         f"{summary.events} events, {summary.deliveries} deliveries: {summary.delivered} delivered, "
-        f"{summary.failed} failed; latency p50 {_fmt_ms(summary.percentile(50))}, "
-        f"p95 {_fmt_ms(summary.percentile(95))}"
+        f"{summary.failed} failed{retrying}; latency p50 {_fmt_ms(summary.percentile(50))}, "
+        f"p95 {_fmt_ms(summary.percentile(95))}; {summary.attempts} attempts"
     )
     if args.json:
         print(json.dumps(summary.as_dict()))
-    return EXIT_OK if summary.failed == 0 else EXIT_FAILED
+    return EXIT_OK if summary.all_delivered else EXIT_FAILED
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
@@ -78,8 +121,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     from pbxdesk.logs import setup_logging
 
     args = build_parser().parse_args(argv)
+    if args.self_test:  # before logging: the self-test writes nothing to the user's data dir
+        from pbxdesk.selftest import run_self_test
+
+        return run_self_test()
     setup_logging()
     try:
+        if args.command == "profile":
+            return cmd_profile(args)
         if args.command == "run":
             return cmd_run(args)
         return cmd_gui(args)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from pbxdesk.domain import ValidationError
-from pbxdesk.engine.dispatcher import Dispatcher
-from pbxdesk.engine.run import EngineRun, RunSummary, event_stream, now_us
+from pbxdesk.engine.outbox import DeliveryEngine, DeliveryListener
+from pbxdesk.engine.policy import POLICY_SETTING, DeliveryPolicy
+from pbxdesk.engine.run import FeedPlayer, RunSummary, event_stream, now_us
 from pbxdesk.engine.scenario import Scenario
 from pbxdesk.engine.simulator import CallSimulator
 from pbxdesk.engine.traffic import scenario_plans
@@ -25,6 +27,13 @@ def check_calls(scenario: Scenario) -> None:
                 raise exc.located(f"{scenario.source}: {key}[{i}]") from None
 
 
+def profile_policy(profile_path: Path | None) -> DeliveryPolicy:
+    if profile_path is None:
+        return DeliveryPolicy()
+    with Profile.open(profile_path) as profile:
+        return DeliveryPolicy.from_json(profile.get_setting(POLICY_SETTING))
+
+
 async def run_scenario(
     scenario: Scenario,
     profile_path: Path | None,
@@ -32,8 +41,18 @@ async def run_scenario(
     target_url: str | None = None,
     instant: bool = False,
     base_us: int | None = None,
+    policy: DeliveryPolicy | None = None,
+    retry_horizon: float = 30.0,
+    on_delivery: DeliveryListener | None = None,
+    on_tick: Callable[[DeliveryEngine, FeedPlayer], None] | None = None,
 ) -> RunSummary:
+    """Play ``scenario``, deliver its events and wait for the outcome.
+
+    Retries due within ``retry_horizon`` seconds are waited for; later ones stay in the
+    profile's outbox (counted as ``retrying``) and go out when the profile is next run.
+    """
     base = now_us() if base_us is None else base_us
+    policy = policy or profile_policy(profile_path)
     sim = CallSimulator(scenario.pbx, scenario.extensions)
     writer: BatchWriter | None = None
     first_event, first_delivery = 1, 1
@@ -42,19 +61,45 @@ async def run_scenario(
             ev_max, dl_max = profile.max_ids()
         first_event, first_delivery = ev_max + 1, dl_max + 1
         writer = BatchWriter(profile_path)
-    dispatcher = Dispatcher(scenario.subscriptions, target_url=target_url, first_delivery_id=first_delivery)
+    engine = DeliveryEngine(
+        scenario.subscriptions,
+        policy=policy,
+        writer=writer,
+        profile_path=profile_path,
+        names={e.id: e.name for e in scenario.extensions},
+        target_url=target_url,
+        first_event_id=first_event,
+        first_delivery_id=first_delivery,
+        on_delivery=on_delivery,
+    )
+    player = FeedPlayer(
+        event_stream(sim, scenario_plans(scenario), base), engine, base_us=base, instant=instant
+    )
     try:
-        run = EngineRun(
-            event_stream(sim, scenario_plans(scenario), base),
-            dispatcher,
-            scenario.extensions,
-            base_us=base,
-            writer=writer,
-            first_event_id=first_event,
-            instant=instant,
-        )
-        return await run.run()
+        await engine.start(resume=False)
+        if on_tick is None:
+            await player.play()
+        else:
+            await _with_ticks(player, engine, on_tick)
+        await engine.wait_idle(until_due_within=retry_horizon)
+        return RunSummary.of(engine)
     finally:
-        await dispatcher.aclose()
+        await engine.stop()
         if writer is not None:
+            import asyncio
+
+            await asyncio.to_thread(writer.flush)
             writer.close()
+
+
+async def _with_ticks(
+    player: FeedPlayer, engine: DeliveryEngine, on_tick: Callable[[DeliveryEngine, FeedPlayer], None]
+) -> None:
+    import asyncio
+
+    task = asyncio.ensure_future(player.play())
+    while not task.done():
+        on_tick(engine, player)
+        await asyncio.wait([task], timeout=0.1)
+    on_tick(engine, player)
+    await task

@@ -8,10 +8,11 @@ from collections.abc import Iterable
 
 from pbxdesk.domain import PbxDeskError
 from pbxdesk.engine.demo import DEMO_PBX, DEMO_RECEIVER_PORT, demo_subscriptions, demo_traffic
-from pbxdesk.engine.dispatcher import Dispatcher
-from pbxdesk.engine.run import DeliveryListener, EngineRun, EventListener, event_stream, now_us
-from pbxdesk.engine.scenario import CallPlan, PbxSettings
-from pbxdesk.engine.simulator import CallSimulator
+from pbxdesk.engine.outbox import DeliveryEngine, DeliveryListener, EventListener
+from pbxdesk.engine.policy import POLICY_SETTING, DeliveryPolicy
+from pbxdesk.engine.run import FeedPlayer, event_stream, now_us
+from pbxdesk.engine.scenario import PbxSettings
+from pbxdesk.engine.simulator import CallSimulator, Plan
 from pbxdesk.engine.test_receiver import TestReceiver
 from pbxdesk.store.profile import Profile
 from pbxdesk.store.writer import BatchWriter
@@ -34,7 +35,11 @@ def ensure_demo(profile: Profile) -> None:
 
 
 class FeedSession:
-    """Owns the built-in receiver, the profile writer and one EngineRun at a time."""
+    """Owns the built-in receiver, the profile writer, the delivery engine and the feed player.
+
+    The engine lives as long as the session (deliveries retry while the feed is stopped);
+    the feed can be started, paused and stopped any number of times.
+    """
 
     def __init__(self, profile: Profile, *, on_event: EventListener, on_delivery: DeliveryListener) -> None:
         self.profile = profile
@@ -43,25 +48,43 @@ class FeedSession:
         self.receiver = TestReceiver()
         self.receiver_error: str | None = None
         self.writer: BatchWriter | None = None
-        self.run: EngineRun | None = None
+        self.engine: DeliveryEngine | None = None
+        self.player: FeedPlayer | None = None
+        self.resumed = 0
         self._task: asyncio.Task[object] | None = None
-        self._dispatcher: Dispatcher | None = None
 
     @property
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 
-    async def start_receiver(self) -> None:
+    async def open(self) -> None:
+        """Start the test receiver and the engine (picking up the profile's open deliveries)."""
         port = int(self.profile.get_setting(RECEIVER_PORT_SETTING, DEMO_RECEIVER_PORT))
         try:
             await self.receiver.start("127.0.0.1", port)
         except OSError as exc:
             self.receiver_error = f"test receiver could not listen on 127.0.0.1:{port} ({exc.strerror})"
             log.warning(self.receiver_error)
+        ev_max, dl_max = self.profile.max_ids()
+        self.writer = BatchWriter(self.profile.path)
+        self.engine = DeliveryEngine(
+            self.profile.subscriptions(),
+            policy=DeliveryPolicy.from_json(self.profile.get_setting(POLICY_SETTING)),
+            writer=self.writer,
+            profile_path=self.profile.path,
+            names={e.id: e.name for e in self.profile.extensions()},
+            first_event_id=ev_max + 1,
+            first_delivery_id=dl_max + 1,
+            on_event=self.on_event,
+            on_delivery=self.on_delivery,
+        )
+        self.resumed = await self.engine.start(resume=True)
 
-    def start(self, plans: Iterable[CallPlan] | None = None, *, speed: float = 1.0) -> None:
+    def start(self, plans: Iterable[Plan] | None = None, *, speed: float = 1.0) -> None:
         if self.running:
             return
+        if self.engine is None:
+            raise PbxDeskError("the session is not open yet")
         pbx_raw = self.profile.get_setting("pbx", {}) or {}
         pbx = PbxSettings(
             client_prefix=pbx_raw.get("client_prefix", "000"),
@@ -70,48 +93,35 @@ class FeedSession:
         extensions = self.profile.extensions()
         if not extensions:
             raise PbxDeskError("this profile has no extensions: add one, or create a demo profile")
-        ev_max, dl_max = self.profile.max_ids()
-        if self.writer is None:
-            self.writer = BatchWriter(self.profile.path)
-        self._dispatcher = Dispatcher(self.profile.subscriptions(), first_delivery_id=dl_max + 1)
+        self.engine.set_subscriptions(self.profile.subscriptions())
         base = now_us()
         sim = CallSimulator(pbx, extensions, seed=base)
         stream = event_stream(sim, plans if plans is not None else demo_traffic(seed=base), base)
-        self.run = EngineRun(
-            stream,
-            self._dispatcher,
-            extensions,
-            base_us=base,
-            writer=self.writer,
-            first_event_id=ev_max + 1,
-            speed=speed,
-            on_event=self.on_event,
-            on_delivery=self.on_delivery,
-        )
-        self._task = asyncio.ensure_future(self._play(self.run, self._dispatcher))
+        self.player = FeedPlayer(stream, self.engine, base_us=base, speed=speed)
+        self._task = asyncio.ensure_future(self._play(self.player))
 
-    async def _play(self, run: EngineRun, dispatcher: Dispatcher) -> object:
+    async def _play(self, player: FeedPlayer) -> object:
         try:
-            return await run.run()
+            return await player.play()
         except Exception:
             log.exception("the feed stopped on an error")
             raise
-        finally:
-            await dispatcher.aclose()
 
     def pause(self, paused: bool) -> None:
-        if self.run is not None:
-            self.run.pause(paused)
+        if self.player is not None:
+            self.player.pause(paused)
 
     async def stop(self) -> None:
-        if self.run is not None:
-            self.run.stop()
+        if self.player is not None:
+            self.player.stop()
         if self._task is not None:
             await asyncio.gather(self._task, return_exceptions=True)
         self._task = None
 
     async def close(self) -> None:
         await self.stop()
+        if self.engine is not None:
+            await self.engine.stop()
         await self.receiver.stop()
         if self.writer is not None:
             await asyncio.to_thread(self.writer.close)

@@ -20,15 +20,29 @@ from pbxdesk.domain import (
     PbxDeskError,
     Subscription,
 )
+from pbxdesk.store import queries
 from pbxdesk.store.paths import profile_path
 from pbxdesk.store.schema import check_version, migrate
 
-BUSY_TIMEOUT_S = 5.0
+BUSY_TIMEOUT_S = 5.0  # how long a statement waits for another process's lock before failing
+CACHE_KIB = 32 * 1024  # page cache per connection: the timeline's indexes stay in memory
 
 
 def _set_wal(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA journal_mode = WAL")  # writes the file header when not yet WAL
     conn.execute("PRAGMA synchronous = NORMAL")
+
+
+def is_locked(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc).lower())
+
+
+def locked_error(path: Path | str, exc: BaseException | None = None) -> PbxDeskError:
+    detail = f" ({exc})" if exc else ""
+    return PbxDeskError(
+        f"{path}: the profile is locked by another program (another pbxdesk?); waited "
+        f"{BUSY_TIMEOUT_S:g} s{detail}. Close it, or use another profile with --profile"
+    )
 
 
 def connect(path: Path, *, readonly: bool = False, wal: bool = True) -> sqlite3.Connection:
@@ -41,12 +55,13 @@ def connect(path: Path, *, readonly: bool = False, wal: bool = True) -> sqlite3.
         else:
             conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
         conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         if not readonly and wal:
             _set_wal(conn)
         return conn
     except sqlite3.OperationalError as exc:
-        if "locked" in str(exc):
-            raise PbxDeskError(f"{path}: the profile is locked by another program ({exc})") from None
+        if is_locked(exc):
+            raise locked_error(path, exc) from None
         raise PbxDeskError(f"{path}: cannot open the profile ({exc})") from None
     except sqlite3.DatabaseError as exc:
         raise PbxDeskError(f"{path}: not a pbxdesk profile or damaged ({exc}); left untouched") from None
@@ -83,6 +98,11 @@ class Profile:
             check_version(conn, str(p))
             _set_wal(conn)
             migrate(sqlite_utils.Database(conn), str(p))
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            if is_locked(exc):
+                raise locked_error(p, exc) from None
+            raise PbxDeskError(f"{p}: damaged profile ({exc}); left untouched") from None
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise PbxDeskError(f"{p}: damaged profile ({exc}); left untouched") from None
@@ -208,40 +228,4 @@ class Profile:
 
     def recent_events(self, limit: int = 200) -> list[dict[str, Any]]:
         """The newest ``limit`` events, oldest first, each with its deliveries."""
-        rows = self.conn.execute(
-            "SELECT id, call_id, event_type, extension_id, extension_name, event_time, data "
-            "FROM events ORDER BY id DESC LIMIT ?",
-            (limit,),
-        ).fetchall()
-        events = [
-            {
-                "id": r[0],
-                "call_id": r[1],
-                "event_type": r[2],
-                "extension_id": r[3],
-                "extension_name": r[4],
-                "event_time": r[5],
-                "fields": json.loads(r[6]),
-                "deliveries": [],
-            }
-            for r in reversed(rows)
-        ]
-        by_id = {e["id"]: e for e in events}
-        if by_id:
-            marks = ",".join("?" * len(by_id))
-            for row in self.conn.execute(
-                "SELECT event_id, subscription_id, method, url, status_code, error, latency_ms "
-                f"FROM deliveries WHERE event_id IN ({marks}) ORDER BY id",
-                tuple(by_id),
-            ):
-                by_id[row[0]]["deliveries"].append(
-                    {
-                        "subscription_id": row[1],
-                        "method": row[2],
-                        "url": row[3],
-                        "status_code": row[4],
-                        "error": row[5],
-                        "latency_ms": row[6],
-                    }
-                )
-        return events
+        return [e.as_dict() for e in queries.newest(self.conn, limit)]

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from pbxdesk.domain import EventData, HttpMethod, PbxDeskError
-from pbxdesk.engine.dispatcher import DeliveryResult
+from pbxdesk.engine.outbox import DeliveryResult
 from pbxdesk.engine.request import build_request
 from pbxdesk.engine.session import FeedSession
 from pbxdesk.store.profile import Profile
@@ -188,7 +188,7 @@ class MainWindow(QMainWindow):
 
     # -- feed control --------------------------------------------------------------------------
     async def start_session(self, *, autostart: bool = True) -> None:
-        await self.session.start_receiver()
+        await self.session.open()
         if autostart:
             self.start_feed()
 
@@ -240,8 +240,8 @@ class MainWindow(QMainWindow):
         m = self.model
         state = self.tr("running") if self.session.running else self.tr("stopped")
         self.counts_label.setText(
-            self.tr("Feed {0} · {1} events · {2} delivered · {3} failed").format(
-                state, len(m.rows), m.delivered, m.failed
+            self.tr("Feed {0} · {1} events · {2} delivered · {3} retrying · {4} failed").format(
+                state, len(m.rows), m.delivered, self._open_retries(), m.failed
             )
         )
         rec = self.session.receiver
@@ -253,6 +253,10 @@ class MainWindow(QMainWindow):
             )
         if self.table.currentIndex().isValid():
             self._show_detail(self.table.currentIndex().row(), refresh_only=True)
+
+    def _open_retries(self) -> int:
+        engine = self.session.engine
+        return len(engine.retrying()) if engine is not None else 0
 
     def _show_detail(self, row_index: int, refresh_only: bool = False) -> None:
         if not 0 <= row_index < len(self.model.rows):
@@ -290,11 +294,11 @@ def detail_text(row: TimelineRow) -> str:
     lines.append("")
     if not row.deliveries:
         lines.append("No subscription of this extension listens to this event type.")
-    for d in row.deliveries:
+    for d in row.deliveries.values():
         method = HttpMethod(d["method"])
         lines.append(f"→ {method.value} {d['url']}")
         if method is HttpMethod.POST:
             body = build_request(method, "http://x/", row.fields).body.decode()
             lines.append(f"  Content-Type: application/x-www-form-urlencoded\n  {body}")
-        lines.append(f"  ← {d['outcome']} in {d['latency_ms']:.1f} ms")
+        lines.append(f"  ← {d['outcome']} in {d['latency_ms']:.1f} ms · {d['state']}, attempt {d['attempt']}")
     return "\n".join(lines)

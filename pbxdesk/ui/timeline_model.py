@@ -22,7 +22,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor
 
 from pbxdesk.domain import EventData
-from pbxdesk.engine.dispatcher import DeliveryResult
+from pbxdesk.engine.outbox import DeliveryResult
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -40,21 +40,30 @@ class TimelineRow:
     call_status: str
     call_id: str
     fields: dict[str, str]
-    deliveries: list[dict[str, Any]] = field(default_factory=list)
+    # delivery id -> its latest attempt: ok, state, outcome, latency_ms, url, method, attempt
+    deliveries: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def delivery_state(self) -> str:
-        """'none' (no subscriber), 'ok', 'failed' or 'pending'."""
+        """'none' (no subscriber), 'ok', 'failed', 'retrying', 'paused' or 'cancelled'."""
         if not self.deliveries:
             return "none"
-        if any(not d["ok"] for d in self.deliveries):
-            return "failed"
+        states = {d["state"] for d in self.deliveries.values()}
+        for state, shown in (("failed", "failed"), ("pending", "retrying"), ("in_flight", "retrying"),
+                             ("paused", "paused"), ("cancelled", "cancelled")):  # fmt: skip
+            if state in states:
+                return shown
         return "ok"
 
     def delivery_text(self) -> str:
-        if not self.deliveries:
-            return ""
-        parts = [f"{d['outcome']} · {d['latency_ms']:.0f} ms" for d in self.deliveries]
+        parts = []
+        for d in self.deliveries.values():
+            text = f"{d['outcome']} · {d['latency_ms']:.0f} ms"
+            if d["state"] in ("pending", "in_flight"):
+                text += f" (retrying, attempt {d['attempt']})"
+            elif d["attempt"] > 1:
+                text += f" (attempt {d['attempt']})"
+            parts.append(text)
         return ",  ".join(parts)
 
 
@@ -72,17 +81,14 @@ def row_from_stored(stored: dict[str, Any]) -> TimelineRow:
         stored["call_id"],
         stored["fields"],
     )
-    for d in stored["deliveries"]:
+    for i, d in enumerate(stored["deliveries"]):
         ok = d["status_code"] is not None and 200 <= d["status_code"] < 300
-        row.deliveries.append(
-            {
-                "ok": ok,
-                "outcome": d["error"] or str(d["status_code"]),
-                "latency_ms": d["latency_ms"] or 0.0,
-                "url": d["url"],
-                "method": d["method"],
-            }
-        )
+        state = d.get("state") or ("delivered" if ok else "failed")
+        outcome = str(d["status_code"]) if d["status_code"] is not None else (d["error"] or state)
+        row.deliveries[d.get("id", -1 - i)] = {
+            "ok": ok, "state": state, "outcome": outcome, "latency_ms": d["latency_ms"] or 0.0,
+            "url": d["url"], "method": d["method"], "attempt": d.get("attempts") or 1,
+        }  # fmt: skip
     return row
 
 
@@ -103,6 +109,8 @@ EVENT_COLOURS = {
 }
 _OK_BG = QColor(46, 160, 67, 40)
 _FAIL_BG = QColor(248, 81, 73, 55)
+_RETRY_BG = QColor(210, 153, 34, 60)
+_PAUSED_BG = QColor(130, 80, 223, 45)
 
 
 class TimelineModel(QAbstractTableModel):
@@ -118,6 +126,7 @@ class TimelineModel(QAbstractTableModel):
         self._pending_results: list[DeliveryResult] = []
         self.delivered = 0
         self.failed = 0
+        self.retries = 0
         self._timer = QTimer(self)
         self._timer.setInterval(33)  # <= 30 model updates a second
         self._timer.timeout.connect(self.drain)
@@ -151,23 +160,20 @@ class TimelineModel(QAbstractTableModel):
         if results:
             touched: set[int] = set()
             for res in results:
-                if res.ok:
+                if res.state == "delivered":
                     self.delivered += 1
-                else:
+                elif res.state == "failed":
                     self.failed += 1
+                elif not res.final:
+                    self.retries += 1
                 idx = self._by_event.get(res.event_id)
                 if idx is None or idx - self._offset < 0:
                     continue
                 i = idx - self._offset
-                self.rows[i].deliveries.append(
-                    {
-                        "ok": res.ok,
-                        "outcome": res.outcome,
-                        "latency_ms": res.latency_ms,
-                        "url": res.url,
-                        "method": res.method,
-                    }
-                )
+                self.rows[i].deliveries[res.id] = {
+                    "ok": res.ok, "state": res.state, "outcome": res.outcome, "latency_ms": res.latency_ms,
+                    "url": res.url, "method": res.method, "attempt": res.attempt,
+                }  # fmt: skip
                 touched.add(i)
             if touched:
                 col = len(self.COLUMNS) - 1
@@ -213,10 +219,16 @@ class TimelineModel(QAbstractTableModel):
             state = row.delivery_state
             if state == "failed":
                 return QBrush(_FAIL_BG)
+            if state == "retrying":
+                return QBrush(_RETRY_BG)
+            if state in ("paused", "cancelled"):
+                return QBrush(_PAUSED_BG)
             if state == "ok" and col == 6:
                 return QBrush(_OK_BG)
         if role == Qt.ItemDataRole.ToolTipRole and col == 6 and row.deliveries:
-            return "\n".join(f"{d['method']} {d['url']} → {d['outcome']}" for d in row.deliveries)
+            return "\n".join(
+                f"{d['method']} {d['url']} → {d['outcome']} ({d['state']})" for d in row.deliveries.values()
+            )
         return None
 
     @staticmethod

@@ -61,7 +61,8 @@ def test_feed_runs_and_rows_show_delivery_results(qtbot, pbx_home, run_async, tm
     with Profile.open(profile_path("default")) as again:
         counts = again.counts()
     assert counts["events"] == len(model.rows)
-    assert counts["deliveries"] == model.delivered + model.failed
+    # Deliveries still retrying (the demo's flaky endpoint) stay in the outbox, so >=.
+    assert counts["deliveries"] >= model.delivered + model.failed
     assert window.start_action.isEnabled() and not window.stop_action.isEnabled()
 
 
@@ -84,5 +85,6 @@ def test_detail_pane_shows_fields_and_request(qtbot, pbx_home, run_async, free_p
     r = window.model.rows[row]
     assert f"CallID {r.call_id}" in text
     assert "EventTime" in text and "CallStatus" in text
-    assert f"{r.deliveries[0]['method']} http://127.0.0.1:" in text
+    first = next(iter(r.deliveries.values()))
+    assert f"{first['method']} http://127.0.0.1:" in text
     profile.close()

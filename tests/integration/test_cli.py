@@ -28,7 +28,10 @@ def _env(home: Path) -> dict[str, str]:
 def pbxdesk_cli(home: Path, *args: str | Path, timeout: float = 60) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "pbxdesk", *map(str, args)],
-        env=_env(home), capture_output=True, text=True, timeout=timeout,
+        env=_env(home),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -56,24 +59,28 @@ def test_run_all_delivered_exits_0_and_records_the_profile(
     assert proc.stderr == ""
     summary = _summary(proc)
     assert {k: summary[k] for k in ("events", "deliveries", "delivered", "failed")} == {
-        "events": 3, "deliveries": 3, "delivered": 3, "failed": 0}
+        "events": 3,
+        "deliveries": 3,
+        "delivered": 3,
+        "failed": 0,
+    }
     assert summary["latency_p50_ms"] > 0 and summary["latency_p95_ms"] >= summary["latency_p50_ms"]
     first_line = proc.stdout.splitlines()[0]
     assert first_line.startswith("3 events, 3 deliveries: 3 delivered, 0 failed; latency p50 ")
 
     reqs = threaded_receiver.requests
     assert [r.query["EventType"] for r in reqs] == ["dial-out", "answer", "hangup"]
-    assert all(r.query["myid"] == "175" and r.path_qs.startswith("/fordel/show.php?myid=175&")
-               for r in reqs)
+    assert all(r.query["myid"] == "175" and r.path_qs.startswith("/fordel/show.php?myid=175&") for r in reqs)
     assert reqs[-1].query["Duration"] == "3000000" and reqs[-1].query["RecID"]
 
     assert _profiles(pbxdesk_home) == ["default.sqlite"]
     conn = sqlite3.connect(pbxdesk_home / "profiles" / "default.sqlite")
     try:
         assert conn.execute("SELECT COUNT(*) FROM events").fetchone() == (3,)
-        assert conn.execute(
-            "SELECT status_code, response_body FROM deliveries ORDER BY id").fetchall() == [
-            (200, "ok\n")] * 3
+        assert (
+            conn.execute("SELECT status_code, response_body FROM deliveries ORDER BY id").fetchall()
+            == [(200, "ok\n")] * 3
+        )
     finally:
         conn.close()
 
@@ -94,7 +101,9 @@ def test_run_with_failing_target_exits_1(
     # The scenario's own URL is dead; --target sends everything to a path answering 500.
     path = write_scenario(seed_scenario(f"http://127.0.0.1:{closed_port}"))
     target = f"{threaded_receiver.base_url}/status/500"
-    proc = pbxdesk_cli(pbxdesk_home, "run", path, "--instant", "--json", "--target", target)
+    proc = pbxdesk_cli(
+        pbxdesk_home, "run", path, "--instant", "--json", "--attempts", "1", "--target", target
+    )
     assert proc.returncode == EXIT_FAILED, proc.stderr
     summary = _summary(proc)
     assert (summary["deliveries"], summary["delivered"], summary["failed"]) == (3, 0, 3)
@@ -127,18 +136,26 @@ url = "{base}/status/503"
 from = "000*099"
 to = "00010005"
 """
+    # The default policy retries the 503 after ~5 s, then not before 5 min: the run stops
+    # waiting, counts it as retrying (kept in the profile's outbox) and exits 1.
     proc = pbxdesk_cli(pbxdesk_home, "run", write_scenario(text), "--instant", "--json")
     assert proc.returncode == EXIT_FAILED
     summary = _summary(proc)
-    assert (summary["events"], summary["deliveries"], summary["delivered"], summary["failed"]) == (
-        2, 2, 1, 1)
+    got = tuple(summary[k] for k in ("events", "deliveries", "delivered", "failed", "retrying", "attempts"))
+    assert got == (2, 2, 1, 0, 1, 3)
+    conn = sqlite3.connect(pbxdesk_home / "profiles" / "default.sqlite")
+    try:
+        states = dict(conn.execute("SELECT url, state FROM deliveries").fetchall())
+    finally:
+        conn.close()
+    assert states == {f"{base}/fine": "delivered", f"{base}/status/503": "pending"}
 
 
 def test_run_against_a_closed_port_exits_1(
     pbxdesk_home: Path, seed_scenario, write_scenario, closed_port: int
 ) -> None:
     path = write_scenario(seed_scenario(f"http://127.0.0.1:{closed_port}"))
-    proc = pbxdesk_cli(pbxdesk_home, "run", path, "--instant", "--json")
+    proc = pbxdesk_cli(pbxdesk_home, "run", path, "--instant", "--json", "--attempts", "1")
     assert proc.returncode == EXIT_FAILED
     assert _summary(proc)["failed"] == 3
     conn = sqlite3.connect(pbxdesk_home / "profiles" / "default.sqlite")
@@ -163,8 +180,16 @@ async def test_run_from_an_async_test_with_the_receiver_in_the_same_loop(
 ) -> None:
     path = write_scenario(seed_scenario(receiver.base_url, "/status/201?myid=175"))
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "pbxdesk", "run", str(path), "--instant", "--json",
-        env=_env(pbxdesk_home), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "pbxdesk",
+        "run",
+        str(path),
+        "--instant",
+        "--json",
+        env=_env(pbxdesk_home),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == EXIT_OK, err.decode()
@@ -185,16 +210,23 @@ GOOD_SUB = '[[subscriptions]]\nextension = 175\nevent_type = "answer"\nurl = "ht
         ("[[extensions]\nid = 1\n", "malformed TOML"),
         (GOOD_EXT + "colour = 'red'\n", "extensions[0]: unknown key 'colour'"),
         ("bogus = 1\n", "scenario: unknown key 'bogus'"),
-        (GOOD_EXT + GOOD_SUB.replace("http://127.0.0.1:9/", "ftp://127.0.0.1/"),
-         "subscriptions[0].url: 'ftp://127.0.0.1/' is not an http(s) URL"),
-        (GOOD_EXT + GOOD_SUB.replace('"answer"', '"ringing"'),
-         "subscriptions[0].event_type: unknown event type 'ringing'"),
-        (GOOD_EXT + '[[calls]]\nfrom = "000*099"\nto = "000*555"\n',
-         "calls[0].to: unknown extension '000*555'"),
-        (GOOD_EXT + '[[calls]]\nfrom = "000*099"\nto = "+7999"\ntalk = -3\n',
-         "calls[0].talk: must be >= 0"),
-        (GOOD_EXT + '[[calls]]\nfrom = "+7999"\nto = "000*099"\nanswer_after = 1\n'
-         'answered_by = "+7888"\n', "calls[0]: answered_by: '+7888' is not rung by this call"),
+        (
+            GOOD_EXT + GOOD_SUB.replace("http://127.0.0.1:9/", "ftp://127.0.0.1/"),
+            "subscriptions[0].url: 'ftp://127.0.0.1/' is not an http(s) URL",
+        ),
+        (
+            GOOD_EXT + GOOD_SUB.replace('"answer"', '"ringing"'),
+            "subscriptions[0].event_type: unknown event type 'ringing'",
+        ),
+        (
+            GOOD_EXT + '[[calls]]\nfrom = "000*099"\nto = "000*555"\n',
+            "calls[0].to: unknown extension '000*555'",
+        ),
+        (GOOD_EXT + '[[calls]]\nfrom = "000*099"\nto = "+7999"\ntalk = -3\n', "calls[0].talk: must be >= 0"),
+        (
+            GOOD_EXT + '[[calls]]\nfrom = "+7999"\nto = "000*099"\nanswer_after = 1\nanswered_by = "+7888"\n',
+            "calls[0]: answered_by: '+7888' is not rung by this call",
+        ),
     ],
 )
 def test_bad_scenario_exits_2_with_one_located_line(
@@ -220,9 +252,7 @@ def test_missing_file_exits_2(pbxdesk_home: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("target", ["ftp://127.0.0.1/", "not a url", "http://"])
-def test_bad_target_exits_2(
-    pbxdesk_home: Path, seed_scenario, write_scenario, target: str
-) -> None:
+def test_bad_target_exits_2(pbxdesk_home: Path, seed_scenario, write_scenario, target: str) -> None:
     path = write_scenario(seed_scenario("http://127.0.0.1:9"))
     proc = pbxdesk_cli(pbxdesk_home, "run", path, "--target", target)
     assert proc.returncode == EXIT_BAD_INPUT
@@ -247,9 +277,7 @@ def test_missing_scenario_argument_exits_2(pbxdesk_home: Path) -> None:
     assert "scenario" in proc.stderr
 
 
-def test_damaged_profile_exits_2_and_is_left_alone(
-    pbxdesk_home: Path, seed_scenario, write_scenario
-) -> None:
+def test_damaged_profile_exits_2_and_is_left_alone(pbxdesk_home: Path, seed_scenario, write_scenario) -> None:
     profiles = pbxdesk_home / "profiles"
     profiles.mkdir(parents=True)
     damaged = profiles / "default.sqlite"

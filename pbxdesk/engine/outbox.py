@@ -1,0 +1,665 @@
+"""The delivery engine: a durable outbox, retried, ordered per call, concurrent and limited.
+
+Every (event, subscription) delivery is written to the profile before its first attempt
+(its row's commit is awaited through the writer's commit callback); each attempt is
+recorded when it ends. States: pending -> in_flight -> delivered | failed (attempts
+exhausted) | cancelled, and paused while its endpoint is paused. On start, deliveries left
+pending, in flight or paused are picked up again (at least once, never silently dropped).
+
+Order: deliveries of one call to one subscription form a lane; only a lane's head is sent,
+so a later event waits while an earlier one is retrying. Concurrency: a fixed set of
+workers (the global limit), each with its own HTTP client, and a per-endpoint (host:port)
+limit on top.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import sqlite3
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pbxdesk.domain import EventData, EventType, HttpMethod, PbxDeskError, Subscription
+from pbxdesk.engine.policy import DeliveryPolicy
+from pbxdesk.engine.request import build_request
+from pbxdesk.engine.senders import AttemptOutcome, Sender, make_sender
+from pbxdesk.store.writer import BatchWriter, event_row
+
+log = logging.getLogger(__name__)
+
+PENDING, IN_FLIGHT, DELIVERED, FAILED, CANCELLED, PAUSED = (
+    "pending",
+    "in_flight",
+    "delivered",
+    "failed",
+    "cancelled",
+    "paused",
+)
+OPEN_STATES = (PENDING, IN_FLIGHT, PAUSED)
+KEEP_SUMMARY_BYTES = 4096
+
+_INSERT_DELIVERY = (
+    "INSERT INTO deliveries (id, event_id, subscription_id, method, url, state, call_id, endpoint, "
+    "ordered, attempts, created_at, redelivery_of) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, 0, ?, ?)"
+)
+_MARK_IN_FLIGHT = "UPDATE deliveries SET state = 'in_flight', attempts = ? WHERE id = ?"
+_INSERT_ATTEMPT = (
+    "INSERT INTO attempts (delivery_id, n, started_at, finished_at, latency_ms, status_code, error, "
+    "error_detail, request_headers, response_headers, response_body, response_truncated) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_UPDATE_AFTER_ATTEMPT = (
+    "UPDATE deliveries SET state = ?, attempts = ?, status_code = ?, error = ?, latency_ms = ?, "
+    "response_body = ?, started_at = ?, finished_at = ?, next_attempt_at = ? WHERE id = ?"
+)
+_SET_STATE = "UPDATE deliveries SET state = ? WHERE id = ?"
+_UPSERT_ENDPOINT = (
+    "INSERT INTO endpoints (endpoint, paused, reason, exhausted_in_row, updated_at) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT(endpoint) DO UPDATE SET paused = excluded.paused, reason = excluded.reason, "
+    "exhausted_in_row = excluded.exhausted_in_row, updated_at = excluded.updated_at"
+)
+
+
+def endpoint_of(url: str) -> str:
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return f"{parts.hostname}:{port}"
+
+
+def now_us() -> int:
+    return time.time_ns() // 1000
+
+
+@dataclass(slots=True, eq=False)
+class Delivery:
+    id: int
+    event_id: int
+    subscription_id: int | None
+    method: HttpMethod
+    url: str  # the subscription's URL (or a target); the event's fields are added when sent
+    fields: dict[str, str]
+    call_id: str
+    endpoint: str
+    ordered: bool
+    created_at: int
+    attempts: int = 0
+    state: str = PENDING
+    redelivery_of: int | None = None
+    next_attempt_at: int | None = None
+    timer: asyncio.TimerHandle | None = None
+
+    @property
+    def lane_key(self) -> tuple[object, str] | None:
+        if not self.ordered:
+            return None
+        return (self.subscription_id if self.subscription_id is not None else self.url, self.call_id)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryResult:
+    """One attempt's outcome, as listeners (timeline, progress, CLI summary) see it."""
+
+    id: int  # the delivery's id
+    event_id: int
+    subscription_id: int | None
+    method: str
+    url: str  # the full request URL
+    state: str
+    attempt: int
+    status_code: int | None
+    error: str | None
+    latency_ms: float
+    started_at: int
+    finished_at: int
+    next_attempt_at: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.state == DELIVERED
+
+    @property
+    def final(self) -> bool:
+        return self.state in (DELIVERED, FAILED, CANCELLED)
+
+    @property
+    def outcome(self) -> str:
+        """Short text for a user: ``200``, ``503``, ``timeout``..."""
+        if self.status_code is not None:
+            return str(self.status_code)
+        return self.error or self.state
+
+
+@dataclass(slots=True)
+class EngineStats:
+    events: int = 0
+    deliveries: int = 0
+    delivered: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    attempts: int = 0
+    retries_scheduled: int = 0
+    latencies_ms: list[float] = field(default_factory=list)
+
+
+DeliveryListener = Callable[[DeliveryResult], None]
+EventListener = Callable[[int, EventData], None]
+
+
+class DeliveryEngine:
+    def __init__(
+        self,
+        subscriptions: Iterable[Subscription],
+        *,
+        policy: DeliveryPolicy | None = None,
+        writer: BatchWriter | None = None,
+        profile_path: Path | None = None,
+        names: dict[int, str] | None = None,
+        target_url: str | None = None,
+        first_event_id: int = 1,
+        first_delivery_id: int = 1,
+        on_event: EventListener | None = None,
+        on_delivery: DeliveryListener | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.policy = policy or DeliveryPolicy()
+        self.writer = writer
+        self.profile_path = profile_path
+        self.names = names or {}
+        self.target_url = target_url
+        self.on_event = on_event
+        self.on_delivery = on_delivery
+        self.rng = rng or random.Random()
+        self.stats = EngineStats()
+        self._subs: dict[tuple[int, EventType], list[Subscription]] = defaultdict(list)
+        self.set_subscriptions(subscriptions)
+        self._next_event_id = first_event_id
+        self._next_delivery_id = first_delivery_id
+        self._open: dict[int, Delivery] = {}
+        self._lanes: dict[tuple[object, str], deque[Delivery]] = {}
+        self._ready: asyncio.Queue[Delivery] = asyncio.Queue()
+        self._ep_active: dict[str, int] = defaultdict(int)
+        self._ep_waiting: dict[str, deque[Delivery]] = defaultdict(deque)
+        self._ep_exhausted: dict[str, int] = defaultdict(int)
+        self.paused_endpoints: dict[str, str] = {}
+        self._paused: dict[str, list[Delivery]] = defaultdict(list)
+        self._awaiting_commit: list[Delivery] = []
+        self._workers: list[asyncio.Task[None]] = []
+        self._senders: list[Sender] = []
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # -- configuration --------------------------------------------------------------------------
+    def set_subscriptions(self, subscriptions: Iterable[Subscription]) -> None:
+        self._subs.clear()
+        for sub in subscriptions:
+            self._subs[(sub.extension_id, sub.event_type)].append(sub)
+
+    def matching(self, ev: EventData) -> list[Subscription]:
+        return self._subs.get((ev.extension_id, ev.event_type), [])
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    async def start(self, *, resume: bool = True) -> int:
+        """Start the workers; with ``resume``, pick up deliveries the profile left open."""
+        self._loop = asyncio.get_running_loop()
+        for i in range(self.policy.max_concurrency):
+            sender = make_sender(self.policy)
+            self._senders.append(sender)
+            self._workers.append(asyncio.create_task(self._worker(sender), name=f"delivery-worker-{i}"))
+        if resume and self.profile_path is not None:
+            return await self._resume()
+        return 0
+
+    async def stop(self) -> None:
+        for d in self._open.values():
+            if d.timer is not None:
+                d.timer.cancel()
+        for task in self._workers:
+            task.cancel()
+        await asyncio.gather(*self._workers, return_exceptions=True)
+        self._workers.clear()
+        for sender in self._senders:
+            await sender.aclose()
+        self._senders.clear()
+
+    @property
+    def open_count(self) -> int:
+        return len(self._open)
+
+    def retrying(self) -> list[Delivery]:
+        return [d for d in self._open.values() if d.attempts > 0 and d.state == PENDING]
+
+    async def wait_idle(self, timeout: float | None = None, *, until_due_within: float | None = None) -> bool:
+        """Wait until no delivery is open (True), or ``timeout`` passes (False).
+
+        ``until_due_within``: stop waiting as soon as every open delivery is a retry due later
+        than that many seconds from now (a CLI run does not wait hours for a retry).
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self._open:
+            if until_due_within is not None and self._only_distant_retries(until_due_within):
+                return False
+            remaining = 0.1 if deadline is None else min(0.1, deadline - time.monotonic())
+            if remaining <= 0:
+                return False
+            self._idle.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._idle.wait(), remaining)
+        return True
+
+    def _only_distant_retries(self, horizon_s: float) -> bool:
+        limit = now_us() + int(horizon_s * 1_000_000)
+        for d in self._open.values():
+            if d.state == PAUSED:
+                continue
+            key = d.lane_key
+            lane = self._lanes.get(key) if key is not None else None
+            if lane and lane[0] is not d:
+                continue  # waits behind its call's earlier delivery
+            if d.next_attempt_at is None or d.next_attempt_at <= limit:
+                return False
+        return True
+
+    # -- intake ---------------------------------------------------------------------------------
+    def submit(self, ev: EventData, *, source: str = "sim") -> int:
+        """Record ``ev`` and queue one delivery per matching subscription; returns its event id."""
+        event_id = self._next_event_id
+        self._next_event_id += 1
+        self.stats.events += 1
+        if self.writer is not None:
+            self.writer.add_event(event_row(event_id, ev, self.names.get(ev.extension_id, ""), source))
+        if self.on_event is not None:
+            self.on_event(event_id, ev)
+        subs = self.matching(ev)
+        if subs:
+            fields = ev.to_fields()
+            for sub in subs:
+                self._create(
+                    event_id,
+                    fields,
+                    ev.call_id,
+                    sub.method,
+                    self.target_url or sub.url,
+                    sub.id,
+                    ordered=self.policy.ordered,
+                )
+        return event_id
+
+    def _create(
+        self,
+        event_id: int,
+        fields: dict[str, str],
+        call_id: str,
+        method: HttpMethod,
+        url: str,
+        subscription_id: int | None,
+        *,
+        ordered: bool,
+        redelivery_of: int | None = None,
+    ) -> Delivery:
+        d = Delivery(
+            id=self._next_delivery_id,
+            event_id=event_id,
+            subscription_id=subscription_id,
+            method=method,
+            url=url,
+            fields=fields,
+            call_id=call_id,
+            endpoint=endpoint_of(url),
+            ordered=ordered,
+            created_at=now_us(),
+            redelivery_of=redelivery_of,
+        )
+        self._next_delivery_id += 1
+        self.stats.deliveries += 1
+        self._open[d.id] = d
+        self._idle.clear()
+        if self.writer is None:
+            self._enqueue(d)
+            return d
+        self.writer.execute(
+            _INSERT_DELIVERY,
+            (d.id, event_id, subscription_id, method.value, url, call_id, d.endpoint, int(ordered),
+             d.created_at, redelivery_of),
+        )  # fmt: skip
+        if not self._awaiting_commit:
+            self._loop_or_running().call_soon(self._request_commit)
+        self._awaiting_commit.append(d)
+        return d
+
+    def _loop_or_running(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+        return self._loop
+
+    def _request_commit(self) -> None:
+        batch, self._awaiting_commit = self._awaiting_commit, []
+        if not batch or self.writer is None:
+            return
+        loop = self._loop_or_running()
+        # Rows are durable once this commit is done; only then may their first attempt start.
+        self.writer.on_commit(lambda: loop.call_soon_threadsafe(self._committed, batch))
+
+    def _committed(self, batch: list[Delivery]) -> None:
+        for d in batch:
+            if d.state == PENDING:
+                self._enqueue(d)
+
+    def _enqueue(self, d: Delivery) -> None:
+        key = d.lane_key
+        if key is None:
+            self._make_ready(d)
+            return
+        lane = self._lanes.get(key)
+        if lane is None:
+            self._lanes[key] = deque([d])
+            self._make_ready(d)
+        else:
+            lane.append(d)  # waits for the call's earlier deliveries to this subscription
+
+    def _make_ready(self, d: Delivery) -> None:
+        if d.endpoint in self.paused_endpoints:
+            self._park(d)
+            return
+        delay = 0.0
+        if d.next_attempt_at is not None:
+            delay = (d.next_attempt_at - now_us()) / 1_000_000
+        if delay > 0:
+            d.timer = self._loop_or_running().call_later(delay, self._due, d)
+        else:
+            self._ready.put_nowait(d)
+
+    def _due(self, d: Delivery) -> None:
+        d.timer = None
+        if d.state != PENDING:
+            return
+        if d.endpoint in self.paused_endpoints:
+            self._park(d)
+        else:
+            self._ready.put_nowait(d)
+
+    def _park(self, d: Delivery) -> None:
+        d.state = PAUSED
+        self._paused[d.endpoint].append(d)
+        self._write(_SET_STATE, (PAUSED, d.id))
+
+    def _write(self, sql: str, params: tuple[Any, ...]) -> None:
+        if self.writer is not None:
+            self.writer.execute(sql, params)
+
+    # -- sending ----------------------------------------------------------------------------------
+    async def _worker(self, sender: Sender) -> None:
+        while True:
+            d = await self._ready.get()
+            if d.state != PENDING:
+                continue  # cancelled or paused while queued
+            if d.endpoint in self.paused_endpoints:
+                self._park(d)
+                continue
+            ep = d.endpoint
+            if self._ep_active[ep] >= self.policy.per_endpoint:
+                self._ep_waiting[ep].append(d)
+                continue
+            self._ep_active[ep] += 1
+            try:
+                await self._attempt(d, sender)
+            except Exception:  # a bug must not kill the worker; the delivery stays open
+                log.exception("delivery %s: attempt crashed", d.id)
+            finally:
+                self._ep_active[ep] -= 1
+                waiting = self._ep_waiting.get(ep)
+                if waiting:
+                    self._ready.put_nowait(waiting.popleft())
+
+    async def _attempt(self, d: Delivery, sender: Sender) -> None:
+        d.attempts += 1
+        d.state = IN_FLIGHT
+        self._write(_MARK_IN_FLIGHT, (d.attempts, d.id))
+        req = build_request(d.method, d.url, d.fields)
+        out = await sender.send(req)
+        self.stats.attempts += 1
+        self.stats.latencies_ms.append(out.latency_ms)
+        if d.state == CANCELLED:  # cancelled while in flight: the answer is still recorded
+            state = CANCELLED
+        elif out.ok:
+            state = DELIVERED
+        elif d.attempts >= self.policy.max_attempts:
+            state = FAILED
+        else:
+            state = PENDING
+        next_at = None
+        if state == PENDING:
+            delay = self.policy.delay_before(d.attempts + 1, self.rng)
+            if out.retry_after is not None:
+                delay = out.retry_after
+            next_at = now_us() + int(delay * 1_000_000)
+            self.stats.retries_scheduled += 1
+        d.state = state
+        d.next_attempt_at = next_at
+        self._record(d, req.headers, out)
+        self._notify(d, req.url, out)
+        if state == PENDING:
+            self._make_ready(d)
+        else:
+            self._finish(d)
+            self._count_endpoint(d)
+
+    def _record(self, d: Delivery, request_headers: dict[str, str], out: AttemptOutcome) -> None:
+        if self.writer is None:
+            return
+        self.writer.execute(
+            _INSERT_ATTEMPT,
+            (d.id, d.attempts, out.started_at, out.finished_at, out.latency_ms, out.status_code,
+             out.error, out.error_detail or None, json.dumps(request_headers) if request_headers else None,
+             json.dumps(out.response_headers), out.body, int(out.truncated)),
+        )  # fmt: skip
+        self.writer.execute(
+            _UPDATE_AFTER_ATTEMPT,
+            (d.state, d.attempts, out.status_code, out.error, out.latency_ms,
+             out.body[:KEEP_SUMMARY_BYTES].decode("utf-8", "replace"), out.started_at, out.finished_at,
+             d.next_attempt_at, d.id),
+        )  # fmt: skip
+
+    def _notify(self, d: Delivery, full_url: str, out: AttemptOutcome) -> None:
+        if self.on_delivery is None:
+            return
+        self.on_delivery(
+            DeliveryResult(
+                id=d.id,
+                event_id=d.event_id,
+                subscription_id=d.subscription_id,
+                method=d.method.value,
+                url=full_url,
+                state=d.state,
+                attempt=d.attempts,
+                status_code=out.status_code,
+                error=out.error,
+                latency_ms=out.latency_ms,
+                started_at=out.started_at,
+                finished_at=out.finished_at,
+                next_attempt_at=d.next_attempt_at,
+            )
+        )
+
+    def _finish(self, d: Delivery) -> None:
+        """A final state: free the delivery's lane for the call's next event."""
+        if d.state == DELIVERED:
+            self.stats.delivered += 1
+        elif d.state == FAILED:
+            self.stats.failed += 1
+        elif d.state == CANCELLED:
+            self.stats.cancelled += 1
+        self._open.pop(d.id, None)
+        key = d.lane_key
+        lane = self._lanes.get(key) if key is not None else None
+        if lane is not None:
+            if lane and lane[0] is d:
+                lane.popleft()
+                if lane:
+                    self._make_ready(lane[0])
+            else:
+                with contextlib.suppress(ValueError):
+                    lane.remove(d)
+            if not lane:
+                del self._lanes[key]
+        if not self._open:
+            self._idle.set()
+
+    def _count_endpoint(self, d: Delivery) -> None:
+        ep = d.endpoint
+        if d.state == DELIVERED:
+            self._ep_exhausted[ep] = 0
+            return
+        if d.state != FAILED:
+            return
+        self._ep_exhausted[ep] += 1
+        n = self.policy.pause_after
+        if n and self._ep_exhausted[ep] >= n and ep not in self.paused_endpoints:
+            self.pause_endpoint(ep, f"paused automatically: {n} deliveries in a row failed every attempt")
+
+    # -- manual control ---------------------------------------------------------------------------
+    def pause_endpoint(self, endpoint: str, reason: str = "paused by the user") -> None:
+        self.paused_endpoints[endpoint] = reason
+        log.info("endpoint %s paused: %s", endpoint, reason)
+        self._write(_UPSERT_ENDPOINT, (endpoint, 1, reason, self._ep_exhausted[endpoint], now_us()))
+        for d in list(self._ep_waiting.pop(endpoint, ())):
+            self._park(d)
+
+    def resume_endpoint(self, endpoint: str) -> int:
+        """Resume an endpoint; returns how many parked deliveries go out again."""
+        self.paused_endpoints.pop(endpoint, None)
+        self._ep_exhausted[endpoint] = 0
+        self._write(_UPSERT_ENDPOINT, (endpoint, 0, None, 0, now_us()))
+        parked = self._paused.pop(endpoint, [])
+        for d in parked:
+            if d.state == PAUSED:
+                d.state = PENDING
+                self._write(_SET_STATE, (PENDING, d.id))
+                self._make_ready(d)
+        return len(parked)
+
+    def cancel(self, *, delivery_ids: Iterable[int] | None = None, endpoint: str | None = None) -> int:
+        """Cancel open deliveries (not the attempt in flight); returns how many."""
+        ids = set(delivery_ids) if delivery_ids is not None else None
+        chosen = [
+            d
+            for d in list(self._open.values())
+            if (ids is None or d.id in ids) and (endpoint is None or d.endpoint == endpoint)
+        ]
+        n = 0
+        for d in chosen:
+            if d.state == IN_FLIGHT:
+                continue
+            if d.timer is not None:
+                d.timer.cancel()
+                d.timer = None
+            if d.state == PAUSED:
+                parked = self._paused.get(d.endpoint, [])
+                if d in parked:
+                    parked.remove(d)
+            d.state = CANCELLED
+            self._write(_SET_STATE, (CANCELLED, d.id))
+            self._finish(d)
+            n += 1
+        return n
+
+    async def redeliver(self, delivery_id: int) -> int:
+        """Send one delivery's event again to the same URL; returns the new delivery's id."""
+        row = await self._read_one(
+            "SELECT d.event_id, d.subscription_id, d.method, d.url, e.call_id, e.data "
+            "FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = ?",
+            (delivery_id,),
+        )
+        if row is None:
+            raise PbxDeskError(f"delivery #{delivery_id} is not in this profile")
+        event_id, sub_id, method, url, call_id, data = row
+        d = self._create(
+            event_id, json.loads(data), call_id, HttpMethod(method), url, sub_id,
+            ordered=False, redelivery_of=delivery_id,
+        )  # fmt: skip
+        return d.id
+
+    async def replay_call(self, call_id: str) -> list[int]:
+        """Send every event of a call again to the subscriptions that match it now, in order."""
+        rows = await self._read_all(
+            "SELECT id, extension_id, event_type, data FROM events WHERE call_id = ? ORDER BY id", (call_id,)
+        )
+        if not rows:
+            raise PbxDeskError(f"no events of call {call_id} in this profile")
+        created = []
+        for event_id, ext_id, event_type, data in rows:
+            fields = json.loads(data)
+            for sub in self._subs.get((ext_id, EventType(event_type)), []):
+                d = self._create(event_id, fields, call_id, sub.method, self.target_url or sub.url, sub.id,
+                                 ordered=True)  # fmt: skip
+                created.append(d.id)
+        return created
+
+    async def send_to(self, event_ids: Iterable[int], url: str, method: HttpMethod) -> list[int]:
+        """Send events (e.g. all of a call) to another URL, in order."""
+        created = []
+        for event_id in event_ids:
+            row = await self._read_one("SELECT call_id, data FROM events WHERE id = ?", (event_id,))
+            if row is None:
+                raise PbxDeskError(f"event #{event_id} is not in this profile")
+            d = self._create(event_id, json.loads(row[1]), row[0], method, url, None, ordered=True)
+            created.append(d.id)
+        return created
+
+    # -- reading the profile ------------------------------------------------------------------------
+    def _reader(self) -> sqlite3.Connection:
+        if self.profile_path is None:
+            raise PbxDeskError("this run keeps no profile, so past deliveries cannot be read")
+        return sqlite3.connect(self.profile_path, timeout=5.0)
+
+    async def _read_all(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        if self.writer is not None:
+            await asyncio.to_thread(self.writer.flush)
+
+        def read() -> list[tuple[Any, ...]]:
+            conn = self._reader()
+            try:
+                return conn.execute(sql, params).fetchall()
+            finally:
+                conn.close()
+
+        return await asyncio.to_thread(read)
+
+    async def _read_one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        rows = await self._read_all(sql, params)
+        return rows[0] if rows else None
+
+    async def _resume(self) -> int:
+        """Queue again what the profile left open: pending, in flight (at least once) or paused."""
+        endpoints = await self._read_all("SELECT endpoint, reason FROM endpoints WHERE paused = 1", ())
+        for endpoint, reason in endpoints:
+            self.paused_endpoints[endpoint] = reason or "paused"
+        rows = await self._read_all(
+            "SELECT d.id, d.event_id, d.subscription_id, d.method, d.url, d.call_id, d.endpoint, d.ordered, "
+            "d.attempts, d.created_at, d.redelivery_of, d.next_attempt_at, e.data "
+            "FROM deliveries d JOIN events e ON e.id = d.event_id "
+            "WHERE d.state IN ('pending', 'in_flight', 'paused') ORDER BY d.id",
+            (),
+        )
+        for r in rows:
+            d = Delivery(
+                id=r[0], event_id=r[1], subscription_id=r[2], method=HttpMethod(r[3]), url=r[4],
+                fields=json.loads(r[12]), call_id=r[5] or "", endpoint=r[6] or endpoint_of(r[4]),
+                ordered=bool(r[7]), created_at=r[9] or now_us(), attempts=r[8] or 0,
+                redelivery_of=r[10], next_attempt_at=r[11],
+            )  # fmt: skip
+            self._open[d.id] = d
+            self._idle.clear()
+            self._enqueue(d)
+        if rows:
+            log.info("resumed %d open deliveries", len(rows))
+        return len(rows)

@@ -1,0 +1,199 @@
+"""One HTTP attempt, with the outcome classified the way a user thinks about it.
+
+Two clients behind one interface: httpx (the project's client) and aiohttp. Each worker of
+the delivery engine owns its own sender: httpx's shared connection pool slows down as
+concurrency rises (its pool scans every waiting request on each change), so pools stay
+small and private instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+import time
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import aiohttp
+import httpx
+
+from pbxdesk.engine.policy import DeliveryPolicy, parse_retry_after
+from pbxdesk.engine.request import WebhookRequest
+
+USER_AGENT = "pbxdesk"
+
+NON_2XX = "non-2xx status"
+BODY_TOO_LARGE = "body too large"
+
+
+@dataclass(slots=True)
+class AttemptOutcome:
+    started_at: int  # µs since the epoch
+    finished_at: int = 0
+    latency_ms: float = 0.0
+    status_code: int | None = None
+    error: str | None = None  # timeout, connection refused, DNS failure, TLS error, ...
+    error_detail: str = ""
+    response_headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""  # the first keep_response_bytes of the answer
+    truncated: bool = False
+    retry_after: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.status_code is not None and 200 <= self.status_code < 300
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """``exc`` and what it was raised from: clients wrap the OS error that says what happened."""
+    chain: list[BaseException] = []
+    node: BaseException | None = exc
+    while node is not None and node not in chain:
+        chain.append(node)
+        node = node.__cause__ or node.__context__
+    return chain
+
+
+def classify_error(exc: BaseException) -> str:
+    """An error class a user understands, from whatever a client raised."""
+    causes = _causes(exc)
+    text = " ".join(str(c) for c in causes).lower()
+    if any(isinstance(c, TimeoutError | asyncio.TimeoutError | httpx.TimeoutException) for c in causes):
+        return "timeout"
+    if any(isinstance(c, socket.gaierror) for c in causes) or "name or service not known" in text:
+        return "DNS failure"
+    if any(isinstance(c, ssl.SSLError | ssl.CertificateError) for c in causes) or "certificate" in text:
+        return "TLS error"
+    if any(isinstance(c, ConnectionRefusedError) for c in causes) or "refused" in text:
+        return "connection refused"
+    if any(isinstance(c, ConnectionResetError | BrokenPipeError) for c in causes):
+        return "connection reset"
+    if any(
+        isinstance(c, httpx.RemoteProtocolError | httpx.ReadError | aiohttp.ServerDisconnectedError)
+        for c in causes
+    ) or ("disconnect" in text or "reset" in text or "incomplete" in text):
+        return "connection reset"
+    if any(isinstance(c, httpx.ConnectError | aiohttp.ClientConnectorError) for c in causes):
+        return "connection failed"
+    return type(exc).__name__
+
+
+def _now_us() -> int:
+    return time.time_ns() // 1000
+
+
+class Sender(Protocol):
+    async def send(self, req: WebhookRequest) -> AttemptOutcome: ...
+
+    async def aclose(self) -> None: ...
+
+
+class _Base:
+    def __init__(self, policy: DeliveryPolicy) -> None:
+        self.policy = policy
+
+    def _finish(self, out: AttemptOutcome, t0: float) -> AttemptOutcome:
+        out.latency_ms = round((time.perf_counter() - t0) * 1000.0, 3)
+        out.finished_at = _now_us()
+        if out.error is None and out.status_code is not None and not 200 <= out.status_code < 300:
+            out.error = NON_2XX
+            if self.policy.honour_retry_after and out.status_code in (429, 503):
+                out.retry_after = parse_retry_after(out.response_headers.get("retry-after"))
+        return out
+
+    def _take(self, out: AttemptOutcome, buf: bytearray, chunk: bytes, seen: int) -> int:
+        """Keep the start of the answer; returns how many bytes were seen in all."""
+        keep = self.policy.keep_response_bytes
+        if len(buf) < keep:
+            buf += chunk[: keep - len(buf)]
+        seen += len(chunk)
+        if seen > keep:
+            out.truncated = True
+        return seen
+
+
+class HttpxSender(_Base):
+    def __init__(self, policy: DeliveryPolicy) -> None:
+        super().__init__(policy)
+        self.client = httpx.AsyncClient(
+            timeout=policy.timeout,
+            follow_redirects=policy.follow_redirects,
+            limits=httpx.Limits(max_connections=8, max_keepalive_connections=8),
+            headers={"User-Agent": USER_AGENT},
+            trust_env=False,
+        )
+
+    async def send(self, req: WebhookRequest) -> AttemptOutcome:
+        out = AttemptOutcome(started_at=_now_us())
+        t0 = time.perf_counter()
+        buf = bytearray()
+        try:
+            async with asyncio.timeout(self.policy.timeout):  # a slow drip ends too
+                async with self.client.stream(
+                    req.method.value, req.url, content=req.body or None, headers=req.headers
+                ) as resp:
+                    out.status_code = resp.status_code
+                    out.response_headers = {k.lower(): v for k, v in resp.headers.items()}
+                    seen = 0
+                    async for chunk in resp.aiter_raw():
+                        seen = self._take(out, buf, chunk, seen)
+                        if seen > self.policy.max_response_bytes:
+                            out.error = BODY_TOO_LARGE
+                            break
+        except (httpx.HTTPError, OSError, TimeoutError) as exc:
+            out.error = classify_error(exc)
+            out.error_detail = str(exc)[:500] or type(exc).__name__
+        out.body = bytes(buf)
+        return self._finish(out, t0)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+class AiohttpSender(_Base):
+    def __init__(self, policy: DeliveryPolicy) -> None:
+        super().__init__(policy)
+        self.session: aiohttp.ClientSession | None = None
+
+    async def send(self, req: WebhookRequest) -> AttemptOutcome:
+        if self.session is None:
+            self.session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=8),
+                headers={"User-Agent": USER_AGENT},
+                auto_decompress=False,
+            )
+        out = AttemptOutcome(started_at=_now_us())
+        t0 = time.perf_counter()
+        buf = bytearray()
+        try:
+            async with asyncio.timeout(self.policy.timeout):
+                async with self.session.request(
+                    req.method.value,
+                    # encoded=True: send the query exactly as built, byte for byte.
+                    aiohttp.client.URL(req.url, encoded=True),
+                    data=req.body or None,
+                    headers=req.headers,
+                    allow_redirects=self.policy.follow_redirects,
+                ) as resp:
+                    out.status_code = resp.status
+                    out.response_headers = {k.lower(): v for k, v in resp.headers.items()}
+                    seen = 0
+                    async for chunk in resp.content.iter_chunked(65536):
+                        seen = self._take(out, buf, chunk, seen)
+                        if seen > self.policy.max_response_bytes:
+                            out.error = BODY_TOO_LARGE
+                            break
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            out.error = classify_error(exc)
+            out.error_detail = str(exc)[:500] or type(exc).__name__
+        out.body = bytes(buf)
+        return self._finish(out, t0)
+
+    async def aclose(self) -> None:
+        if self.session is not None:
+            await self.session.close()
+
+
+def make_sender(policy: DeliveryPolicy) -> Sender:
+    return AiohttpSender(policy) if policy.http_client == "aiohttp" else HttpxSender(policy)

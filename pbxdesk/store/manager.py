@@ -1,0 +1,401 @@
+"""The profile manager: list, create, rename, copy, delete, export, import, vacuum.
+
+A profile is one SQLite file ``<name>.sqlite`` in the profiles dir (plus SQLite's ``-wal`` and
+``-shm`` while open). Rules that keep a user's history safe:
+
+- nothing here overwrites an existing profile unless asked to (``replace=True``), and a new
+  file appears under its final name only when it is complete (built beside it, then linked
+  into place, which fails rather than replace a file that appeared meanwhile);
+- a profile open in another program is never renamed, deleted, replaced or vacuumed: the check
+  takes SQLite's exclusive lock, which any open connection (even an idle one) prevents;
+- an export is a consistent snapshot (``VACUUM INTO``) that can be taken while pbxdesk writes;
+- an import validates a copy (SQLite header, ``PRAGMA integrity_check``, pbxdesk's application
+  id or tables, schema version) and migrates the copy; the file given is only ever read.
+
+Secrets never live in a profile (see ``store.secrets``), so an export carries none.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pbxdesk.domain import PbxDeskError
+from pbxdesk.store.paths import check_profile_name, profile_path, profiles_dir
+from pbxdesk.store.profile import BUSY_TIMEOUT_S, Profile, is_locked
+from pbxdesk.store.schema import APPLICATION_ID, SCHEMA_VERSION
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+SIDE_FILES = ("-wal", "-shm", "-journal")
+EXPORT_SETTING = "exported_from"
+# Tables every pbxdesk profile has had since schema v1 (how a v1/v2 file, made before the
+# application id, is recognised).
+_V1_TABLES = {"settings", "extensions", "subscriptions", "deliveries"}
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileInfo:
+    name: str
+    path: Path
+    size_bytes: int  # the file and its WAL
+    modified: dt.datetime
+    schema_version: int | None  # None when the file cannot be read as a profile
+    events: int | None
+    problem: str = ""  # why the file cannot be used, for `profile list`
+
+    @property
+    def ok(self) -> bool:
+        return not self.problem
+
+
+def _files(path: Path) -> list[Path]:
+    return [path, *(path.with_name(path.name + s) for s in SIDE_FILES)]
+
+
+def _size(path: Path) -> int:
+    return sum(p.stat().st_size for p in _files(path) if p.exists())
+
+
+def _has_header(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(16) == SQLITE_HEADER
+    except OSError:
+        return False
+
+
+def _existing(name: str) -> Path:
+    path = profile_path(name)
+    if not path.exists():
+        raise PbxDeskError(f"{name}: no such profile ({path})")
+    return path
+
+
+def _must_not_exist(name: str) -> Path:
+    path = profile_path(name)
+    if path.exists():
+        raise PbxDeskError(f"{name}: a profile of that name already exists ({path}); nothing changed")
+    return path
+
+
+def _inspect(path: Path) -> tuple[int, int | None]:
+    """(schema version, events) of a profile file, read-only; PbxDeskError if not one."""
+    if not _has_header(path):
+        raise PbxDeskError("not a pbxdesk profile (not an SQLite file)")
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+    except sqlite3.Error as exc:
+        raise PbxDeskError(f"cannot be opened ({exc})") from None
+    try:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise PbxDeskError(f"made by a newer pbxdesk (schema version {version})")
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        table = "event_log" if "event_log" in tables else "events" if "events" in tables else None
+        events = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] if table else 0
+        return version, int(events)
+    except sqlite3.DatabaseError as exc:
+        raise PbxDeskError(f"damaged ({exc})") from None
+    finally:
+        conn.close()
+
+
+def list_profiles() -> list[ProfileInfo]:
+    """Every ``*.sqlite`` in the profiles dir, by name; unreadable ones say why."""
+    out = []
+    directory = profiles_dir()
+    if not directory.is_dir():
+        return out
+    for path in sorted(directory.glob("*.sqlite")):
+        stat = path.stat()
+        modified = dt.datetime.fromtimestamp(stat.st_mtime)
+        try:
+            version, events = _inspect(path)
+            out.append(ProfileInfo(path.stem, path, _size(path), modified, version, events))
+        except PbxDeskError as exc:
+            out.append(ProfileInfo(path.stem, path, _size(path), modified, None, None, str(exc)))
+    return out
+
+
+@contextlib.contextmanager
+def exclusive(path: Path, what: str) -> Iterator[sqlite3.Connection]:
+    """Hold SQLite's exclusive lock on ``path``: no other program has it open meanwhile.
+
+    Any other connection, even an idle one (the app showing the profile), makes this fail with
+    a message naming the profile. The WAL is checkpointed into the main file first.
+    """
+    conn = sqlite3.connect(path, timeout=min(BUSY_TIMEOUT_S, 1.0), isolation_level=None)
+    try:
+        try:
+            conn.execute("PRAGMA locking_mode = EXCLUSIVE")
+            conn.execute("BEGIN EXCLUSIVE")
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            conn.execute("COMMIT")  # the lock stays: locking_mode EXCLUSIVE keeps it until close
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.OperationalError as exc:
+            if is_locked(exc):
+                raise PbxDeskError(
+                    f"{path.stem}: the profile is open in another program (pbxdesk?); close it "
+                    f"first to {what} it ({path})"
+                ) from None
+            raise PbxDeskError(f"{path}: cannot {what} the profile ({exc})") from None
+        except sqlite3.DatabaseError as exc:
+            raise PbxDeskError(f"{path}: cannot {what} the profile: damaged ({exc})") from None
+        yield conn
+    finally:
+        conn.close()
+
+
+def _link_into_place(tmp: Path, dest: Path, replace: bool = False) -> None:
+    """Give the complete file ``tmp`` its final name ``dest``; never clobber unless asked."""
+    try:
+        if replace:
+            os.replace(tmp, dest)
+            return
+        try:
+            os.link(tmp, dest)  # fails if dest exists, even if it appeared a moment ago
+        except FileExistsError:
+            raise PbxDeskError(
+                f"{dest.stem}: a profile of that name already exists ({dest}); nothing changed"
+            ) from None
+        except OSError:  # a file system without hard links
+            if dest.exists():
+                raise PbxDeskError(f"{dest.stem}: a profile of that name already exists ({dest})") from None
+            os.replace(tmp, dest)
+    finally:
+        for p in _files(tmp):
+            p.unlink(missing_ok=True)
+
+
+def _tmp_beside(directory: Path, label: str) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory / f".{label}-{uuid.uuid4().hex[:12]}.tmp"
+
+
+def create_profile(name: str) -> Path:
+    """A new, empty profile (the schema only; the app gives an empty profile its demo PBX)."""
+    dest = _must_not_exist(check_profile_name(name))
+    tmp = _tmp_beside(dest.parent, "create")
+    Profile.open(tmp).close()
+    _link_into_place(tmp, dest)
+    return dest
+
+
+def rename_profile(old: str, new: str) -> Path:
+    src = _existing(check_profile_name(old))
+    dest = _must_not_exist(check_profile_name(new))
+    with exclusive(src, "rename"):
+        try:
+            os.link(src, dest)
+        except FileExistsError:
+            raise PbxDeskError(
+                f"{new}: a profile of that name already exists ({dest}); nothing changed"
+            ) from None
+        except OSError:
+            os.rename(src, dest)
+        else:
+            src.unlink()
+    for p in _files(src)[1:]:
+        p.unlink(missing_ok=True)
+    _rename_secrets(old, new)
+    return dest
+
+
+def _snapshot(src: Path, tmp: Path) -> None:
+    """A consistent, compact copy of ``src`` (readable while another program writes to it)."""
+    try:
+        conn = sqlite3.connect(f"file:{src}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+        try:
+            conn.execute("VACUUM INTO ?", (str(tmp),))
+        finally:
+            conn.close()
+    except sqlite3.OperationalError as exc:
+        if is_locked(exc):
+            raise PbxDeskError(f"{src}: the profile is locked by another program; try again") from None
+        raise PbxDeskError(f"{src}: cannot read the profile ({exc})") from None
+    except sqlite3.DatabaseError as exc:
+        raise PbxDeskError(f"{src}: damaged profile ({exc})") from None
+
+
+def copy_profile(src_name: str, dest_name: str) -> Path:
+    src = _existing(check_profile_name(src_name))
+    dest = _must_not_exist(check_profile_name(dest_name))
+    tmp = _tmp_beside(dest.parent, "copy")
+    try:
+        _snapshot(src, tmp)
+        Profile.open(tmp).close()  # WAL mode, and proves the copy opens
+        _link_into_place(tmp, dest)
+    finally:
+        for p in _files(tmp):
+            p.unlink(missing_ok=True)
+    return dest
+
+
+def delete_profile(name: str) -> None:
+    path = _existing(check_profile_name(name))
+    with exclusive(path, "delete"):
+        path.unlink()
+    for p in _files(path)[1:]:
+        p.unlink(missing_ok=True)
+    _delete_secrets(name)
+
+
+def export_profile(name: str, dest: str | Path, *, overwrite: bool = False) -> Path:
+    """Write profile ``name`` to the single file ``dest``: a compact SQLite snapshot, marked as
+    an export (source name, time, pbxdesk version). Refuses to overwrite ``dest`` unless asked."""
+    from pbxdesk import __version__
+
+    src = _existing(check_profile_name(name))
+    dest = Path(dest)
+    if dest.exists() and not overwrite:
+        raise PbxDeskError(f"{dest}: the file already exists; choose another name (or --force)")
+    if dest.resolve() == src.resolve():
+        raise PbxDeskError(f"{dest}: that is the profile itself")
+    if not dest.parent.is_dir():
+        raise PbxDeskError(f"{dest.parent}: no such directory")
+    tmp = _tmp_beside(dest.parent, "export")
+    try:
+        _snapshot(src, tmp)
+        conn = sqlite3.connect(tmp)
+        try:
+            with conn:
+                conn.execute(
+                    "INSERT OR REPLACE INTO settings (key, value) VALUES (?, json_object("
+                    "'profile', ?, 'at', ?, 'pbxdesk', ?, 'schema_version', ?))",
+                    (EXPORT_SETTING, name, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                     __version__, int(conn.execute("PRAGMA user_version").fetchone()[0])),
+                )  # fmt: skip
+            conn.execute("PRAGMA journal_mode = DELETE")  # one file, no -wal beside it
+        finally:
+            conn.close()
+        os.replace(tmp, dest)
+    except OSError as exc:
+        raise PbxDeskError(f"{dest}: cannot write the export ({exc.strerror})") from None
+    finally:
+        for p in _files(tmp):
+            p.unlink(missing_ok=True)
+    return dest
+
+
+def _validate_export(path: Path, source: Path) -> tuple[int, str | None]:
+    """(schema version, the profile name recorded in it) of a copied export; errors name
+    ``source``, the file the user gave."""
+    if not _has_header(path):
+        raise PbxDeskError(f"{source}: not a pbxdesk profile export (not an SQLite file); nothing changed")
+    try:
+        conn = sqlite3.connect(path)
+    except sqlite3.Error as exc:
+        raise PbxDeskError(f"{source}: cannot be read ({exc}); nothing changed") from None
+    try:
+        check = [r[0] for r in conn.execute("PRAGMA integrity_check(5)")]
+        if check != ["ok"]:
+            raise PbxDeskError(
+                f"{source}: damaged export (integrity check: {'; '.join(check)}); nothing changed"
+            )
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table','view')")}
+        if version > SCHEMA_VERSION:
+            raise PbxDeskError(
+                f"{source}: made by a newer pbxdesk (schema version {version}, this one knows up to "
+                f"{SCHEMA_VERSION}); upgrade pbxdesk to import it; nothing changed"
+            )
+        known = app_id == APPLICATION_ID or (app_id == 0 and version >= 1 and tables >= _V1_TABLES)
+        if not known or version < 1:
+            raise PbxDeskError(
+                f"{source}: not a pbxdesk profile export (an SQLite file of another program); nothing changed"
+            )
+        name = None
+        if "settings" in tables:
+            row = conn.execute(
+                "SELECT json_extract(value, '$.profile') FROM settings WHERE key = ?", (EXPORT_SETTING,)
+            ).fetchone()
+            name = row[0] if row else None
+        return version, name
+    except sqlite3.DatabaseError as exc:
+        raise PbxDeskError(f"{source}: damaged export ({exc}); nothing changed") from None
+    finally:
+        conn.close()
+
+
+def import_profile(file: str | Path, name: str | None = None, *, replace: bool = False) -> tuple[str, Path]:
+    """Import an export as profile ``name`` (default: the name it was exported from, else the
+    file's name). Validates and migrates a copy; ``file`` is only read. A clash with an existing
+    profile is an error unless ``replace``. Returns (name, path)."""
+    source = Path(file)
+    if not source.is_file():
+        raise PbxDeskError(f"{source}: no such file")
+    directory = profiles_dir()
+    tmp = _tmp_beside(directory, "import")
+    try:
+        try:
+            with source.open("rb") as src_fh, tmp.open("wb") as out:
+                while chunk := src_fh.read(1 << 20):
+                    out.write(chunk)
+        except OSError as exc:
+            raise PbxDeskError(f"{source}: cannot read ({exc.strerror})") from None
+        version, recorded = _validate_export(tmp, source)
+        target = name or recorded or source.stem
+        try:
+            check_profile_name(target)
+        except PbxDeskError:
+            raise PbxDeskError(
+                f"{source}: {target!r} is not a profile name; choose one with --as NAME"
+            ) from None
+        dest = profile_path(target)
+        if dest.exists() and not replace:
+            raise PbxDeskError(
+                f"{target}: a profile of that name already exists ({dest}); import with --as NEWNAME, "
+                "or --replace to overwrite it; nothing changed"
+            )
+        conn = sqlite3.connect(tmp)
+        try:
+            with conn:
+                conn.execute("DELETE FROM settings WHERE key = ?", (EXPORT_SETTING,))
+        except sqlite3.DatabaseError:
+            pass
+        finally:
+            conn.close()
+        Profile.open(tmp).close()  # migrates the copy to this version, WAL on
+        if replace and dest.exists():
+            with exclusive(dest, "replace"):
+                _link_into_place(tmp, dest, replace=True)
+            for p in _files(dest)[1:]:
+                p.unlink(missing_ok=True)
+        else:
+            _link_into_place(tmp, dest)
+        return target, dest
+    finally:
+        for p in _files(tmp):
+            p.unlink(missing_ok=True)
+
+
+def vacuum_profile(name: str) -> tuple[int, int]:
+    """Rebuild the file without its free pages; returns (bytes before, bytes after)."""
+    path = _existing(check_profile_name(name))
+    before = _size(path)
+    with exclusive(path, "vacuum") as conn:
+        try:
+            conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.DatabaseError as exc:
+            raise PbxDeskError(f"{path}: vacuum failed ({exc}); the profile is unchanged") from None
+    return before, _size(path)
+
+
+def _rename_secrets(old: str, new: str) -> None:
+    from pbxdesk.store import secrets
+
+    secrets.rename_profile_secrets(old, new)
+
+
+def _delete_secrets(name: str) -> None:
+    from pbxdesk.store import secrets
+
+    secrets.delete_profile_secrets(name)

@@ -1,0 +1,222 @@
+"""Retention: keep the last N days and/or the last N events of a profile's history.
+
+The policy is a profile setting (``retention``: ``{"days": 30, "events": 1000000}``; either may
+be null). Pruning deletes the oldest events with their deliveries, attempts and raw requests
+in small chunks, so it never holds the write lock for long:
+
+- with a ``BatchWriter`` (the engine is writing): each chunk's DELETEs are queued through
+  ``writer.execute`` and ride along in the writer's group commit, between the inserts;
+- without one: each chunk is its own short transaction on the pruner's connection.
+
+Events whose deliveries are still open (pending, in flight, paused) are kept: the outbox
+resumes them. Every statement guards itself (no foreign key can fail), so a chunk queued in the
+writer cannot break its batch. Freed pages are reused by new rows; ``vacuum`` (the CLI's
+``pbxdesk profile vacuum NAME``) gives them back to the file system.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from pbxdesk.domain import PbxDeskError
+from pbxdesk.store.profile import Profile, connect, is_locked, locked_error
+
+log = logging.getLogger(__name__)
+
+SETTING = "retention"
+DAY_US = 86_400 * 1_000_000
+OPEN_STATES = ("pending", "in_flight", "paused")
+DEFAULT_CHUNK = 1000
+
+
+class _Writer(Protocol):
+    def execute(self, sql: str, params: tuple[Any, ...]) -> None: ...
+    def flush(self, timeout: float = 30.0) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionPolicy:
+    days: float | None = None
+    events: int | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.days is not None or self.events is not None
+
+    def __post_init__(self) -> None:
+        if self.days is not None and self.days <= 0:
+            raise PbxDeskError(f"retention days must be more than 0, not {self.days:g}")
+        if self.events is not None and self.events < 0:
+            raise PbxDeskError(f"retention events must be 0 or more, not {self.events}")
+
+    def as_setting(self) -> dict[str, Any]:
+        return {"days": self.days, "events": self.events}
+
+    def describe(self) -> str:
+        if not self.active:
+            return "keep everything"
+        parts = []
+        if self.days is not None:
+            parts.append(f"the last {self.days:g} days")
+        if self.events is not None:
+            parts.append(f"the last {self.events:,} events")
+        return "keep " + " and ".join(parts)
+
+
+def load_policy(profile: Profile) -> RetentionPolicy:
+    raw = profile.get_setting(SETTING, None) or {}
+    try:
+        return RetentionPolicy(days=raw.get("days"), events=raw.get("events"))
+    except (AttributeError, TypeError, PbxDeskError):
+        log.warning("%s: ignoring a retention setting that makes no sense: %r", profile.path, raw)
+        return RetentionPolicy()
+
+
+def save_policy(profile: Profile, policy: RetentionPolicy) -> None:
+    profile.set_setting(SETTING, policy.as_setting())
+
+
+@dataclass(slots=True)
+class PruneResult:
+    events: int = 0
+    chunks: int = 0
+    kept_open: int = 0  # old events kept because a delivery of theirs is still open
+    seconds: float = 0.0
+
+
+def _cutoff(conn: sqlite3.Connection, policy: RetentionPolicy, now_us: int) -> tuple[int, int | None]:
+    """(ids below this may go by count, event_time below this may go by age)."""
+    by_count = 0
+    if policy.events is not None:
+        if policy.events == 0:
+            by_count = int(conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM event_log").fetchone()[0])
+        else:
+            row = conn.execute(
+                "SELECT id FROM event_log ORDER BY id DESC LIMIT 1 OFFSET ?", (policy.events - 1,)
+            ).fetchone()
+            by_count = int(row[0]) if row else 0
+    by_age = None if policy.days is None else now_us - int(policy.days * DAY_US)
+    return by_count, by_age
+
+
+def _next_chunk(
+    conn: sqlite3.Connection, by_count: int, by_age: int | None, after: int, chunk: int
+) -> list[int]:
+    ids: set[int] = set()
+    if by_count:
+        ids.update(
+            r[0]
+            for r in conn.execute(
+                "SELECT id FROM event_log WHERE id > ? AND id < ? ORDER BY id LIMIT ?",
+                (after, by_count, chunk),
+            )
+        )
+    if by_age is not None:
+        # idx_events_event_time: the oldest first. Event times follow ids closely, so these
+        # chunks move forward like the count's.
+        ids.update(
+            r[0]
+            for r in conn.execute(
+                "SELECT id FROM event_log WHERE event_time < ? AND id > ? ORDER BY event_time LIMIT ?",
+                (by_age, after, chunk),
+            )
+        )
+    return sorted(ids)[:chunk]
+
+
+def _chunk_statements(ids: list[int]) -> list[tuple[str, tuple[Any, ...]]]:
+    marks = ",".join("?" * len(ids))
+    params = tuple(ids)
+    closed = f"event_id IN ({marks}) AND COALESCE(state, '') NOT IN ('pending', 'in_flight', 'paused')"
+    return [
+        (f"DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE {closed})", params),
+        (f"DELETE FROM deliveries WHERE {closed}", params),
+        (f"DELETE FROM raw_requests WHERE event_id IN ({marks})", params),
+        (
+            f"DELETE FROM event_log WHERE id IN ({marks}) "
+            "AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = event_log.id)",
+            params,
+        ),
+    ]
+
+
+def prune(
+    path: Path,
+    policy: RetentionPolicy,
+    *,
+    writer: _Writer | None = None,
+    now_us: int | None = None,
+    chunk: int = DEFAULT_CHUNK,
+    pause: float = 0.0,
+    stop: threading.Event | None = None,
+) -> PruneResult:
+    """Delete what ``policy`` does not keep, ``chunk`` events at a time. Blocking: call it in
+    a thread (``start_background_prune``) or from the CLI."""
+    result = PruneResult()
+    if not policy.active:
+        return result
+    t0 = time.perf_counter()
+    now = time.time_ns() // 1000 if now_us is None else now_us
+    conn = connect(path)  # the reader, and the chunk transactions when there is no writer
+    try:
+        by_count, by_age = _cutoff(conn, policy, now)
+        after = 0
+        while stop is None or not stop.is_set():
+            ids = _next_chunk(conn, by_count, by_age, after, chunk)
+            if not ids:
+                break
+            after = ids[-1]
+            statements = _chunk_statements(ids)
+            if writer is not None:
+                for sql, params in statements:
+                    writer.execute(sql, params)
+                writer.flush()  # the chunk is committed before the next is chosen
+            else:
+                with conn:
+                    for sql, params in statements:
+                        conn.execute(sql, params)
+            left = conn.execute(
+                f"SELECT COUNT(*) FROM event_log WHERE id IN ({','.join('?' * len(ids))})", ids
+            ).fetchone()[0]
+            result.events += len(ids) - left
+            result.kept_open += left
+            result.chunks += 1
+            if pause:
+                time.sleep(pause)
+    except sqlite3.OperationalError as exc:
+        if is_locked(exc):
+            raise locked_error(path, exc) from None
+        raise PbxDeskError(f"{path}: pruning the history failed ({exc})") from None
+    finally:
+        conn.close()
+    result.seconds = time.perf_counter() - t0
+    if result.events:
+        log.info(
+            "%s: pruned %d events (%s) in %.1f s", path, result.events, policy.describe(), result.seconds
+        )
+    return result
+
+
+def start_background_prune(
+    path: Path, policy: RetentionPolicy, *, writer: _Writer | None = None, pause: float = 0.05
+) -> tuple[threading.Thread, threading.Event]:
+    """Prune in a daemon thread; returns it and an Event that stops it between chunks."""
+    stop = threading.Event()
+
+    def run() -> None:
+        try:
+            prune(path, policy, writer=writer, pause=pause, stop=stop)
+        except PbxDeskError as exc:
+            log.warning("background pruning stopped: %s", exc)
+        except Exception:
+            log.exception("background pruning failed")
+
+    thread = threading.Thread(target=run, name="pbxdesk-prune", daemon=True)
+    thread.start()
+    return thread, stop
