@@ -1,0 +1,160 @@
+"""`pbxdesk outbox ...`: look at and steer a profile's deliveries from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sqlite3
+from pathlib import Path
+
+from pbxdesk.domain import HttpMethod, PbxDeskError
+from pbxdesk.domain.validation import parse_method, validate_url
+from pbxdesk.engine.outbox import DeliveryEngine, now_us
+from pbxdesk.engine.policy import POLICY_SETTING, DeliveryPolicy
+from pbxdesk.engine.run import RunSummary
+from pbxdesk.store.paths import check_profile_name, profile_path
+from pbxdesk.store.profile import Profile
+from pbxdesk.store.writer import BatchWriter
+
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+def add_outbox_commands(sub: argparse._SubParsersAction, parser_class: type) -> None:
+    outbox = sub.add_parser("outbox", help="see and steer a profile's deliveries (retry, cancel, pause...)")
+    outbox.add_argument("--profile", default=argparse.SUPPRESS, help="profile name")
+    cmds = outbox.add_subparsers(dest="outbox_command", required=True, parser_class=parser_class)
+    cmds.add_parser("status", help="deliveries by state, paused endpoints")
+    resume = cmds.add_parser("resume", help="send what is pending, in flight or due; wait for the result")
+    resume.add_argument("--wait-retries", type=float, default=30.0, metavar="SECONDS")
+    cancel = cmds.add_parser("cancel", help="cancel pending and paused deliveries")
+    cancel.add_argument("--endpoint", metavar="HOST:PORT", help="only those to this endpoint")
+    cancel.add_argument("--id", type=int, action="append", dest="ids", metavar="N", help="only delivery N")
+    pause = cmds.add_parser("pause", help="pause an endpoint: its deliveries wait")
+    pause.add_argument("endpoint", metavar="HOST:PORT")
+    unpause = cmds.add_parser("unpause", help="resume a paused endpoint")
+    unpause.add_argument("endpoint", metavar="HOST:PORT")
+    redeliver = cmds.add_parser("redeliver", help="send one delivery again")
+    redeliver.add_argument("delivery_id", type=int)
+    replay = cmds.add_parser("replay", help="send every event of a call again to today's subscriptions")
+    replay.add_argument("call_id")
+    send = cmds.add_parser("send", help="send events to another URL")
+    send.add_argument("url")
+    send.add_argument("event_ids", type=int, nargs="+", metavar="EVENT_ID")
+    send.add_argument("--method", default="POST", help="GET or POST (default %(default)s)")
+    for p in (resume, redeliver, replay, send):
+        p.add_argument("--json", action="store_true", help="end with a JSON summary line")
+
+
+def _path(args: argparse.Namespace) -> Path:
+    path = profile_path(check_profile_name(args.profile))
+    if not path.exists():
+        raise PbxDeskError(f"no profile named {args.profile!r} ({path})")
+    return path
+
+
+def cmd_outbox(args: argparse.Namespace) -> int:
+    path = _path(args)
+    c = args.outbox_command
+    if c == "status":
+        return _status(path)
+    if c in ("cancel", "pause", "unpause"):
+        return _steer(path, args)
+    return asyncio.run(_with_engine(path, args))
+
+
+def _status(path: Path) -> int:
+    with Profile.open(path) as profile:
+        rows = profile.conn.execute(
+            "SELECT COALESCE(state, 'delivered'), COUNT(*) FROM deliveries GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        paused = profile.conn.execute("SELECT endpoint, reason FROM endpoints WHERE paused = 1").fetchall()
+        due = profile.conn.execute(
+            "SELECT MIN(next_attempt_at) FROM deliveries "
+            "WHERE state = 'pending' AND next_attempt_at IS NOT NULL"
+        ).fetchone()[0]
+    counts = dict(rows)
+    print(", ".join(f"{n} {state.replace('_', ' ')}" for state, n in counts.items()) or "no deliveries")
+    if due:
+        print(f"next retry in {max(0.0, (due - now_us()) / 1e6):.0f} s")
+    for endpoint, reason in paused:
+        print(f"paused: {endpoint} ({reason})")
+    return EXIT_OK
+
+
+def _steer(path: Path, args: argparse.Namespace) -> int:
+    """Cancel or (un)pause straight in the profile; the engine honours it when it next runs."""
+    with Profile.open(path) as profile, profile.conn as conn:
+        if args.outbox_command == "cancel":
+            where, params = "state IN ('pending', 'paused')", []
+            if args.endpoint:
+                where += " AND endpoint = ?"
+                params.append(args.endpoint)
+            if args.ids:
+                where += f" AND id IN ({','.join('?' * len(args.ids))})"
+                params += args.ids
+            n = conn.execute(f"UPDATE deliveries SET state = 'cancelled' WHERE {where}", params).rowcount
+            print(f"cancelled {n} deliveries")
+            return EXIT_OK
+        pause = args.outbox_command == "pause"
+        _upsert_endpoint(conn, args.endpoint, pause)
+        old, new = ("pending", "paused") if pause else ("paused", "pending")
+        n = conn.execute(
+            "UPDATE deliveries SET state = ? WHERE endpoint = ? AND state = ?", (new, args.endpoint, old)
+        ).rowcount
+        print(f"{'paused' if pause else 'resumed'} {args.endpoint}: {n} deliveries {new}")
+    return EXIT_OK
+
+
+def _upsert_endpoint(conn: sqlite3.Connection, endpoint: str, paused: bool) -> None:
+    conn.execute(
+        "INSERT INTO endpoints (endpoint, paused, reason, exhausted_in_row, updated_at) "
+        "VALUES (?, ?, ?, 0, ?) "
+        "ON CONFLICT(endpoint) DO UPDATE SET paused = excluded.paused, reason = excluded.reason, "
+        "exhausted_in_row = 0, updated_at = excluded.updated_at",
+        (endpoint, int(paused), "paused by the user" if paused else None, now_us()),
+    )
+
+
+async def _with_engine(path: Path, args: argparse.Namespace) -> int:
+    with Profile.open(path) as profile:
+        policy = DeliveryPolicy.from_json(profile.get_setting(POLICY_SETTING))
+        subscriptions = profile.subscriptions()
+        names = {e.id: e.name for e in profile.extensions()}
+        ev_max, dl_max = profile.max_ids()
+    writer = BatchWriter(path)
+    engine = DeliveryEngine(
+        subscriptions,
+        policy=policy,
+        writer=writer,
+        profile_path=path,
+        names=names,
+        first_event_id=ev_max + 1,
+        first_delivery_id=dl_max + 1,
+    )
+    try:
+        resumed = await engine.start(resume=True)
+        c = args.outbox_command
+        if c == "redeliver":
+            print(f"delivery #{await engine.redeliver(args.delivery_id)} queued")
+        elif c == "replay":
+            print(f"{len(await engine.replay_call(args.call_id))} deliveries queued")
+        elif c == "send":
+            url = validate_url(args.url, where="url")
+            method: HttpMethod = parse_method(args.method, where="--method")
+            print(f"{len(await engine.send_to(args.event_ids, url, method))} deliveries queued")
+        elif resumed:
+            print(f"resuming {resumed} open deliveries")
+        await engine.wait_idle(until_due_within=getattr(args, "wait_retries", 30.0))
+        summary = RunSummary.of(engine)
+    finally:
+        await engine.stop()
+        await asyncio.to_thread(writer.flush)
+        writer.close()
+    print(
+        f"{summary.attempts} attempts: {summary.delivered} delivered, {summary.failed} failed, "
+        f"{summary.retrying} still open"
+    )
+    if args.json:
+        print(json.dumps(summary.as_dict()))
+    return EXIT_OK if summary.failed == 0 and summary.retrying == 0 else EXIT_FAILED
