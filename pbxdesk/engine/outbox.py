@@ -6,7 +6,7 @@ recorded when it ends. States: pending -> in_flight -> delivered | failed (attem
 exhausted) | cancelled, and paused while its endpoint is paused. On start, deliveries left
 pending, in flight or paused are picked up again (at least once, never silently dropped).
 
-Order: deliveries of one call to one subscription form a lane; only a lane's head is sent,
+Order: deliveries of one call to one subscriber URL form a lane; only a lane's head is sent,
 so a later event waits while an earlier one is retrying. Concurrency: a fixed set of
 workers (the global limit), each with its own HTTP client, and a per-endpoint (host:port)
 limit on top.
@@ -30,9 +30,9 @@ from urllib.parse import urlsplit
 
 from pbxdesk.domain import EventData, EventType, HttpMethod, PbxDeskError, Subscription
 from pbxdesk.engine.policy import DeliveryPolicy
-from pbxdesk.engine.request import build_request
+from pbxdesk.engine.request import build_request, encode_fields
 from pbxdesk.engine.senders import AttemptOutcome, Sender, make_sender
-from pbxdesk.store.writer import BatchWriter, event_row
+from pbxdesk.store.writer import EVENT_SQL, BatchWriter, event_row
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +69,17 @@ _UPSERT_ENDPOINT = (
 )
 
 
+_FORM_HEADERS_JSON = json.dumps({"Content-Type": "application/x-www-form-urlencoded"})
+
+
+def _headers_json(headers: dict[str, str]) -> str | None:
+    if not headers:
+        return None
+    if headers.get("Content-Type") == "application/x-www-form-urlencoded" and len(headers) == 1:
+        return _FORM_HEADERS_JSON
+    return json.dumps(headers)
+
+
 def endpoint_of(url: str) -> str:
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -96,12 +107,15 @@ class Delivery:
     redelivery_of: int | None = None
     next_attempt_at: int | None = None
     timer: asyncio.TimerHandle | None = None
+    encoded: str | None = None  # the fields, form-encoded once for every attempt
 
     @property
     def lane_key(self) -> tuple[object, str] | None:
         if not self.ordered:
             return None
-        return (self.subscription_id if self.subscription_id is not None else self.url, self.call_id)
+        # Per subscriber URL, not per subscription: a subscription is one event type, so a
+        # call's dial-in, answer and hangup to one URL come through three of them.
+        return (self.url, self.call_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +135,7 @@ class DeliveryResult:
     started_at: int
     finished_at: int
     next_attempt_at: int | None = None
+    created_at: int = 0  # when the delivery was queued (the event's arrival)
 
     @property
     def ok(self) -> bool:
@@ -192,6 +207,9 @@ class DeliveryEngine:
         self.paused_endpoints: dict[str, str] = {}
         self._paused: dict[str, list[Delivery]] = defaultdict(list)
         self._awaiting_commit: list[Delivery] = []
+        # Statements for the writer, handed over once per loop turn: each hand-over to the
+        # writer thread costs a GIL round trip, so one per statement would dominate.
+        self._ops: list[tuple[str, tuple[Any, ...]]] = []
         self._workers: list[asyncio.Task[None]] = []
         self._senders: list[Sender] = []
         self._idle = asyncio.Event()
@@ -220,6 +238,7 @@ class DeliveryEngine:
         return 0
 
     async def stop(self) -> None:
+        self._flush_ops()
         for d in self._open.values():
             if d.timer is not None:
                 d.timer.cancel()
@@ -276,7 +295,7 @@ class DeliveryEngine:
         self._next_event_id += 1
         self.stats.events += 1
         if self.writer is not None:
-            self.writer.add_event(event_row(event_id, ev, self.names.get(ev.extension_id, ""), source))
+            self._write(EVENT_SQL, event_row(event_id, ev, self.names.get(ev.extension_id, ""), source))
         if self.on_event is not None:
             self.on_event(event_id, ev)
         subs = self.matching(ev)
@@ -326,7 +345,7 @@ class DeliveryEngine:
         if self.writer is None:
             self._enqueue(d)
             return d
-        self.writer.execute(
+        self._write(
             _INSERT_DELIVERY,
             (d.id, event_id, subscription_id, method.value, url, call_id, d.endpoint, int(ordered),
              d.created_at, redelivery_of),
@@ -345,6 +364,7 @@ class DeliveryEngine:
         batch, self._awaiting_commit = self._awaiting_commit, []
         if not batch or self.writer is None:
             return
+        self._flush_ops()
         loop = self._loop_or_running()
         # Rows are durable once this commit is done; only then may their first attempt start.
         self.writer.on_commit(lambda: loop.call_soon_threadsafe(self._committed, batch))
@@ -393,8 +413,16 @@ class DeliveryEngine:
         self._write(_SET_STATE, (PAUSED, d.id))
 
     def _write(self, sql: str, params: tuple[Any, ...]) -> None:
-        if self.writer is not None:
-            self.writer.execute(sql, params)
+        if self.writer is None:
+            return
+        if not self._ops:
+            self._loop_or_running().call_soon(self._flush_ops)
+        self._ops.append((sql, params))
+
+    def _flush_ops(self) -> None:
+        if self._ops and self.writer is not None:
+            ops, self._ops = self._ops, []
+            self.writer.execute_all(ops)
 
     # -- sending ----------------------------------------------------------------------------------
     async def _worker(self, sender: Sender) -> None:
@@ -424,7 +452,9 @@ class DeliveryEngine:
         d.attempts += 1
         d.state = IN_FLIGHT
         self._write(_MARK_IN_FLIGHT, (d.attempts, d.id))
-        req = build_request(d.method, d.url, d.fields)
+        if d.encoded is None:
+            d.encoded = encode_fields(d.fields)
+        req = build_request(d.method, d.url, d.encoded)
         out = await sender.send(req)
         self.stats.attempts += 1
         self.stats.latencies_ms.append(out.latency_ms)
@@ -456,13 +486,13 @@ class DeliveryEngine:
     def _record(self, d: Delivery, request_headers: dict[str, str], out: AttemptOutcome) -> None:
         if self.writer is None:
             return
-        self.writer.execute(
+        self._write(
             _INSERT_ATTEMPT,
             (d.id, d.attempts, out.started_at, out.finished_at, out.latency_ms, out.status_code,
-             out.error, out.error_detail or None, json.dumps(request_headers) if request_headers else None,
+             out.error, out.error_detail or None, _headers_json(request_headers),
              json.dumps(out.response_headers), out.body, int(out.truncated)),
         )  # fmt: skip
-        self.writer.execute(
+        self._write(
             _UPDATE_AFTER_ATTEMPT,
             (d.state, d.attempts, out.status_code, out.error, out.latency_ms,
              out.body[:KEEP_SUMMARY_BYTES].decode("utf-8", "replace"), out.started_at, out.finished_at,
@@ -487,6 +517,7 @@ class DeliveryEngine:
                 started_at=out.started_at,
                 finished_at=out.finished_at,
                 next_attempt_at=d.next_attempt_at,
+                created_at=d.created_at,
             )
         )
 
@@ -623,6 +654,7 @@ class DeliveryEngine:
 
     async def _read_all(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         if self.writer is not None:
+            self._flush_ops()
             await asyncio.to_thread(self.writer.flush)
 
         def read() -> list[tuple[Any, ...]]:

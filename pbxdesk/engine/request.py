@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote_plus, urlsplit, urlunsplit
 
 from pbxdesk.domain import HttpMethod
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+_POST_HEADERS = {"Content-Type": FORM_CONTENT_TYPE}
+_SAFE = re.compile(r"[A-Za-z0-9_.\-~]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,14 +21,28 @@ class WebhookRequest:
 
     @property
     def headers(self) -> dict[str, str]:
-        return {"Content-Type": FORM_CONTENT_TYPE} if self.method is HttpMethod.POST else {}
+        return _POST_HEADERS if self.method is HttpMethod.POST else {}
 
 
-def build_request(method: HttpMethod, url: str, fields: dict[str, str]) -> WebhookRequest:
-    """GET: the fields join the URL's own query (kept, e.g. ``?myid=175``); POST: a form body."""
+def _quote(value: str) -> str:
+    # The same bytes as urllib's urlencode; most values need no quoting at all.
+    return value if _SAFE.fullmatch(value) else quote_plus(value)
+
+
+def encode_fields(fields: dict[str, str]) -> str:
+    """``application/x-www-form-urlencoded``, exactly as ``urllib.parse.urlencode`` writes it."""
+    return "&".join(f"{_quote(k)}={_quote(v)}" for k, v in fields.items())
+
+
+def build_request(method: HttpMethod, url: str, fields: dict[str, str] | str) -> WebhookRequest:
+    """GET: the fields join the URL's own query (kept, e.g. ``?myid=175``); POST: a form body.
+
+    ``fields`` may come already encoded (``encode_fields``), so one event's encoding serves
+    all of its deliveries and attempts.
+    """
+    encoded = fields if isinstance(fields, str) else encode_fields(fields)
     if method is HttpMethod.GET:
         parts = urlsplit(url)
-        query = parse_qsl(parts.query, keep_blank_values=True)
-        query.extend(fields.items())
-        return WebhookRequest(method, urlunsplit(parts._replace(query=urlencode(query))), b"")
-    return WebhookRequest(method, url, urlencode(fields).encode("ascii"))
+        query = f"{parts.query}&{encoded}" if parts.query and encoded else parts.query or encoded
+        return WebhookRequest(method, urlunsplit(parts._replace(query=query)), b"")
+    return WebhookRequest(method, url, encoded.encode("ascii"))

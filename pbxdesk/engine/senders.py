@@ -69,10 +69,16 @@ def classify_error(exc: BaseException) -> str:
         return "connection refused"
     if any(isinstance(c, ConnectionResetError | BrokenPipeError) for c in causes):
         return "connection reset"
-    if any(
-        isinstance(c, httpx.RemoteProtocolError | httpx.ReadError | aiohttp.ServerDisconnectedError)
-        for c in causes
-    ) or ("disconnect" in text or "reset" in text or "incomplete" in text):
+    # ClientPayloadError: aiohttp's name for a body cut short ("Response payload is not completed").
+    cut_short = (
+        httpx.RemoteProtocolError,
+        httpx.ReadError,
+        aiohttp.ServerDisconnectedError,
+        aiohttp.ClientPayloadError,
+    )
+    if any(isinstance(c, cut_short) for c in causes) or (
+        "disconnect" in text or "reset" in text or "incomplete" in text
+    ):
         return "connection reset"
     if any(isinstance(c, httpx.ConnectError | aiohttp.ClientConnectorError) for c in causes):
         return "connection failed"

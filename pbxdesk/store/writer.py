@@ -34,7 +34,7 @@ DELIVERY_SQL = (
 )
 
 _Op = tuple[str, tuple[Any, ...]]
-_Item = _Op | Callable[[], None] | threading.Event | None
+_Item = _Op | list[_Op] | Callable[[], None] | threading.Event | None
 
 
 def event_row(event_id: int, ev: EventData, ext_name: str, source: str) -> tuple[Any, ...]:
@@ -66,6 +66,10 @@ class BatchWriter:
     # -- producers (any thread; never block) -----------------------------------------------------
     def execute(self, sql: str, params: tuple[Any, ...]) -> None:
         self._q.put((sql, params))
+
+    def execute_all(self, ops: list[tuple[str, tuple[Any, ...]]]) -> None:
+        """Queue many statements at once (one hand-over to the thread, in order)."""
+        self._q.put(ops)
 
     def add_event(self, row: tuple[Any, ...]) -> None:
         self._q.put((EVENT_SQL, row))
@@ -113,6 +117,8 @@ class BatchWriter:
                         break
                     if isinstance(item, tuple):
                         ops.append(item)
+                    elif isinstance(item, list):
+                        ops.extend(item)
                     else:
                         notify.append(item)
                         # Someone waits for durability: take what is already queued, no more.
