@@ -14,10 +14,12 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QPlainTextEdit,
+    QScrollArea,
     QSplitter,
     QStackedWidget,
     QStyle,
     QTableView,
+    QTabWidget,
     QToolBar,
     QTreeWidget,
     QTreeWidgetItem,
@@ -30,6 +32,7 @@ from pbxdesk.engine.outbox import DeliveryResult
 from pbxdesk.engine.request import build_request
 from pbxdesk.engine.session import FeedSession
 from pbxdesk.store.profile import Profile
+from pbxdesk.ui.call_flow import CallFlowView, FlowStep
 from pbxdesk.ui.icons import app_icon, extension_icon
 from pbxdesk.ui.timeline_model import TimelineModel, TimelineRow, row_from_event, row_from_stored
 
@@ -43,7 +46,8 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.profile = profile
         self.profile_name = profile_name
-        self.names = {e.id: e.name for e in profile.extensions()}
+        self._extensions = profile.extensions()
+        self.names = {e.id: e.name for e in self._extensions}
         self.session = FeedSession(profile, on_event=self._on_event, on_delivery=self._on_delivery)
         self.model = TimelineModel(self)
         self._follow = True
@@ -146,9 +150,18 @@ class MainWindow(QMainWindow):
         self.detail.setFont(mono)
         self.detail.setPlaceholderText(self.tr("Select an event to see its fields and deliveries"))
 
+        self.flow = CallFlowView()
+        flow_scroll = QScrollArea()
+        flow_scroll.setWidget(self.flow)
+        flow_scroll.setWidgetResizable(False)
+        self.bottom_tabs = QTabWidget()
+        self.bottom_tabs.addTab(self.detail, self.tr("Details"))
+        self.bottom_tabs.addTab(flow_scroll, self.tr("Call flow"))
+        self.bottom_tabs.currentChanged.connect(lambda _i: self._show_flow())
+
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.timeline_stack)
-        right.addWidget(self.detail)
+        right.addWidget(self.bottom_tabs)
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 1)
         self.main_split = QSplitter(Qt.Orientation.Horizontal)
@@ -263,9 +276,26 @@ class MainWindow(QMainWindow):
             self.detail.clear()
             return
         text = detail_text(self.model.rows[row_index])
-        if refresh_only and text == self.detail.toPlainText():
+        if not (refresh_only and text == self.detail.toPlainText()):
+            self.detail.setPlainText(text)
+        self._show_flow()
+
+    def _show_flow(self) -> None:
+        """Draw the selected event's call, when the Call flow tab is showing."""
+        if self.bottom_tabs.currentIndex() != 1:
             return
-        self.detail.setPlainText(text)
+        index = self.table.currentIndex()
+        if not index.isValid() or not 0 <= index.row() < len(self.model.rows):
+            self.flow.clear()
+            return
+        call_id = self.model.rows[index.row()].call_id
+        steps = [
+            FlowStep(r.event_time, r.event_type, r.extension, r.fields, r.delivery_state)
+            for r in self.model.rows
+            if r.call_id == call_id
+        ]
+        kinds = {e.name: e.type.value for e in self._extensions}
+        self.flow.set_call(call_id, steps, kinds)
 
     # -- state ---------------------------------------------------------------------------------
     def _restore_state(self) -> None:
