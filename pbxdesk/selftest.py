@@ -66,10 +66,17 @@ def process_start_time() -> tuple[float, str]:
             import ctypes
             from ctypes import wintypes
 
+            kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+            kernel32.GetCurrentProcess.restype = wintypes.HANDLE
+            kernel32.GetProcessTimes.argtypes = [wintypes.HANDLE] + [ctypes.POINTER(wintypes.FILETIME)] * 4
+            kernel32.GetProcessTimes.restype = wintypes.BOOL
             creation, exit_, kernel, user = (wintypes.FILETIME() for _ in range(4))
-            handle = ctypes.windll.kernel32.GetCurrentProcess()
-            if ctypes.windll.kernel32.GetProcessTimes(
-                handle, ctypes.byref(creation), ctypes.byref(exit_), ctypes.byref(kernel), ctypes.byref(user)
+            if kernel32.GetProcessTimes(
+                kernel32.GetCurrentProcess(),
+                ctypes.byref(creation),
+                ctypes.byref(exit_),
+                ctypes.byref(kernel),
+                ctypes.byref(user),
             ):
                 ticks = (creation.dwHighDateTime << 32) | creation.dwLowDateTime  # 100 ns since 1601
                 return ticks / 1e7 - 11_644_473_600, "process start"
@@ -129,9 +136,11 @@ def _no_proxy_for_loopback() -> str:
 
 def run_self_test() -> int:
     """Run every check; print one line a step; 0 when all passed, 1 (and the reason) if not."""
+    from pbxdesk.domain import PbxDeskError
+
     started, start_label = process_start_time()
     use_offscreen_if_headless()
-    with tempfile.TemporaryDirectory(prefix="pbxdesk-selftest-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="pbxdesk-selftest-", ignore_cleanup_errors=True) as tmp:
         home = Path(tmp) / "home"
         home.mkdir()
         no_proxy = _no_proxy_for_loopback()
@@ -141,7 +150,7 @@ def run_self_test() -> int:
         ):
             try:
                 _run(Path(tmp), started, start_label)
-            except SelfTestFailure as exc:
+            except (SelfTestFailure, PbxDeskError) as exc:
                 print(f"self-test: FAILED: {exc}", file=sys.stderr, flush=True)
                 return EXIT_FAILED
             except Exception as exc:  # anything unexpected is a failure too, with its trace
@@ -298,7 +307,8 @@ async def _run_scenario() -> None:
     _check(summary.deliveries > 0, f"{SCENARIO} made no deliveries")
     _check(
         summary.failed == 0 and summary.delivered == summary.deliveries,
-        f"{summary.failed} of {summary.deliveries} deliveries failed (no 2xx from {target})",
+        f"only {summary.delivered} of {summary.deliveries} deliveries got a 2xx from {target} "
+        f"({summary.failed} failed, {getattr(summary, 'retrying', 0)} still retrying)",
     )
     _check(
         receiver.count == summary.deliveries,

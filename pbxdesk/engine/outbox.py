@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 from pbxdesk.domain import EventData, EventType, HttpMethod, PbxDeskError, Subscription
 from pbxdesk.engine.policy import DeliveryPolicy
 from pbxdesk.engine.request import build_request, encode_fields
-from pbxdesk.engine.senders import AttemptOutcome, Sender, make_sender
+from pbxdesk.engine.senders import AttemptOutcome, Sender, make_senders
 from pbxdesk.store.writer import EVENT_SQL, BatchWriter, event_row
 
 log = logging.getLogger(__name__)
@@ -229,9 +229,8 @@ class DeliveryEngine:
     async def start(self, *, resume: bool = True) -> int:
         """Start the workers; with ``resume``, pick up deliveries the profile left open."""
         self._loop = asyncio.get_running_loop()
-        for i in range(self.policy.max_concurrency):
-            sender = make_sender(self.policy)
-            self._senders.append(sender)
+        self._senders = make_senders(self.policy, self.policy.max_concurrency)
+        for i, sender in enumerate(self._senders):
             self._workers.append(asyncio.create_task(self._worker(sender), name=f"delivery-worker-{i}"))
         if resume and self.profile_path is not None:
             return await self._resume()
@@ -246,7 +245,7 @@ class DeliveryEngine:
             task.cancel()
         await asyncio.gather(*self._workers, return_exceptions=True)
         self._workers.clear()
-        for sender in self._senders:
+        for sender in {id(s): s for s in self._senders}.values():
             await sender.aclose()
         self._senders.clear()
 

@@ -158,14 +158,15 @@ class HttpxSender(_Base):
 
 
 class AiohttpSender(_Base):
-    def __init__(self, policy: DeliveryPolicy) -> None:
+    def __init__(self, policy: DeliveryPolicy, pool_size: int = 8) -> None:
         super().__init__(policy)
+        self.pool_size = pool_size
         self.session: aiohttp.ClientSession | None = None
 
     async def send(self, req: WebhookRequest) -> AttemptOutcome:
         if self.session is None:
             self.session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=8),
+                connector=aiohttp.TCPConnector(limit=self.pool_size),
                 headers={"User-Agent": USER_AGENT},
                 auto_decompress=False,
             )
@@ -201,5 +202,10 @@ class AiohttpSender(_Base):
             await self.session.close()
 
 
-def make_sender(policy: DeliveryPolicy) -> Sender:
-    return AiohttpSender(policy) if policy.http_client == "aiohttp" else HttpxSender(policy)
+def make_senders(policy: DeliveryPolicy, workers: int) -> list[Sender]:
+    """A sender per worker. aiohttp's pool stays fast under concurrency, so its workers share
+    one session; httpx's slows down as requests wait on it, so each worker gets its own."""
+    if policy.http_client == "aiohttp":
+        shared = AiohttpSender(policy, pool_size=workers)
+        return [shared] * workers
+    return [HttpxSender(policy) for _ in range(workers)]
