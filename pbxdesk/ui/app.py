@@ -7,12 +7,14 @@ import signal
 import sys
 
 import qasync
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from pbxdesk import __version__
 from pbxdesk.engine.session import ensure_demo
+from pbxdesk.store.manager import open_or_recover
 from pbxdesk.store.paths import profile_path
 from pbxdesk.store.profile import Profile
+from pbxdesk.store.retention import prune_in_background_if_set
 from pbxdesk.ui.icons import app_icon
 from pbxdesk.ui.main_window import MainWindow
 
@@ -33,13 +35,26 @@ def open_profile(name: str) -> Profile:
     return profile
 
 
+def show_notice(window: MainWindow, text: str) -> None:
+    """A non-blocking notice in the status bar (it stays until the window closes)."""
+    label = QLabel(f"⚠ {text}")
+    label.setObjectName("profile_notice")
+    label.setWordWrap(True)
+    label.setToolTip(text)
+    label.setStyleSheet("color: #cf222e; font-weight: bold;")
+    window.statusBar().addWidget(label, 2)
+
+
 def run_app(profile_name: str) -> int:
     """Run the GUI until its window closes. PbxDeskError propagates for the CLI to report."""
     app = make_application()
-    profile = open_profile(profile_name)
+    profile, profile_name, notice = open_or_recover(profile_name, prepare=ensure_demo)
+    prune_in_background_if_set(profile)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     window = MainWindow(profile, profile_name)
+    if notice:
+        show_notice(window, notice)
     closed = asyncio.Event()
     app.aboutToQuit.connect(closed.set)
     app.lastWindowClosed.connect(closed.set)

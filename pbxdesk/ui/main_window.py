@@ -31,9 +31,11 @@ from pbxdesk.domain import EventData, HttpMethod, PbxDeskError
 from pbxdesk.engine.outbox import DeliveryResult
 from pbxdesk.engine.request import build_request
 from pbxdesk.engine.session import FeedSession
+from pbxdesk.engine.stats import LiveStats
 from pbxdesk.store.profile import Profile
 from pbxdesk.ui.call_flow import CallFlowView, FlowStep
 from pbxdesk.ui.icons import app_icon, extension_icon
+from pbxdesk.ui.stats_view import StatsView
 from pbxdesk.ui.timeline_model import TimelineModel, TimelineRow, row_from_event, row_from_stored
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,7 @@ class MainWindow(QMainWindow):
         self.names = {e.id: e.name for e in self._extensions}
         self.session = FeedSession(profile, on_event=self._on_event, on_delivery=self._on_delivery)
         self.model = TimelineModel(self)
+        self.stats = LiveStats()
         self._follow = True
         self._closing = False
         self.setWindowTitle(self.tr("pbxdesk — {0}").format(profile_name))
@@ -157,6 +160,8 @@ class MainWindow(QMainWindow):
         self.bottom_tabs = QTabWidget()
         self.bottom_tabs.addTab(self.detail, self.tr("Details"))
         self.bottom_tabs.addTab(flow_scroll, self.tr("Call flow"))
+        self.stats_view = StatsView(self.stats)
+        self.bottom_tabs.addTab(self.stats_view, self.tr("Stats"))
         self.bottom_tabs.currentChanged.connect(lambda _i: self._show_flow())
 
         right = QSplitter(Qt.Orientation.Vertical)
@@ -229,11 +234,13 @@ class MainWindow(QMainWindow):
 
     # -- engine callbacks (cheap: the model batches) ----------------------------------------
     def _on_event(self, event_id: int, ev: EventData) -> None:
+        self.stats.record_event()
         self.model.push_event(
             row_from_event(event_id, ev, self.names.get(ev.extension_id, str(ev.extension_id)))
         )
 
     def _on_delivery(self, result: DeliveryResult) -> None:
+        self.stats.record_result(result)
         self.model.push_result(result)
 
     # -- view behaviour -------------------------------------------------------------------------
