@@ -88,3 +88,42 @@ def test_detail_pane_shows_fields_and_request(qtbot, pbx_home, run_async, free_p
     first = next(iter(r.deliveries.values()))
     assert f"{first['method']} http://127.0.0.1:" in text
     profile.close()
+
+
+def test_call_flow_and_stats_tabs(qtbot, pbx_home, run_async, free_port, tmp_path):
+    profile = _demo_profile(free_port)
+    window = MainWindow(profile, "default")
+    qtbot.addWidget(window)
+    window.resize(1300, 850)
+    window.show()
+    window.speed_combo.setCurrentIndex(4)
+
+    async def scenario():
+        await window.start_session()
+        # wait for a finished call through the IVR and the queue (its ivr hangup is there)
+        await _until(
+            lambda: any(r.extension == "000*300" and r.event_type == "hangup" for r in window.model.rows), 40
+        )
+        window.model.drain()
+        row = next(i for i, r in enumerate(window.model.rows) if r.extension == "000*300")
+        window.table.selectRow(row)
+        window.bottom_tabs.setCurrentIndex(1)
+        await asyncio.sleep(0.1)
+        window.grab().save(str(tmp_path / "call_flow.png"))
+        window.bottom_tabs.setCurrentIndex(2)
+        await asyncio.sleep(0.7)
+        window.grab().save(str(tmp_path / "stats.png"))
+        await window.session.close()
+
+    run_async(scenario())
+    flow = window.flow
+    call_id = flow.call_id
+    assert call_id and all(s.fields["CallID"] == call_id for s in flow.steps)
+    # the caller, then the ivr, then the queue and its agents, in order of appearance
+    assert flow.lanes[1:3] == ["000*300", "000*200"]
+    assert flow.lanes[0].startswith("+7")
+    assert [s.time_us for s in flow.steps] == sorted(s.time_us for s in flow.steps)
+    assert window.stats.events_total >= len(flow.steps)
+    assert window.stats_view.table.rowCount() >= 1
+    assert window.stats_view.table.item(0, 0).text() == f"127.0.0.1:{free_port}"
+    profile.close()
