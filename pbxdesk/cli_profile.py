@@ -95,11 +95,13 @@ def cmd_profile(args: argparse.Namespace) -> int:
         print(f"created profile {args.name} ({manager.create_profile(args.name)})")
     elif c == "rename":
         print(
-            f"renamed profile {args.name} to {args.new_name} ({manager.rename_profile(args.name, args.new_name)})"
+            f"renamed profile {args.name} to {args.new_name} "
+            f"({manager.rename_profile(args.name, args.new_name)})"
         )
     elif c == "copy":
         print(
-            f"copied profile {args.name} to {args.new_name} ({manager.copy_profile(args.name, args.new_name)})"
+            f"copied profile {args.name} to {args.new_name} "
+            f"({manager.copy_profile(args.name, args.new_name)})"
         )
     elif c == "delete":
         path = profile_path(args.name)

@@ -19,17 +19,20 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 import os
 import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from pbxdesk.domain import PbxDeskError
-from pbxdesk.store.paths import check_profile_name, profile_path, profiles_dir
+from pbxdesk.store.paths import DEFAULT_PROFILE, check_profile_name, profile_path, profiles_dir
 from pbxdesk.store.profile import BUSY_TIMEOUT_S, Profile, is_locked
 from pbxdesk.store.schema import APPLICATION_ID, SCHEMA_VERSION
+
+log = logging.getLogger(__name__)
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 SIDE_FILES = ("-wal", "-shm", "-journal")
@@ -387,6 +390,42 @@ def vacuum_profile(name: str) -> tuple[int, int]:
         except sqlite3.DatabaseError as exc:
             raise PbxDeskError(f"{path}: vacuum failed ({exc}); the profile is unchanged") from None
     return before, _size(path)
+
+
+def open_or_recover(
+    name: str, *, prepare: Callable[[Profile], None] | None = None
+) -> tuple[Profile, str, str | None]:
+    """Profile ``name``; when its file cannot be used (damaged, not a profile, made by a newer
+    pbxdesk, locked) the default profile, else a fresh "recovered" one, so the app still starts.
+    The bad file is left untouched. Returns (profile, the name opened, a notice for the user or
+    None). ``prepare`` runs on the profile opened (the app gives an empty one its demo PBX)."""
+
+    def attempt(n: str) -> Profile:
+        profile = Profile.open(profile_path(n))
+        try:
+            if prepare is not None:
+                prepare(profile)
+        except BaseException:
+            profile.close()
+            raise
+        return profile
+
+    try:
+        return attempt(name), name, None
+    except PbxDeskError as exc:
+        problem = str(exc)
+    log.warning("profile %s cannot be opened: %s", name, problem)
+    candidates = [DEFAULT_PROFILE] if name != DEFAULT_PROFILE else []
+    candidates += ["recovered"] + [f"recovered-{i}" for i in range(2, 10)]
+    for other in candidates:
+        try:
+            profile = attempt(other)
+        except PbxDeskError as exc:
+            log.warning("fallback profile %s cannot be opened either: %s", other, exc)
+            continue
+        notice = f"Profile '{name}' could not be opened: {problem}. Showing profile '{other}' instead."
+        return profile, other, notice
+    raise PbxDeskError(problem)
 
 
 def _rename_secrets(old: str, new: str) -> None:

@@ -9,9 +9,10 @@ in small chunks, so it never holds the write lock for long:
 - without one: each chunk is its own short transaction on the pruner's connection.
 
 Events whose deliveries are still open (pending, in flight, paused) are kept: the outbox
-resumes them. Every statement guards itself (no foreign key can fail), so a chunk queued in the
-writer cannot break its batch. Freed pages are reused by new rows; ``vacuum`` (the CLI's
-``pbxdesk profile vacuum NAME``) gives them back to the file system.
+resumes them. A call's row (``calls``) goes with its last event. Every statement guards itself
+(no foreign key can fail), so a chunk queued in the writer cannot break its batch. Freed pages
+are reused by new rows; ``vacuum`` (the CLI's ``pbxdesk profile vacuum NAME``) gives them back
+to the file system.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ SETTING = "retention"
 DAY_US = 86_400 * 1_000_000
 OPEN_STATES = ("pending", "in_flight", "paused")
 DEFAULT_CHUNK = 1000
+# Between two chunks of its own transactions, so another writer (SQLite's busy handler polls
+# with growing sleeps) finds the lock free.
+BACKGROUND_PAUSE = 0.05
 
 
 class _Writer(Protocol):
@@ -130,11 +134,11 @@ def _next_chunk(
     return sorted(ids)[:chunk]
 
 
-def _chunk_statements(ids: list[int]) -> list[tuple[str, tuple[Any, ...]]]:
+def _chunk_statements(ids: list[int], call_refs: list[int]) -> list[tuple[str, tuple[Any, ...]]]:
     marks = ",".join("?" * len(ids))
     params = tuple(ids)
     closed = f"event_id IN ({marks}) AND COALESCE(state, '') NOT IN ('pending', 'in_flight', 'paused')"
-    return [
+    statements = [
         (f"DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE {closed})", params),
         (f"DELETE FROM deliveries WHERE {closed}", params),
         (f"DELETE FROM raw_requests WHERE event_id IN ({marks})", params),
@@ -144,6 +148,15 @@ def _chunk_statements(ids: list[int]) -> list[tuple[str, tuple[Any, ...]]]:
             params,
         ),
     ]
+    if call_refs:  # calls none of whose events are left
+        statements.append(
+            (
+                f"DELETE FROM calls WHERE id IN ({','.join('?' * len(call_refs))}) "
+                "AND NOT EXISTS (SELECT 1 FROM event_log e WHERE e.call_ref = calls.id)",
+                tuple(call_refs),
+            )
+        )
+    return statements
 
 
 def prune(
@@ -172,7 +185,15 @@ def prune(
             if not ids:
                 break
             after = ids[-1]
-            statements = _chunk_statements(ids)
+            marks = ",".join("?" * len(ids))
+            refs = [
+                r[0]
+                for r in conn.execute(
+                    f"SELECT DISTINCT call_ref FROM event_log WHERE id IN ({marks}) AND call_ref IS NOT NULL",
+                    ids,
+                )
+            ]
+            statements = _chunk_statements(ids, refs)
             if writer is not None:
                 for sql, params in statements:
                     writer.execute(sql, params)
@@ -181,9 +202,7 @@ def prune(
                 with conn:
                     for sql, params in statements:
                         conn.execute(sql, params)
-            left = conn.execute(
-                f"SELECT COUNT(*) FROM event_log WHERE id IN ({','.join('?' * len(ids))})", ids
-            ).fetchone()[0]
+            left = conn.execute(f"SELECT COUNT(*) FROM event_log WHERE id IN ({marks})", ids).fetchone()[0]
             result.events += len(ids) - left
             result.kept_open += left
             result.chunks += 1
@@ -204,7 +223,7 @@ def prune(
 
 
 def start_background_prune(
-    path: Path, policy: RetentionPolicy, *, writer: _Writer | None = None, pause: float = 0.05
+    path: Path, policy: RetentionPolicy, *, writer: _Writer | None = None, pause: float = BACKGROUND_PAUSE
 ) -> tuple[threading.Thread, threading.Event]:
     """Prune in a daemon thread; returns it and an Event that stops it between chunks."""
     stop = threading.Event()
@@ -220,3 +239,11 @@ def start_background_prune(
     thread = threading.Thread(target=run, name="pbxdesk-prune", daemon=True)
     thread.start()
     return thread, stop
+
+
+def prune_in_background_if_set(profile: Profile) -> tuple[threading.Thread, threading.Event] | None:
+    """Start pruning ``profile`` per its retention setting (own short transactions), if it has one."""
+    policy = load_policy(profile)
+    if not policy.active:
+        return None
+    return start_background_prune(profile.path, policy)

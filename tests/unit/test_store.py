@@ -29,7 +29,8 @@ TABLES = {"settings", "extensions", "subscriptions", "events", "deliveries"}
 
 def _tables(path: Path) -> set[str]:
     with sqlite3.connect(path) as conn:
-        return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        # since schema v3 "events" is a view over event_log (compact rows)
+        return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
 
 
 def _digest(path: Path) -> str:
