@@ -44,6 +44,8 @@ def add_outbox_commands(sub: argparse._SubParsersAction, parser_class: type) -> 
     send.add_argument("--method", default="POST", help="GET or POST (default %(default)s)")
     for p in (resume, redeliver, replay, send):
         p.add_argument("--json", action="store_true", help="end with a JSON summary line")
+    for p in cmds.choices.values():  # `outbox resume --profile X` as well as `outbox --profile X resume`
+        p.add_argument("--profile", default=argparse.SUPPRESS, help="profile name")
 
 
 def _path(args: argparse.Namespace) -> Path:

@@ -215,3 +215,130 @@ def threaded_receiver():
     r.start()
     yield r
     r.stop()
+
+
+# -- the delivery engine on a real profile (the outbox tests) -----------------------------------
+
+# The policy outbox tests use unless they say otherwise: three attempts close together, no
+# jitter, a short timeout, small limits so ordering and concurrency really interleave.
+FAST_POLICY = dict(
+    schedule=(0.0, 0.05, 0.1), jitter=0.0, timeout=0.5, pause_after=0, max_concurrency=4, per_endpoint=4
+)
+
+
+@dataclass
+class Outbox:
+    """A DeliveryEngine writing into a real profile through a real BatchWriter."""
+
+    engine: object  # DeliveryEngine
+    writer: object  # BatchWriter
+    path: Path
+    results: list = field(default_factory=list)  # every DeliveryResult, in order
+    _closed: bool = False
+
+    async def flush(self) -> None:
+        await asyncio.sleep(0)  # the engine hands its statements to the writer once per loop turn
+        await asyncio.to_thread(self.writer.flush)
+
+    async def rows(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Rows of ``sql`` once everything queued so far is committed."""
+        import sqlite3
+
+        await self.flush()
+        conn = sqlite3.connect(self.path)
+        try:
+            return conn.execute(sql, params).fetchall()
+        finally:
+            conn.close()
+
+    async def settle(self, timeout: float = 15.0, **kw: object) -> bool:
+        done = await self.engine.wait_idle(timeout, **kw)
+        await self.flush()
+        return done
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        await self.engine.stop()
+        await self.flush()
+        self.writer.close()
+
+
+@pytest.fixture
+async def outbox(tmp_path: Path):
+    """``await outbox(subscriptions, **policy)``: a started engine on a fresh profile file.
+
+    Policy fields default to FAST_POLICY; ``path=`` reuses a profile, ``resume=`` is passed
+    to start(); other engine keywords (target_url, first_event_id...) go to the engine.
+    """
+    from pbxdesk.engine.outbox import DeliveryEngine
+    from pbxdesk.engine.policy import DeliveryPolicy
+    from pbxdesk.store.profile import Profile
+    from pbxdesk.store.writer import BatchWriter
+
+    made: list[Outbox] = []
+    policy_fields = set(DeliveryPolicy.__dataclass_fields__) - {"extra"}
+
+    async def make(subscriptions, *, path: Path | None = None, resume: bool = False, **kw) -> Outbox:
+        path = path or tmp_path / f"outbox-{len(made)}.sqlite"
+        with Profile.open(path) as profile:
+            ev_max, dl_max = profile.max_ids()
+        policy = DeliveryPolicy(**{**FAST_POLICY, **{k: v for k, v in kw.items() if k in policy_fields}})
+        policy.validate()
+        engine_kw = {k: v for k, v in kw.items() if k not in policy_fields}
+        engine_kw.setdefault("first_event_id", ev_max + 1)
+        engine_kw.setdefault("first_delivery_id", dl_max + 1)
+        writer = BatchWriter(path)
+        box = Outbox(engine=None, writer=writer, path=path)
+        box.engine = DeliveryEngine(
+            subscriptions,
+            policy=policy,
+            writer=writer,
+            profile_path=path,
+            on_delivery=box.results.append,
+            **engine_kw,
+        )
+        made.append(box)
+        await box.engine.start(resume=resume)
+        return box
+
+    yield make
+    for box in made:
+        await box.close()
+
+
+@pytest.fixture
+def call_events() -> Callable[..., list]:
+    """``call_events("c-1", ext=175, types=("dial-in", "answer", "hangup"))``: one call's events,
+    a second apart, the way the PBX reports an answered incoming call."""
+    from pbxdesk.domain import CallFlow, CallStatus, EventData, EventType
+
+    status = {"dial-in": CallStatus.CALLING, "dial-out": CallStatus.CALLING,
+              "answer": CallStatus.ANSWER, "hangup": CallStatus.ANSWER}  # fmt: skip
+
+    def make(call_id: str, *, ext: int = 175, types=("dial-in", "answer", "hangup"), t0: int = 0) -> list:
+        t0 = t0 or 1_700_000_000_000_000
+        return [
+            EventData(
+                extension_id=ext,
+                event_type=EventType(t),
+                call_id=call_id,
+                event_time=t0 + i * 1_000_000,
+                sub_call_id=f"{call_id}-s",
+                caller_id_num="+79817654321",
+                call_status=status.get(t, CallStatus.ANSWER),
+                call_flow=CallFlow.IN,
+            )
+            for i, t in enumerate(types)
+        ]
+
+    return make
+
+
+@pytest.fixture
+def fast_policy():
+    """FAST_POLICY as a DeliveryPolicy; ``fast_policy.with_attempts(1)``, ``replace(...)`` for more."""
+    from pbxdesk.engine.policy import DeliveryPolicy
+
+    return DeliveryPolicy(**FAST_POLICY)
