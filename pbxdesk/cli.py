@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from pbxdesk import __version__
+from pbxdesk.cli_live import LIVE_COMMANDS, add_live_commands, cmd_live
 from pbxdesk.cli_outbox import add_outbox_commands, cmd_outbox
 from pbxdesk.cli_profile import add_profile_commands, cmd_profile
 from pbxdesk.domain import PbxDeskError
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
     add_profile_commands(sub, _Parser)
     add_outbox_commands(sub, _Parser)
+    add_live_commands(sub, _Parser)
     return parser
 
 
@@ -133,6 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_profile(args)
         if args.command == "outbox":
             return cmd_outbox(args)
+        if args.command in LIVE_COMMANDS:
+            return cmd_live(args)
         if args.command == "run":
             return cmd_run(args)
         return cmd_gui(args)

@@ -77,6 +77,7 @@ _WIRE_NAMES: dict[str, str] = {
     "callback_id": "CallBackID",
 }
 WIRE_FIELDS: tuple[str, ...] = tuple(_WIRE_NAMES.values())
+ATTR_BY_WIRE: dict[str, str] = {wire: attr for attr, wire in _WIRE_NAMES.items()}
 
 
 @dataclass(frozen=True, slots=True)

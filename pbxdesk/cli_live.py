@@ -1,0 +1,336 @@
+"""Live mode on the command line: `pbxdesk emulator`, `pbxdesk monitor`, `pbxdesk sync`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import getpass
+import json
+import os
+import signal
+import sys
+from urllib.parse import urlsplit
+
+from pbxdesk.domain import PbxDeskError, ValidationError
+
+LIVE_COMMANDS = ("emulator", "monitor", "sync")
+SECRET_ENV = "PBXDESK_CLIENT_SECRET"
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+def add_live_commands(sub: argparse._SubParsersAction, parser_class: type) -> None:
+    from pbxdesk.engine.live_receiver import DEFAULT_LIVE_PORT
+    from pbxdesk.pbx.api import DEFAULT_BASE_URL
+    from pbxdesk.pbx.emulator import DEFAULT_PORT, DEFAULT_SUBSCRIPTION_LIMIT
+
+    emu = sub.add_parser("emulator", help="run a local PBX: its REST API, simulated calls and their webhooks")
+    emu.add_argument("--host", default="127.0.0.1", help="address to listen on (default %(default)s)")
+    emu.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default %(default)s)")
+    emu.add_argument("--client-id", required=True, help="the API application's client id to accept")
+    emu.add_argument("--client-secret", help=f"its secret (default: ${SECRET_ENV}); never printed or logged")
+    emu.add_argument(
+        "--scenario", metavar="FILE", help="extensions, subscriptions and calls (played at start)"
+    )
+    emu.add_argument("--subscription-limit", type=int, default=DEFAULT_SUBSCRIPTION_LIMIT, metavar="N")
+    emu.add_argument(
+        "--token-ttl", type=float, default=3600.0, metavar="SECONDS", help="access token lifetime"
+    )
+    emu.add_argument(
+        "--speed", type=float, default=1.0, help="play calls this many times faster than real time"
+    )
+    emu.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="JSON",
+        help='inject a fault, e.g. \'{"status": 429, "count": 2, "retry_after": 1}\' or \'{"latency": 0.5}\'',
+    )
+    emu.add_argument("--quiet", action="store_true", help="do not print each webhook sent")
+
+    def account(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--profile", default=argparse.SUPPRESS, help="profile name")
+        p.add_argument("--base-url", help=f"the PBX API (default: the profile's, else {DEFAULT_BASE_URL})")
+        p.add_argument("--client-id", help="the API application's client id (default: the profile's)")
+
+    mon = sub.add_parser(
+        "monitor",
+        help="receive an extension's live events from the PBX and relay them to local subscriptions",
+    )
+    account(mon)
+    mon.add_argument("--extension", required=True, help="extension id or @short (e.g. @200)")
+    mon.add_argument(
+        "--public-url", required=True, help="the URL the PBX can reach the receiver at (a tunnel)"
+    )
+    mon.add_argument(
+        "--events", default="dial-in,dial-out,answer,hangup", help="event types (default %(default)s)"
+    )
+    mon.add_argument(
+        "--method", default="GET", help="how the PBX sends them: GET or POST (default %(default)s)"
+    )
+    mon.add_argument("--listen-host", default="127.0.0.1", help="receiver address (default %(default)s)")
+    mon.add_argument(
+        "--listen-port", type=int, default=DEFAULT_LIVE_PORT, help="receiver port (default %(default)s)"
+    )
+    mon.add_argument(
+        "--duration", type=float, metavar="SECONDS", help="stop after this long (default: Ctrl+C)"
+    )
+
+    sync = sub.add_parser(
+        "sync", help="pull the PBX account's extensions and subscriptions, or push local changes"
+    )
+    account(sync)
+    sync.add_argument(
+        "action", choices=("pull", "diff", "push"), help="pull | diff (what push would do) | push"
+    )
+    sync.add_argument("--yes", action="store_true", help="push without asking")
+
+
+def _secret(args: argparse.Namespace, attr: str = "client_secret") -> str:
+    value = getattr(args, attr, None) or os.environ.get(SECRET_ENV)
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise PbxDeskError(f"no client secret: set {SECRET_ENV} (it is never stored in the profile)")
+    return getpass.getpass("PBX client secret: ")
+
+
+def cmd_live(args: argparse.Namespace) -> int:
+    if args.command == "emulator":
+        return _run(_emulator(args))
+    from pbxdesk.store.paths import check_profile_name, profile_path
+    from pbxdesk.store.profile import Profile
+
+    with Profile.open(profile_path(check_profile_name(args.profile))) as profile:
+        if args.command == "monitor":
+            return _run(_monitor(args, profile))
+        return _run(_sync(args, profile))
+
+
+def _run(coro: object) -> int:
+    return asyncio.run(coro)  # type: ignore[arg-type]
+
+
+def _stop_event() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+    return stop
+
+
+async def _wait(stop: asyncio.Event, duration: float | None) -> None:
+    if duration is None:
+        await stop.wait()
+    else:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), duration)
+
+
+# -- emulator -------------------------------------------------------------------------------------
+
+
+async def _emulator(args: argparse.Namespace) -> int:
+    from pbxdesk.engine.scenario import load_scenario
+    from pbxdesk.pbx.emulator import Fault, PbxEmulator
+
+    secret = _secret(args)
+    scenario = load_scenario(args.scenario) if args.scenario else None
+    extensions = ()
+    if scenario is None:
+        from pbxdesk.engine.demo import DEMO_EXTENSIONS
+
+        extensions = DEMO_EXTENSIONS
+    for flag, value in (("--speed", args.speed), ("--token-ttl", args.token_ttl)):
+        if value <= 0:
+            raise ValidationError(f"must be positive, not {value}", where=flag)
+    if args.subscription_limit < 0:
+        raise ValidationError("must not be negative", where="--subscription-limit")
+    faults = []
+    for i, text in enumerate(args.fault):
+        try:
+            faults.append(Fault.from_json(json.loads(text)))
+        except ValueError as exc:
+            raise ValidationError(f"not JSON ({exc})", where=f"--fault[{i}]") from None
+    if scenario is not None:  # a plan the PBX could not carry out fails before anything listens
+        from pbxdesk.engine.headless import check_calls
+
+        check_calls(scenario)
+
+    def show(result: object) -> None:
+        r = result  # DeliveryResult; the path may hold a receiver's token: host and port only
+        parts = urlsplit(r.url)  # type: ignore[attr-defined]
+        print(f"webhook {r.method} {parts.scheme}://{parts.netloc}/… -> {r.outcome}", flush=True)  # type: ignore[attr-defined]
+
+    emu = PbxEmulator(
+        args.client_id,
+        secret,
+        scenario=scenario,
+        extensions=extensions,
+        subscription_limit=args.subscription_limit,
+        token_ttl=args.token_ttl,
+        speed=args.speed,
+        faults=faults,
+        on_delivery=None if args.quiet else show,
+    )
+    stop = _stop_event()
+    try:
+        await emu.start(args.host, args.port)
+    except OSError as exc:
+        raise PbxDeskError(
+            f"the emulator cannot listen on {args.host}:{args.port} ({exc.strerror})"
+        ) from None
+    try:
+        print(
+            f"PBX emulator on {emu.base_url} (API {emu.base_url}/api/ver1.0, "
+            f"OpenAPI {emu.base_url}/openapi.json); "
+            f"client id {args.client_id!r}; {len(emu.extensions)} extensions, "
+            f"{len(emu.subscriptions)} subscriptions. Ctrl+C to stop.",
+            flush=True,
+        )
+        await _wait(stop, None)
+    finally:
+        await emu.stop()
+    return EXIT_OK
+
+
+# -- monitor --------------------------------------------------------------------------------------
+
+
+def _account(args: argparse.Namespace, profile: object) -> tuple[str, str]:
+    from pbxdesk.pbx.api import DEFAULT_BASE_URL
+
+    saved = profile.get_setting("pbx_api", {}) or {}  # type: ignore[attr-defined]
+    base_url = args.base_url or saved.get("base_url") or DEFAULT_BASE_URL
+    client_id = args.client_id or saved.get("client_id")
+    if not client_id:
+        raise ValidationError("the API application's client id is required", where="--client-id")
+    return base_url, client_id
+
+
+def _remember_account(profile: object, base_url: str, client_id: str) -> None:
+    # The secret is not a setting: it never goes into the profile.
+    profile.set_setting("pbx_api", {"base_url": base_url, "client_id": client_id})  # type: ignore[attr-defined]
+
+
+async def _monitor(args: argparse.Namespace, profile: object) -> int:
+    from pbxdesk.engine.live_receiver import LiveSession
+    from pbxdesk.pbx.client import PbxClient
+    from pbxdesk.pbx.monitor import cleanup_leftovers, monitor_extension, parse_events
+
+    base_url, client_id = _account(args, profile)
+    events = parse_events(args.events.split(","))
+    secret = _secret(args)
+
+    def on_request(req: object) -> None:
+        r = req  # LiveRequest
+        if r.event is not None:  # type: ignore[attr-defined]
+            ev = r.event  # type: ignore[attr-defined]
+            print(
+                f"event #{r.event_id}: {ev.event_type.value} ext {ev.extension_id} call {ev.call_id}",
+                flush=True,
+            )  # type: ignore[attr-defined]
+        else:
+            print(f"request #{r.raw_id} stored, not relayed: {r.flag}", flush=True)  # type: ignore[attr-defined]
+
+    def on_delivery(res: object) -> None:
+        r = res  # DeliveryResult
+        print(f"  relay #{r.id} {r.method} {r.url} -> {r.outcome}", flush=True)  # type: ignore[attr-defined]
+
+    session = LiveSession(
+        profile, host=args.listen_host, port=args.listen_port, on_request=on_request, on_delivery=on_delivery
+    )
+    try:
+        receiver = await session.open()
+    except OSError as exc:
+        raise PbxDeskError(
+            f"the live receiver cannot listen on {args.listen_host}:{args.listen_port} ({exc.strerror}); "
+            "choose another --listen-port"
+        ) from None
+    stop = _stop_event()
+    monitor = None
+    try:
+        if receiver.warning:
+            print(f"WARNING: {receiver.warning}", flush=True)
+        async with PbxClient(client_id, secret, base_url=base_url) as client:
+            for r in await cleanup_leftovers(client, profile):
+                print(
+                    f"removed a subscription left by an earlier monitor: #{r.subscription_id} ({r.message})"
+                )
+            monitor = await monitor_extension(
+                client,
+                args.extension,
+                public_url=args.public_url,
+                receiver=receiver,
+                events=events,
+                method=args.method,
+                profile=profile,
+            )
+            _remember_account(profile, base_url, client_id)
+            local = len(receiver.relay_subscriptions(profile.subscriptions()))  # type: ignore[attr-defined]
+            print(
+                f"monitoring extension {monitor.extension.name} (id {monitor.extension.id}): "
+                f"{', '.join(s.event_type.value for s in monitor.subscriptions)} -> {monitor.shown_url}; "
+                f"receiver on {receiver.base_url}; relaying to {local} local subscription(s). "
+                "Ctrl+C to stop.",
+                flush=True,
+            )
+            try:
+                await _wait(stop, args.duration)
+            finally:
+                results = await asyncio.shield(monitor.stop())
+                for r in results:
+                    status = r.message if r.ok else f"NOT removed: {r.message}"
+                    print(f"subscription #{r.subscription_id} ({r.event_type}): {status}", flush=True)
+                if any(not r.ok for r in results):
+                    print("the subscriptions not removed will be removed by the next `pbxdesk monitor`")
+    finally:
+        await session.close()
+    return EXIT_OK if monitor is None or all(r.ok for r in monitor.removed) else EXIT_FAILED
+
+
+# -- sync -----------------------------------------------------------------------------------------
+
+
+async def _sync(args: argparse.Namespace, profile: object) -> int:
+    from pbxdesk.pbx import sync
+    from pbxdesk.pbx.client import PbxClient
+
+    base_url, client_id = _account(args, profile)
+    secret = _secret(args)
+    async with PbxClient(client_id, secret, base_url=base_url) as client:
+        if args.action == "pull":
+            report = await sync.pull(client, profile)
+            _remember_account(profile, base_url, client_id)
+            print(
+                f"pulled {report.extensions} extensions and {report.subscriptions} subscriptions"
+                + (
+                    f"; skipped {report.skipped_extensions} extensions of types pbxdesk does not model"
+                    if report.skipped_extensions
+                    else ""
+                )
+                + (
+                    f"; left out {report.skipped_monitor} live-monitor subscriptions"
+                    if report.skipped_monitor
+                    else ""
+                )
+            )
+            return EXIT_OK
+        plan = await sync.plan_push(client, profile)
+        for line in plan.describe():
+            print(line)
+        for note in plan.notes:
+            print(f"note: {note}")
+        counts = plan.counts()
+        print(f"{counts['added']} to add, {counts['changed']} to change, {counts['removed']} to remove")
+        if args.action == "diff" or plan.empty:
+            return EXIT_OK
+        if not args.yes:
+            if not sys.stdin.isatty():
+                raise PbxDeskError("push changes the PBX: confirm with --yes")
+            if input("push these changes to the PBX? [y/N] ").strip().lower() not in ("y", "yes"):
+                print("nothing pushed")
+                return EXIT_OK
+        report = await sync.push(client, profile, plan, on_result=lambda r: print(r.describe(), flush=True))
+        print(f"{len(report.results) - len(report.failed)} done, {len(report.failed)} failed")
+        return EXIT_OK if report.ok else EXIT_FAILED

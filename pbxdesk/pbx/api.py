@@ -1,0 +1,108 @@
+"""The PBX REST API's wire contract, shared by the client and the emulator.
+
+Everything here that the public record does not state is marked **ASSUMPTION** and kept in
+this one module, so the UI and docs can show it and a correction lands in one place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pbxdesk.domain import (
+    EventType,
+    Extension,
+    ExtensionStatus,
+    ExtensionType,
+    HttpMethod,
+    Subscription,
+)
+
+DEFAULT_BASE_URL = "https://apiproxy.telphin.ru"
+API_PREFIX = "/api/ver1.0"
+TOKEN_PATH = "/oauth/token"  # at the host root, not under API_PREFIX
+OPENAPI_PATH = "/openapi.json"  # served by the emulator only
+
+# ASSUMPTION: the limits resource. Public client code reads GET /client/{client_id}/limit/;
+# its body is not public. pbxdesk reads the subscription limit from the first of these keys.
+LIMITS_PATH = "/client/@me/limit/"
+SUBSCRIPTION_LIMIT_KEYS = ("event_subscriptions", "max_events", "events", "event_limit")
+
+# ASSUMPTION: error bodies are JSON ``{"message": "..."}`` with 4xx/5xx (the manual does not
+# show them); the client also accepts ``error_description``/``error``/``detail`` and plain text.
+ERROR_MESSAGE_KEYS = ("message", "error_description", "detail", "error")
+
+# ASSUMPTION: refusing a subscription over the account's limit is a 400 with a message.
+LIMIT_EXCEEDED_STATUS = 400
+
+# ASSUMPTION: the callback's answer carries the call's ids: ``{"call_id", "call_api_id"}``.
+# ASSUMPTION: the extension fields the API reads and writes are these five; the rest of
+# pbxdesk's Extension (recording, DIDs, queue agents, ivr routes) is simulator configuration.
+EXTENSION_API_FIELDS = ("id", "name", "type", "status", "label")
+SUBSCRIPTION_API_FIELDS = ("id", "url", "method", "event_type")
+
+# The access token is renewed this long before it expires (a fraction of short lifetimes).
+TOKEN_REFRESH_MARGIN_S = 60.0
+TOKEN_REFRESH_FRACTION = 0.1
+
+
+def extension_ref(ext: int | str) -> str:
+    """How an extension is addressed in a path: its id, or ``@<short>`` (``@200``)."""
+    if isinstance(ext, bool):
+        raise TypeError("an extension is addressed by id or '@short'")
+    if isinstance(ext, int):
+        return str(ext)
+    text = str(ext).strip()
+    if text.isdigit():
+        return text
+    if text.startswith("@") and len(text) > 1:
+        return text
+    if "*" in text:  # a full name "000*200": its short part
+        return "@" + text.split("*", 1)[1]
+    return "@" + text
+
+
+def extension_to_json(ext: Extension) -> dict[str, Any]:
+    return {
+        "id": ext.id,
+        "name": ext.name,
+        "type": ext.type.value,
+        "status": ext.status.value,
+        "label": ext.label,
+    }
+
+
+def extension_from_json(data: dict[str, Any]) -> Extension:
+    """An Extension from the API's JSON (unknown keys ignored; KeyError/ValueError if malformed)."""
+    return Extension(
+        id=int(data["id"]),
+        name=str(data["name"]),
+        type=ExtensionType(str(data["type"])),
+        status=ExtensionStatus(str(data.get("status") or "active")),
+        label=str(data.get("label") or ""),
+    )
+
+
+def subscription_to_json(sub: Subscription) -> dict[str, Any]:
+    return {"id": sub.id, "url": sub.url, "method": sub.method.value, "event_type": sub.event_type.value}
+
+
+def subscription_from_json(extension_id: int, data: dict[str, Any]) -> Subscription:
+    return Subscription(
+        extension_id=extension_id,
+        event_type=EventType(str(data["event_type"])),
+        method=HttpMethod(str(data["method"]).upper()),
+        url=str(data["url"]),
+        id=int(data["id"]),
+    )
+
+
+def error_message(body: Any) -> str | None:
+    """The server's own explanation from an error body, if it gave one."""
+    if isinstance(body, dict):
+        for key in ERROR_MESSAGE_KEYS:
+            value = body.get(key)
+            if isinstance(value, str) and value.strip():
+                return value.strip()
+    if isinstance(body, str) and body.strip():
+        return body.strip()[:300]
+    return None
