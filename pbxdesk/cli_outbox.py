@@ -10,8 +10,7 @@ from pathlib import Path
 
 from pbxdesk.domain import HttpMethod, PbxDeskError
 from pbxdesk.domain.validation import parse_method, validate_url
-from pbxdesk.engine.outbox import DeliveryEngine, now_us
-from pbxdesk.engine.policy import POLICY_SETTING, DeliveryPolicy
+from pbxdesk.engine.outbox import engine_for_profile, now_us
 from pbxdesk.engine.run import RunSummary
 from pbxdesk.store.paths import check_profile_name, profile_path
 from pbxdesk.store.profile import Profile
@@ -119,21 +118,9 @@ def _upsert_endpoint(conn: sqlite3.Connection, endpoint: str, paused: bool) -> N
 
 
 async def _with_engine(path: Path, args: argparse.Namespace) -> int:
-    with Profile.open(path) as profile:
-        policy = DeliveryPolicy.from_json(profile.get_setting(POLICY_SETTING))
-        subscriptions = profile.subscriptions()
-        names = {e.id: e.name for e in profile.extensions()}
-        ev_max, dl_max = profile.max_ids()
     writer = BatchWriter(path)
-    engine = DeliveryEngine(
-        subscriptions,
-        policy=policy,
-        writer=writer,
-        profile_path=path,
-        names=names,
-        first_event_id=ev_max + 1,
-        first_delivery_id=dl_max + 1,
-    )
+    with Profile.open(path) as profile:
+        engine = engine_for_profile(profile, writer)
     try:
         resumed = await engine.start(resume=True)
         c = args.outbox_command

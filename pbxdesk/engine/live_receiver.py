@@ -38,8 +38,8 @@ from aiohttp import web
 
 from pbxdesk.domain import CallFlow, CallStatus, EventData, EventType, Subscription
 from pbxdesk.domain.models import ATTR_BY_WIRE
-from pbxdesk.engine.outbox import DeliveryEngine, DeliveryListener, EventListener, now_us
-from pbxdesk.engine.policy import POLICY_SETTING, DeliveryPolicy
+from pbxdesk.engine.outbox import DeliveryEngine, DeliveryListener, EventListener, engine_for_profile, now_us
+from pbxdesk.engine.policy import DeliveryPolicy
 from pbxdesk.store.profile import Profile
 from pbxdesk.store.writer import BatchWriter
 
@@ -422,17 +422,12 @@ class LiveSession:
         self.receiver: LiveReceiver | None = None
 
     async def open(self) -> LiveReceiver:
-        ev_max, dl_max = self.profile.max_ids()
-        policy = self.policy or DeliveryPolicy.from_json(self.profile.get_setting(POLICY_SETTING))
         self.writer = BatchWriter(self.profile.path)
-        self.engine = DeliveryEngine(
-            (),
-            policy=policy,
-            writer=self.writer,
-            profile_path=self.profile.path,
-            names={e.id: e.name for e in self.profile.extensions()},
-            first_event_id=ev_max + 1,
-            first_delivery_id=dl_max + 1,
+        self.engine = engine_for_profile(
+            self.profile,
+            self.writer,
+            subscriptions=(),
+            policy=self.policy,
             on_event=self.on_event,
             on_delivery=self.on_delivery,
         )

@@ -29,9 +29,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pbxdesk.domain import EventData, EventType, HttpMethod, PbxDeskError, Subscription
-from pbxdesk.engine.policy import DeliveryPolicy
+from pbxdesk.engine.policy import POLICY_SETTING, DeliveryPolicy
 from pbxdesk.engine.request import build_request, encode_fields
 from pbxdesk.engine.senders import AttemptOutcome, Sender, make_senders
+from pbxdesk.store.profile import Profile
 from pbxdesk.store.writer import EVENT_SQL, BatchWriter, event_row
 
 log = logging.getLogger(__name__)
@@ -694,3 +695,27 @@ class DeliveryEngine:
         if rows:
             log.info("resumed %d open deliveries", len(rows))
         return len(rows)
+
+
+def engine_for_profile(
+    profile: Profile,
+    writer: BatchWriter,
+    *,
+    subscriptions: Iterable[Subscription] | None = None,
+    policy: DeliveryPolicy | None = None,
+    on_event: EventListener | None = None,
+    on_delivery: DeliveryListener | None = None,
+) -> DeliveryEngine:
+    """A delivery engine recording into ``profile``: its policy, names and next ids."""
+    ev_max, dl_max = profile.max_ids()
+    return DeliveryEngine(
+        profile.subscriptions() if subscriptions is None else subscriptions,
+        policy=policy or DeliveryPolicy.from_json(profile.get_setting(POLICY_SETTING)),
+        writer=writer,
+        profile_path=profile.path,
+        names={e.id: e.name for e in profile.extensions()},
+        first_event_id=ev_max + 1,
+        first_delivery_id=dl_max + 1,
+        on_event=on_event,
+        on_delivery=on_delivery,
+    )

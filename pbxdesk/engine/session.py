@@ -8,8 +8,7 @@ from collections.abc import Iterable
 
 from pbxdesk.domain import PbxDeskError
 from pbxdesk.engine.demo import DEMO_PBX, DEMO_RECEIVER_PORT, demo_subscriptions, demo_traffic
-from pbxdesk.engine.outbox import DeliveryEngine, DeliveryListener, EventListener
-from pbxdesk.engine.policy import POLICY_SETTING, DeliveryPolicy
+from pbxdesk.engine.outbox import DeliveryEngine, DeliveryListener, EventListener, engine_for_profile
 from pbxdesk.engine.run import FeedPlayer, event_stream, now_us
 from pbxdesk.engine.scenario import PbxSettings
 from pbxdesk.engine.simulator import CallSimulator, Plan
@@ -65,18 +64,9 @@ class FeedSession:
         except OSError as exc:
             self.receiver_error = f"test receiver could not listen on 127.0.0.1:{port} ({exc.strerror})"
             log.warning(self.receiver_error)
-        ev_max, dl_max = self.profile.max_ids()
         self.writer = BatchWriter(self.profile.path)
-        self.engine = DeliveryEngine(
-            self.profile.subscriptions(),
-            policy=DeliveryPolicy.from_json(self.profile.get_setting(POLICY_SETTING)),
-            writer=self.writer,
-            profile_path=self.profile.path,
-            names={e.id: e.name for e in self.profile.extensions()},
-            first_event_id=ev_max + 1,
-            first_delivery_id=dl_max + 1,
-            on_event=self.on_event,
-            on_delivery=self.on_delivery,
+        self.engine = engine_for_profile(
+            self.profile, self.writer, on_event=self.on_event, on_delivery=self.on_delivery
         )
         self.resumed = await self.engine.start(resume=True)
 
