@@ -79,6 +79,12 @@ rm -rf "$STAGE"
 mkdir -p "$STAGE/DEBIAN" "$STAGE/opt" "$STAGE/usr/bin" "$STAGE/usr/share/applications" \
   "$STAGE/usr/share/doc/pbxdesk" "$STAGE/usr/share/icons/hicolor/scalable/apps"
 cp -a "$APP" "$STAGE/opt/pbxdesk"
+# Strip symbol tables, but not from libraries wheels vendor in <pkg>.libs/ (auditwheel-patched:
+# stripping numpy's OpenBLAS makes it unloadable).
+if command -v strip >/dev/null; then
+  find "$STAGE/opt/pbxdesk" -type f \( -name '*.so' -o -name '*.so.*' \) -not -path '*.libs/*' \
+    -exec strip --strip-unneeded {} + 2>/dev/null || true
+fi
 install -m 0755 "$ROOT/packaging/linux/pbxdesk.sh" "$STAGE/usr/bin/pbxdesk"
 install -m 0644 "$ROOT/packaging/linux/pbxdesk.desktop" "$STAGE/usr/share/applications/pbxdesk.desktop"
 install -m 0644 "$ROOT/packaging/linux/copyright" "$STAGE/usr/share/doc/pbxdesk/copyright"
