@@ -294,13 +294,13 @@ class DeliveryEngine:
         event_id = self._next_event_id
         self._next_event_id += 1
         self.stats.events += 1
+        fields = ev.to_fields()
         if self.writer is not None:
-            self._write(EVENT_SQL, event_row(event_id, ev, self.names.get(ev.extension_id, ""), source))
+            self._write(EVENT_SQL, event_row(event_id, ev, self.names.get(ev.extension_id, ""), source, fields))
         if self.on_event is not None:
             self.on_event(event_id, ev)
         subs = self.matching(ev)
         if subs:
-            fields = ev.to_fields()
             for sub in subs:
                 self._create(
                     event_id,

@@ -37,7 +37,9 @@ _Op = tuple[str, tuple[Any, ...]]
 _Item = _Op | list[_Op] | Callable[[], None] | threading.Event | None
 
 
-def event_row(event_id: int, ev: EventData, ext_name: str, source: str) -> tuple[Any, ...]:
+def event_row(
+    event_id: int, ev: EventData, ext_name: str, source: str, fields: dict[str, str] | None = None
+) -> tuple[Any, ...]:
     return (
         event_id,
         ev.call_id,
@@ -47,7 +49,7 @@ def event_row(event_id: int, ev: EventData, ext_name: str, source: str) -> tuple
         ext_name,
         ev.event_time,
         source,
-        json.dumps(ev.to_fields(), separators=(",", ":")),
+        json.dumps(ev.to_fields() if fields is None else fields, separators=(",", ":")),
     )
 
 
