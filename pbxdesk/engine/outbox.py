@@ -296,7 +296,8 @@ class DeliveryEngine:
         self.stats.events += 1
         fields = ev.to_fields()
         if self.writer is not None:
-            self._write(EVENT_SQL, event_row(event_id, ev, self.names.get(ev.extension_id, ""), source, fields))
+            name = self.names.get(ev.extension_id, "")
+            self._write(EVENT_SQL, event_row(event_id, ev, name, source, fields))
         if self.on_event is not None:
             self.on_event(event_id, ev)
         subs = self.matching(ev)
