@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from pbxdesk import __version__
+from pbxdesk.cli_export import add_export_commands, cmd_export
 from pbxdesk.cli_live import LIVE_COMMANDS, add_live_commands, cmd_live
 from pbxdesk.cli_outbox import add_outbox_commands, cmd_outbox
 from pbxdesk.cli_profile import add_profile_commands, cmd_profile
@@ -62,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_profile_commands(sub, _Parser)
     add_outbox_commands(sub, _Parser)
     add_live_commands(sub, _Parser)
+    add_export_commands(sub, _Parser)
     return parser
 
 
@@ -135,6 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_profile(args)
         if args.command == "outbox":
             return cmd_outbox(args)
+        if args.command == "export":
+            return cmd_export(args)
         if args.command in LIVE_COMMANDS:
             return cmd_live(args)
         if args.command == "run":

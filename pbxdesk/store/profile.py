@@ -236,3 +236,89 @@ class Profile:
     def recent_events(self, limit: int = 200) -> list[dict[str, Any]]:
         """The newest ``limit`` events, oldest first, each with its deliveries."""
         return [e.as_dict() for e in queries.newest(self.conn, limit)]
+
+    # -- configuration, one item at a time (the GUI's dialogs) --------------------------------------
+    def extension(self, ext_id: int) -> Extension | None:
+        return next((e for e in self.extensions() if e.id == ext_id), None)
+
+    def subscription(self, sub_id: int) -> Subscription | None:
+        return next((s for s in self.subscriptions() if s.id == sub_id), None)
+
+    def add_extension(self, ext: Extension) -> Extension:
+        """Insert one extension; a clash of id or name is a PbxDeskError naming it."""
+        try:
+            with self.conn:
+                self._insert_extension(ext)
+        except sqlite3.IntegrityError:
+            raise PbxDeskError(
+                f"an extension with id {ext.id} or name {ext.name!r} already exists in this profile"
+            ) from None
+        return ext
+
+    def update_extension(self, ext: Extension) -> None:
+        """Replace the extension with ``ext.id``. A new name is carried into the queues that list
+        it as an agent and the ivrs that route to it, in the same transaction."""
+        row = self.conn.execute("SELECT name FROM extensions WHERE id = ?", (ext.id,)).fetchone()
+        if row is None:
+            raise PbxDeskError(f"no extension with id {ext.id} in this profile")
+        old_name = row[0]
+        config = {
+            k: v
+            for k, v in asdict(ext).items()
+            if k not in ("id", "name", "type", "status", "label", "record")
+        }
+        try:
+            with self.conn:
+                self.conn.execute(
+                    "UPDATE extensions SET name = ?, type = ?, status = ?, label = ?, record = ?, config = ? "
+                    "WHERE id = ?",
+                    (ext.name, ext.type.value, ext.status.value, ext.label, int(ext.record),
+                     json.dumps(config), ext.id),
+                )  # fmt: skip
+                if old_name != ext.name:
+                    self._rename_references(old_name, ext.name, skip_id=ext.id)
+        except sqlite3.IntegrityError:
+            raise PbxDeskError(f"another extension is already named {ext.name!r}") from None
+
+    def _rename_references(self, old: str, new: str, *, skip_id: int) -> None:
+        rows = self.conn.execute("SELECT id, config FROM extensions WHERE id != ?", (skip_id,)).fetchall()
+        for ext_id, config_text in rows:
+            config = json.loads(config_text or "{}")
+            agents = config.get("agents") or []
+            changed = False
+            if old in agents:
+                config["agents"] = [new if a == old else a for a in agents]
+                changed = True
+            if config.get("route") == old:
+                config["route"] = new
+                changed = True
+            if changed:
+                self.conn.execute(
+                    "UPDATE extensions SET config = ? WHERE id = ?", (json.dumps(config), ext_id)
+                )
+
+    def delete_extension(self, ext_id: int) -> int:
+        """Delete an extension and its subscriptions; returns how many subscriptions went with it.
+        Its history (events, deliveries) stays."""
+        with self.conn:
+            n = self.conn.execute("DELETE FROM subscriptions WHERE extension_id = ?", (ext_id,)).rowcount
+            if not self.conn.execute("DELETE FROM extensions WHERE id = ?", (ext_id,)).rowcount:
+                raise PbxDeskError(f"no extension with id {ext_id} in this profile")
+        return n
+
+    def update_subscription(self, sub: Subscription) -> None:
+        if sub.id is None:
+            raise PbxDeskError("a subscription without an id cannot be updated; add it instead")
+        with self.conn:
+            n = self.conn.execute(
+                "UPDATE subscriptions SET extension_id = ?, event_type = ?, method = ?, url = ? WHERE id = ?",
+                (sub.extension_id, sub.event_type.value, sub.method.value, sub.url, sub.id),
+            ).rowcount
+        if not n:
+            raise PbxDeskError(f"no subscription with id {sub.id} in this profile")
+
+    def delete_subscription(self, sub_id: int) -> None:
+        with self.conn:
+            n = self.conn.execute("DELETE FROM subscriptions WHERE id = ?", (sub_id,)).rowcount
+        if not n:
+            raise PbxDeskError(f"no subscription with id {sub_id} in this profile")

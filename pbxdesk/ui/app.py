@@ -15,8 +15,10 @@ from pbxdesk.store.manager import open_or_recover
 from pbxdesk.store.paths import profile_path
 from pbxdesk.store.profile import Profile
 from pbxdesk.store.retention import prune_in_background_if_set
+from pbxdesk.ui.i18n import install_language
 from pbxdesk.ui.icons import app_icon
 from pbxdesk.ui.main_window import MainWindow
+from pbxdesk.ui.theme import apply_theme
 
 
 def make_application() -> QApplication:
@@ -26,6 +28,8 @@ def make_application() -> QApplication:
     app.setOrganizationName("pbxdesk")
     app.setApplicationVersion(__version__)
     app.setWindowIcon(app_icon())
+    install_language(app)  # the language and theme chosen in Preferences (QSettings)
+    apply_theme(app)
     return app
 
 

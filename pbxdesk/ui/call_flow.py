@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -23,13 +23,22 @@ STATE_COLOURS = {
     "none": QColor("#8c959f"),
 }
 STATE_LABELS = {
-    "ok": "delivered",
-    "failed": "failed",
-    "retrying": "retrying",
-    "paused": "paused",
-    "cancelled": "cancelled",
-    "none": "no subscriber",
+    "ok": QT_TRANSLATE_NOOP("CallFlowView", "delivered"),
+    "failed": QT_TRANSLATE_NOOP("CallFlowView", "failed"),
+    "retrying": QT_TRANSLATE_NOOP("CallFlowView", "retrying"),
+    "paused": QT_TRANSLATE_NOOP("CallFlowView", "paused"),
+    "cancelled": QT_TRANSLATE_NOOP("CallFlowView", "cancelled"),
+    "none": QT_TRANSLATE_NOOP("CallFlowView", "no subscriber"),
 }
+# Lane kinds, shown under each lane's name (translated when drawn).
+LANE_KINDS = (
+    QT_TRANSLATE_NOOP("CallFlowView", "outside"),
+    QT_TRANSLATE_NOOP("CallFlowView", "extension"),
+    QT_TRANSLATE_NOOP("CallFlowView", "phone"),
+    QT_TRANSLATE_NOOP("CallFlowView", "queue"),
+    QT_TRANSLATE_NOOP("CallFlowView", "ivr"),
+    QT_TRANSLATE_NOOP("CallFlowView", "fax"),
+)
 
 LANE_W = 170
 ROW_H = 30
@@ -145,7 +154,7 @@ class CallFlowView(QWidget):
             p.drawText(box.adjusted(0, 2, 0, -14), Qt.AlignmentFlag.AlignCenter, lane)
             p.setFont(small)
             p.setPen(pal.placeholderText().color())
-            p.drawText(box.adjusted(0, 18, 0, 0), Qt.AlignmentFlag.AlignCenter, kind)
+            p.drawText(box.adjusted(0, 18, 0, 0), Qt.AlignmentFlag.AlignCenter, self.tr(kind))
             p.setPen(QPen(QColor("#d0d7de"), 1, Qt.PenStyle.DashLine))
             p.drawLine(QPointF(x, 44), QPointF(x, bottom))
         # arrows
@@ -158,7 +167,8 @@ class CallFlowView(QWidget):
             p.setFont(small)
             p.setPen(pal.placeholderText().color())
             right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-            p.drawText(QRectF(4, y - 10, LEFT - 10, 20), right, f"+{(step.time_us - t0) / 1e6:.3f} s")
+            offset = self.tr("+{0} s").format(f"{(step.time_us - t0) / 1e6:.3f}")
+            p.drawText(QRectF(4, y - 10, LEFT - 10, 20), right, offset)
             x1, x2 = self._lane_x(a), self._lane_x(b)
             dashed = step.event_type == "hangup"
             p.setPen(QPen(colour, 2, Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine))
@@ -182,7 +192,7 @@ class CallFlowView(QWidget):
                 align = Qt.AlignmentFlag.AlignCenter
             status = step.fields.get("CallStatus", "")
             label = step.event_type + (f" {status}" if step.event_type == "hangup" and status else "")
-            label += f" · {STATE_LABELS.get(step.state, step.state)}"
+            label += f" · {self.tr(STATE_LABELS.get(step.state, step.state))}"
             label = fm.elidedText(label, Qt.TextElideMode.ElideRight, int(max(label_rect.width(), 60)))
             p.setPen(colour)
             p.drawText(label_rect, align, label)

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 
-from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QMainWindow,
-    QPlainTextEdit,
+    QMenu,
     QScrollArea,
     QSplitter,
     QStackedWidget,
@@ -21,22 +23,25 @@ from PySide6.QtWidgets import (
     QTableView,
     QTabWidget,
     QToolBar,
+    QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from pbxdesk.domain import EventData, HttpMethod, PbxDeskError
+from pbxdesk.domain import EventData, PbxDeskError
 from pbxdesk.engine.outbox import DeliveryResult
-from pbxdesk.engine.request import build_request
 from pbxdesk.engine.session import FeedSession
 from pbxdesk.engine.stats import LiveStats
 from pbxdesk.store.profile import Profile
 from pbxdesk.ui.call_flow import CallFlowView, FlowStep
+from pbxdesk.ui.detail_pane import DetailPane
+from pbxdesk.ui.dialogs.menus import install_menus
+from pbxdesk.ui.filter_bar import FilterBar
 from pbxdesk.ui.icons import app_icon, extension_icon
 from pbxdesk.ui.stats_view import StatsView
-from pbxdesk.ui.timeline_model import TimelineModel, TimelineRow, row_from_event, row_from_stored
+from pbxdesk.ui.timeline_model import TimelineModel, row_from_event
 
 log = logging.getLogger(__name__)
 
@@ -51,18 +56,26 @@ class MainWindow(QMainWindow):
         self._extensions = profile.extensions()
         self.names = {e.id: e.name for e in self._extensions}
         self.session = FeedSession(profile, on_event=self._on_event, on_delivery=self._on_delivery)
-        self.model = TimelineModel(self)
+        self.model = TimelineModel(self, profile_path=profile.path)
         self.stats = LiveStats()
         self._follow = True
         self._closing = False
+        self._reselect: int | None = None  # the event to select again after a re-filter
         self.setWindowTitle(self.tr("pbxdesk — {0}").format(profile_name))
         self.setWindowIcon(app_icon())
         self.resize(1280, 780)
         self._build_actions()
         self._build_central()
         self._build_status()
+        self.menus = install_menus(self)  # File, Edit, PBX menus; the extensions tree's actions
         self.model.rows_appended.connect(self._after_append)
-        self.model.load([row_from_stored(r) for r in profile.recent_events(500)])
+        self.model.rows_updated.connect(self._rows_updated)
+        self.model.modelReset.connect(self._after_reset)
+        self.model.filter_applied.connect(self._after_filter)
+        self.model.query_failed.connect(
+            lambda e: self.statusBar().showMessage(self.tr("Filter failed: {0}").format(e), 10_000)
+        )
+        self.model.reload(sync=True)  # the profile's events: ids only, rows read as they show
         self._fill_extensions()
         self._update_empty_state()
         self._status_timer = QTimer(self)
@@ -106,6 +119,14 @@ class MainWindow(QMainWindow):
         self.stop_action.triggered.connect(lambda: asyncio.ensure_future(self.stop_feed()))
         for action in (self.start_action, self.pause_action, self.stop_action):
             bar.addAction(action)
+        self.find_action = QAction(self.tr("Find"), self)
+        self.find_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.find_action.triggered.connect(lambda: self.filter_bar.focus_search())
+        self.next_failure_action = QAction(self.tr("Next failure"), self)
+        self.next_failure_action.setShortcut(QKeySequence("F3"))
+        self.next_failure_action.triggered.connect(self.next_failure)
+        self.addAction(self.find_action)
+        self.addAction(self.next_failure_action)
         bar.addSeparator()
         bar.addWidget(QLabel(self.tr(" Speed: ")))
         self.speed_combo = QComboBox()
@@ -134,10 +155,35 @@ class MainWindow(QMainWindow):
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
         header.setHighlightSections(False)
-        for col, width in enumerate((100, 80, 80, 130, 130, 95)):
+        for col, width in enumerate((115, 90, 85, 125, 125, 95, 260, 280, 70, 80, 70)):
             self.table.setColumnWidth(col, width)
+        for col in TimelineModel.HIDDEN_BY_DEFAULT:
+            header.setSectionHidden(col, True)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._column_menu)
+        header.setSectionsMovable(True)
         self.table.verticalScrollBar().valueChanged.connect(self._scrolled)
         self.table.selectionModel().currentRowChanged.connect(lambda cur, _prev: self._show_detail(cur.row()))
+        self.table.clicked.connect(self._table_clicked)
+        self.table.doubleClicked.connect(lambda index: self.model.toggle(index.row()))
+        self.table.installEventFilter(self)
+
+        self.filter_bar = FilterBar()
+        self.filter_bar.changed.connect(self.model.set_filter)
+        self.group_button = QToolButton()
+        self.group_button.setText(self.tr("Group by call"))
+        self.group_button.setCheckable(True)
+        self.group_button.setToolTip(self.tr("One row per call; click ▸ (or press →) to show its events"))
+        self.group_button.toggled.connect(self.set_grouped)
+        filter_row = QWidget()
+        filter_layout = QHBoxLayout(filter_row)
+        filter_layout.setContentsMargins(0, 0, 0, 0)
+        filter_layout.addWidget(self.filter_bar, 1)
+        filter_layout.addWidget(self.group_button)
+        self._detail_timer = QTimer(self)
+        self._detail_timer.setSingleShot(True)
+        self._detail_timer.setInterval(200)  # results arrive before the writer commits their attempt
+        self._detail_timer.timeout.connect(self.detail_refresh)
 
         self.empty_label = QLabel(self.tr("No events yet — press Start"))
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -145,13 +191,14 @@ class MainWindow(QMainWindow):
         self.timeline_stack = QStackedWidget()
         self.timeline_stack.addWidget(self.empty_label)
         self.timeline_stack.addWidget(self.table)
+        timeline = QWidget()
+        timeline_layout = QVBoxLayout(timeline)
+        timeline_layout.setContentsMargins(0, 0, 0, 0)
+        timeline_layout.setSpacing(2)
+        timeline_layout.addWidget(filter_row)
+        timeline_layout.addWidget(self.timeline_stack, 1)
 
-        self.detail = QPlainTextEdit()
-        self.detail.setReadOnly(True)
-        mono = QFont("monospace")
-        mono.setStyleHint(QFont.StyleHint.Monospace)
-        self.detail.setFont(mono)
-        self.detail.setPlaceholderText(self.tr("Select an event to see its fields and deliveries"))
+        self.detail = DetailPane(lambda: self.model.source.conn)
 
         self.flow = CallFlowView()
         flow_scroll = QScrollArea()
@@ -165,10 +212,11 @@ class MainWindow(QMainWindow):
         self.bottom_tabs.currentChanged.connect(lambda _i: self._show_flow())
 
         right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.timeline_stack)
+        right.addWidget(timeline)
         right.addWidget(self.bottom_tabs)
         right.setStretchFactor(0, 3)
-        right.setStretchFactor(1, 1)
+        right.setStretchFactor(1, 2)
+        right.setSizes([470, 300])  # the detail pane needs room for a request and its answer
         self.main_split = QSplitter(Qt.Orientation.Horizontal)
         self.main_split.addWidget(self.ext_tree)
         self.main_split.addWidget(right)
@@ -196,17 +244,25 @@ class MainWindow(QMainWindow):
             detail = ext.label or ext.type.value
             item = QTreeWidgetItem([ext.name, detail])
             item.setIcon(0, extension_icon(ext.type.value))
-            item.setToolTip(0, f"{ext.type.value} · id {ext.id}")
+            item.setToolTip(0, self.tr("{0} · id {1}").format(ext.type.value, ext.id))
+            item.setData(0, Qt.ItemDataRole.UserRole, ext.id)
             for sub in subs_by_ext.get(ext.id, []):
                 child = QTreeWidgetItem([sub.event_type.value, f"{sub.method.value} {sub.url}"])
                 child.setToolTip(1, sub.url)
+                child.setData(0, Qt.ItemDataRole.UserRole, sub.id)
                 item.addChild(child)
             self.ext_tree.addTopLevelItem(item)
         self.ext_tree.expandAll()
+        self.filter_bar.set_extensions(self.profile.extensions())
 
     # -- feed control --------------------------------------------------------------------------
     async def start_session(self, *, autostart: bool = True) -> None:
         await self.session.open()
+        # What exists now (Qt wrappers, modules, the profile's config) lives as long as the
+        # window: frozen, a full garbage collection no longer walks it. Measured (bench/ui_load.py,
+        # 500 events/s): the longest loop stall went from ~130 ms (a full collection) to ~30 ms.
+        gc.collect()
+        gc.freeze()
         if autostart:
             self.start_feed()
 
@@ -253,16 +309,116 @@ class MainWindow(QMainWindow):
         if self._follow:
             self.table.scrollToBottom()
 
+    def _after_reset(self) -> None:
+        # A reset puts the scroll bar at the top: keep following the tail if we were.
+        follow = self._follow
+        self._update_empty_state()
+        if follow:
+            self._follow = True
+            QTimer.singleShot(0, lambda: self._follow and self.table.scrollToBottom())
+        # The selected event stays selected if the new view has it (see _after_filter).
+        self._reselect = self.detail.row.event_id if self.detail.row is not None and not follow else None
+        self.detail.clear()
+        self.flow.clear()
+
+    def _after_filter(self) -> None:
+        m = self.model
+        self.filter_bar.show_result(
+            m.event_count, not m.display_filter.is_empty, False, m.call_count if m.grouped else None
+        )
+        keep, self._reselect = self._reselect, None
+        row = m.row_of_event(keep) if keep is not None else -1
+        if row >= 0:
+            index = m.index(row, 0)
+            self.table.setCurrentIndex(index)
+            self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        elif self._follow:
+            self.table.scrollToBottom()
+
+    def _rows_updated(self, event_ids: set[int]) -> None:
+        row = self.detail.row
+        if row is not None and row.event_id in event_ids and not self._detail_timer.isActive():
+            self._detail_timer.start()
+
+    def detail_refresh(self) -> None:
+        self.detail.refresh()
+
     def _update_empty_state(self) -> None:
-        self.timeline_stack.setCurrentIndex(1 if self.model.rows else 0)
+        empty = self.model.event_count == 0 and self.model.display_filter.is_empty
+        self.timeline_stack.setCurrentIndex(0 if empty else 1)
+
+    # -- grouping, columns, F3 --------------------------------------------------------------------
+    def set_grouped(self, grouped: bool) -> None:
+        if self.group_button.isChecked() != grouped:
+            self.group_button.setChecked(grouped)  # comes back here through toggled
+            return
+        self.model.set_grouped(grouped)
+
+    def _table_clicked(self, index: QModelIndex) -> None:
+        if index.column() == 0 and self.model.is_header(index.row()):
+            self.model.toggle(index.row())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.table and event.type() == QEvent.Type.KeyPress and self.model.grouped:
+            assert isinstance(event, QKeyEvent)
+            row = self.table.currentIndex().row()
+            call_id = self.model.call_id_at(row) if row >= 0 else None
+            key = event.key()
+            if call_id is not None and key in (Qt.Key.Key_Right, Qt.Key.Key_Left, Qt.Key.Key_Return):
+                expanded = self.model.is_expanded(call_id)
+                if key == Qt.Key.Key_Right and self.model.is_header(row) and not expanded:
+                    self.model.expand_call(call_id)
+                    return True
+                if key == Qt.Key.Key_Left and expanded:
+                    self.model.collapse_call(call_id)
+                    header = self.model.header_row(call_id)
+                    if header >= 0:
+                        self.table.setCurrentIndex(self.model.index(header, 0))
+                    return True
+                if key == Qt.Key.Key_Return and self.model.is_header(row):
+                    self.model.toggle(row)
+                    return True
+        return super().eventFilter(watched, event)
+
+    def _column_menu(self, pos: QPoint) -> None:
+        header = self.table.horizontalHeader()
+        menu = QMenu(self)
+        for col, name in enumerate(TimelineModel.COLUMNS):
+            action = menu.addAction(self.tr(name))
+            action.setCheckable(True)
+            action.setChecked(not header.isSectionHidden(col))
+            action.toggled.connect(lambda on, c=col: self.set_column_visible(c, on))
+        menu.popup(header.mapToGlobal(pos))
+        self.column_menu = menu  # the open menu (tests look at it)
+
+    def set_column_visible(self, col: int, visible: bool) -> None:
+        header = self.table.horizontalHeader()
+        if not visible and header.count() - header.hiddenSectionCount() <= 1:
+            return  # keep one column
+        header.setSectionHidden(col, not visible)
+        QSettings().setValue("timeline/header", header.saveState())
+
+    def next_failure(self) -> None:
+        """F3: select the next event whose delivery failed (wrapping round)."""
+        row = self.model.next_failure_row(self.table.currentIndex().row())
+        if row is None:
+            self.statusBar().showMessage(self.tr("No failed delivery in this view"), 5000)
+            return
+        index = self.model.index(row, 0)
+        self._follow = False
+        self.table.setCurrentIndex(index)
+        self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
 
     def _refresh_status(self) -> None:
         m = self.model
         state = self.tr("running") if self.session.running else self.tr("stopped")
         self.counts_label.setText(
             self.tr("Feed {0} · {1} events · {2} delivered · {3} retrying · {4} failed").format(
-                state, len(m.rows), m.delivered, self._open_retries(), m.failed
+                state, f"{m.total_events:,}", m.delivered, self._open_retries(), m.failed
             )
+        )
+        self.filter_bar.show_result(
+            m.event_count, not m.display_filter.is_empty, m.querying, m.call_count if m.grouped else None
         )
         rec = self.session.receiver
         if self.session.receiver_error:
@@ -271,20 +427,18 @@ class MainWindow(QMainWindow):
             self.receiver_label.setText(
                 self.tr("Test receiver {0} · {1} requests").format(rec.base_url, rec.count)
             )
-        if self.table.currentIndex().isValid():
-            self._show_detail(self.table.currentIndex().row(), refresh_only=True)
 
     def _open_retries(self) -> int:
         engine = self.session.engine
         return len(engine.retrying()) if engine is not None else 0
 
-    def _show_detail(self, row_index: int, refresh_only: bool = False) -> None:
-        if not 0 <= row_index < len(self.model.rows):
-            self.detail.clear()
-            return
-        text = detail_text(self.model.rows[row_index])
-        if not (refresh_only and text == self.detail.toPlainText()):
-            self.detail.setPlainText(text)
+    def _show_detail(self, row_index: int) -> None:
+        row = self.model.row_at(row_index)
+        if row is None and self.model.is_header(row_index):  # a call: its first event
+            call_id = self.model.call_id_at(row_index)
+            members = self.model.members(call_id) if call_id else []
+            row = self.model.source.get(members[0]) if members else None
+        self.detail.show_event(row)
         self._show_flow()
 
     def _show_flow(self) -> None:
@@ -292,14 +446,13 @@ class MainWindow(QMainWindow):
         if self.bottom_tabs.currentIndex() != 1:
             return
         index = self.table.currentIndex()
-        if not index.isValid() or not 0 <= index.row() < len(self.model.rows):
+        call_id = self.model.call_id_at(index.row()) if index.isValid() else None
+        if not call_id:
             self.flow.clear()
             return
-        call_id = self.model.rows[index.row()].call_id
         steps = [
             FlowStep(r.event_time, r.event_type, r.extension, r.fields, r.delivery_state)
-            for r in self.model.rows
-            if r.call_id == call_id
+            for r in self.model.call_rows(call_id)
         ]
         kinds = {e.name: e.type.value for e in self._extensions}
         self.flow.set_call(call_id, steps, kinds)
@@ -314,28 +467,19 @@ class MainWindow(QMainWindow):
             value = settings.value(key)
             if value is not None:
                 splitter.restoreState(value)
+        header_state = settings.value("timeline/header")
+        if header_state is not None:
+            self.table.horizontalHeader().restoreState(header_state)
+        if settings.value("timeline/grouped", False, type=bool):
+            self.set_grouped(True)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         settings = QSettings()
         settings.setValue("main/geometry", self.saveGeometry())
         settings.setValue("main/split", self.main_split.saveState())
         settings.setValue("main/right_split", self.right_split.saveState())
+        settings.setValue("timeline/header", self.table.horizontalHeader().saveState())
+        settings.setValue("timeline/grouped", self.model.grouped)
+        self.model.close()
+        gc.unfreeze()
         super().closeEvent(event)
-
-
-def detail_text(row: TimelineRow) -> str:
-    """The selected event as an integrator reads it: fields, then each request and its answer."""
-    lines = [f"{row.event_type} on {row.extension} · CallID {row.call_id}", ""]
-    width = max((len(k) for k in row.fields), default=0)
-    lines += [f"  {k.ljust(width)}  {v}" for k, v in row.fields.items()]
-    lines.append("")
-    if not row.deliveries:
-        lines.append("No subscription of this extension listens to this event type.")
-    for d in row.deliveries.values():
-        method = HttpMethod(d["method"])
-        lines.append(f"→ {method.value} {d['url']}")
-        if method is HttpMethod.POST:
-            body = build_request(method, "http://x/", row.fields).body.decode()
-            lines.append(f"  Content-Type: application/x-www-form-urlencoded\n  {body}")
-        lines.append(f"  ← {d['outcome']} in {d['latency_ms']:.1f} ms · {d['state']}, attempt {d['attempt']}")
-    return "\n".join(lines)

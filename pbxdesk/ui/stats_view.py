@@ -44,7 +44,7 @@ class StatsView(QWidget):
         self.table = QTableWidget(0, 7)
         self.table.setHorizontalHeaderLabels(
             [self.tr("Endpoint"), self.tr("Attempts"), self.tr("Delivered"), self.tr("Failed"),
-             "p50 ms", "p95 ms", "p99 ms"]
+             self.tr("p50 ms"), self.tr("p95 ms"), self.tr("p99 ms")]
         )  # fmt: skip
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()

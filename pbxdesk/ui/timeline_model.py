@@ -1,13 +1,40 @@
-"""The timeline: one row per event, with what its subscribers answered.
+"""The timeline: every event of the profile (or those the filter bar selects), read on demand.
 
-Engine callbacks only append to a pending list; a timer drains it at most ~30 times a
-second, so a busy feed costs the view a handful of batched model updates per second.
+The model holds event ids only and reads the rows a view asks for, a page at a time, on a
+read-only connection of its own, keeping them in an LRU cache (the way Anki's browser table
+does). A million events cost a ``range`` (ids without gaps) or an array of ids, and a
+scroll reads the few pages that come into sight.
+
+The live tail: engine callbacks only append to pending lists (cheap); a 34 ms timer drains
+them (<= 30 model updates a second). New rows come from the callbacks' payload (the writer
+may not have committed them yet) and stay in a bounded ``live`` map; older rows come from
+the store.
+
+Filters run as SQL (``store.queries.run_display_filter``) in a worker thread on another
+read-only connection; a newer filter interrupts a running one. New events and results are
+matched against the same filter in Python (``ResolvedFilter.matches``), so the tail keeps
+flowing into a filtered view.
+
+Grouped by call: the same table with a header row per call that expands to its events in
+place (a flattened tree). A QTreeView lays out every top-level item again on each insert
+(one Python ``index()`` call each), which a live tail over 100k calls cannot afford; a
+table insert is O(1).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import logging
+import queue
+import sqlite3
+from array import array
+from bisect import bisect_left
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
@@ -19,41 +46,107 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QFont
 
 from pbxdesk.domain import EventData
 from pbxdesk.engine.outbox import DeliveryResult
+from pbxdesk.store import queries
+from pbxdesk.store.profile import connect
+from pbxdesk.store.queries import DisplayFilter, FilterResult, ResolvedFilter, TimelineEvent
+
+log = logging.getLogger(__name__)
 
 _Index = QModelIndex | QPersistentModelIndex
 
-MAX_ROWS = 200_000  # the in-memory tail; older rows stay in the profile
+DRAIN_MS = 34  # the tail's model updates: under 30 a second
+PAGE = 100  # rows read from the store at a time (aligned blocks of the view's rows)
+CACHE_ROWS = 5000  # rows kept after reading (LRU)
+LIVE_ROWS = 5000  # newest rows from the engine's callbacks, kept until surely committed
+MEMBERS_CACHE = 2000  # calls whose event ids are kept (grouped view)
+MAX_CALL_EVENTS = 2000  # a call's header summarises at most this many of its events
+
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_FONT = int(Qt.ItemDataRole.FontRole.value)
+_ROLES = frozenset({_DISPLAY, _FOREGROUND, _BACKGROUND, _TOOLTIP, _FONT})
 
 
-@dataclass(slots=True)
 class TimelineRow:
-    event_id: int
-    event_time: int
-    event_type: str
-    extension: str
-    caller: str
-    called: str
-    call_status: str
-    call_id: str
-    fields: dict[str, str]
-    # delivery id -> its latest attempt: ok, state, outcome, latency_ms, url, method, attempt
-    deliveries: dict[int, dict[str, Any]] = field(default_factory=dict)
+    """One event as the timeline shows it. A live row keeps its EventData and builds the
+    wire fields only when asked (most rows of a busy feed are never looked at closely)."""
+
+    __slots__ = (
+        "event_id", "event_time", "event_type", "extension", "extension_id", "call_id", "source",
+        "deliveries", "_fields", "_ev", "_cells",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        event_id: int,
+        event_time: int,
+        event_type: str,
+        extension: str,
+        extension_id: int,
+        call_id: str,
+        *,
+        fields: dict[str, str] | None = None,
+        ev: EventData | None = None,
+        source: str = "",
+    ) -> None:
+        self.event_id = event_id
+        self.event_time = event_time
+        self.event_type = event_type
+        self.extension = extension
+        self.extension_id = extension_id
+        self.call_id = call_id
+        self.source = source
+        # delivery id -> its latest attempt: ok, state, outcome, latency_ms, url, method, attempt
+        self.deliveries: dict[int, dict[str, Any]] = {}
+        self._fields = fields
+        self._ev = ev
+        self._cells: tuple[str, ...] | None = None
+
+    @property
+    def fields(self) -> dict[str, str]:
+        if self._fields is None:
+            self._fields = self._ev.to_fields() if self._ev is not None else {}
+        return self._fields
+
+    @property
+    def caller(self) -> str:
+        if self._fields is None and self._ev is not None:
+            return self._ev.caller_id_num or ""
+        return self.fields.get("CallerIDNum", "")
+
+    @property
+    def called(self) -> str:
+        if self._fields is None and self._ev is not None:
+            ev = self._ev
+            return (ev.called_extension or "").split("@")[0] or ev.called_number or ""
+        f = self.fields
+        return f.get("CalledExtension", "").split("@")[0] or f.get("CalledNumber", "")
+
+    @property
+    def call_status(self) -> str:
+        if self._fields is None and self._ev is not None:
+            return self._ev.call_status.value if self._ev.call_status is not None else ""
+        return self.fields.get("CallStatus", "")
 
     @property
     def delivery_state(self) -> str:
         """'none' (no subscriber), 'ok', 'failed', 'retrying', 'paused' or 'cancelled'."""
-        if not self.deliveries:
-            return "none"
-        states = {d["state"] for d in self.deliveries.values()}
-        for state, shown in (("failed", "failed"), ("pending", "retrying"), ("in_flight", "retrying"),
-                             ("paused", "paused"), ("cancelled", "cancelled")):  # fmt: skip
-            if state in states:
-                return shown
-        return "ok"
+        result = queries.aggregate_result(d["state"] for d in self.deliveries.values())
+        return "ok" if result == "delivered" else result
+
+    @property
+    def failed(self) -> bool:
+        """Whether a delivery's last attempt failed (what F3 and "failures only" look for)."""
+        return any(queries.is_failure(d["state"], d["attempt"]) for d in self.deliveries.values())
+
+    def delivery_pairs(self) -> Iterator[tuple[str, int]]:
+        return ((d["state"], d["attempt"]) for d in self.deliveries.values())
 
     def delivery_text(self) -> str:
         parts = []
@@ -61,41 +154,94 @@ class TimelineRow:
             text = f"{d['outcome']} · {d['latency_ms']:.0f} ms"
             if d["state"] in ("pending", "in_flight"):
                 text += f" (retrying, attempt {d['attempt']})"
+            elif d["state"] == "paused":
+                text += " (paused)"
             elif d["attempt"] > 1:
                 text += f" (attempt {d['attempt']})"
             parts.append(text)
         return ",  ".join(parts)
 
+    def set_delivery(self, delivery_id: int, entry: dict[str, Any]) -> None:
+        self.deliveries[delivery_id] = entry
+        self._cells = None
+
+    def cells(self) -> tuple[str, ...]:
+        """The row's text in every column (built once, again after a delivery changes)."""
+        if self._cells is None:
+            t = dt.datetime.fromtimestamp(self.event_time / 1_000_000)
+            f = self._ev
+            if self._fields is None and f is not None:
+                flow = f.call_flow.value if f.call_flow is not None else ""
+                duration = f.duration
+            else:
+                flow = self.fields.get("CallFlow", "")
+                raw = self.fields.get("Duration")
+                duration = int(raw) if raw and raw.isdigit() else None
+            self._cells = (
+                t.strftime("%H:%M:%S.") + f"{t.microsecond // 1000:03d}",
+                self.event_type,
+                self.extension,
+                self.caller,
+                self.called,
+                self.call_status,
+                self.delivery_text(),
+                self.call_id,
+                flow,
+                "" if duration is None else f"{duration / 1_000_000:.1f} s",
+                str(self.event_id),
+            )
+        return self._cells
+
 
 def row_from_event(event_id: int, ev: EventData, ext_name: str) -> TimelineRow:
-    f = ev.to_fields()
-    return _row(event_id, ev.event_time, ev.event_type.value, ext_name, ev.call_id, f)
+    return TimelineRow(
+        event_id, ev.event_time, ev.event_type.value, ext_name, ev.extension_id, ev.call_id, ev=ev
+    )
+
+
+def _entry_from_stored(d: dict[str, Any]) -> dict[str, Any]:
+    code = d["status_code"]
+    ok = code is not None and 200 <= code < 300
+    state = d.get("state") or ("delivered" if ok else "failed")
+    outcome = str(code) if code is not None else (d["error"] or state)
+    return {
+        "ok": ok, "state": state, "outcome": outcome, "latency_ms": d["latency_ms"] or 0.0,
+        "url": d["url"], "method": d["method"], "attempt": d.get("attempts") or 0,
+    }  # fmt: skip
 
 
 def row_from_stored(stored: dict[str, Any]) -> TimelineRow:
-    row = _row(
+    """A row from ``Profile.recent_events()``'s shape."""
+    row = TimelineRow(
         stored["id"],
         stored["event_time"],
         stored["event_type"],
         stored["extension_name"] or str(stored["extension_id"]),
-        stored["call_id"],
-        stored["fields"],
+        stored["extension_id"],
+        stored["call_id"] or "",
+        fields=stored["fields"],
+        source=stored.get("source") or "",
     )
     for i, d in enumerate(stored["deliveries"]):
-        ok = d["status_code"] is not None and 200 <= d["status_code"] < 300
-        state = d.get("state") or ("delivered" if ok else "failed")
-        outcome = str(d["status_code"]) if d["status_code"] is not None else (d["error"] or state)
-        row.deliveries[d.get("id", -1 - i)] = {
-            "ok": ok, "state": state, "outcome": outcome, "latency_ms": d["latency_ms"] or 0.0,
-            "url": d["url"], "method": d["method"], "attempt": d.get("attempts") or 1,
-        }  # fmt: skip
+        row.deliveries[d.get("id", -1 - i)] = _entry_from_stored(d)
     return row
 
 
-def _row(event_id: int, t: int, et: str, ext: str, call_id: str, f: dict[str, str]) -> TimelineRow:
-    caller = f.get("CallerIDNum", "")
-    called = f.get("CalledExtension", "").split("@")[0] or f.get("CalledNumber", "")
-    return TimelineRow(event_id, t, et, ext, caller, called, f.get("CallStatus", ""), call_id, f)
+def row_from_timeline_event(e: TimelineEvent) -> TimelineRow:
+    row = TimelineRow(
+        e.id, e.event_time, e.event_type, e.extension_name or str(e.extension_id), e.extension_id,
+        e.call_id or "", fields=e.fields, source=e.source,
+    )  # fmt: skip
+    for d in e.summary.deliveries:
+        row.deliveries[d["id"]] = _entry_from_stored(d)
+    return row
+
+
+def _result_entry(res: DeliveryResult) -> dict[str, Any]:
+    return {
+        "ok": res.ok, "state": res.state, "outcome": res.outcome, "latency_ms": res.latency_ms,
+        "url": res.url, "method": res.method, "attempt": res.attempt,
+    }  # fmt: skip
 
 
 EVENT_COLOURS = {
@@ -111,95 +257,846 @@ _OK_BG = QColor(46, 160, 67, 40)
 _FAIL_BG = QColor(248, 81, 73, 55)
 _RETRY_BG = QColor(210, 153, 34, 60)
 _PAUSED_BG = QColor(130, 80, 223, 45)
+_HEADER_BG = QColor(128, 128, 128, 28)
+_STATE_BRUSH = {
+    "failed": QBrush(_FAIL_BG),
+    "retrying": QBrush(_RETRY_BG),
+    "paused": QBrush(_PAUSED_BG),
+    "cancelled": QBrush(_PAUSED_BG),
+}
+_OK_BRUSH = QBrush(_OK_BG)
+_HEADER_BRUSH = QBrush(_HEADER_BG)
+_EVENT_BRUSH = {k: QBrush(QColor(v)) for k, v in EVENT_COLOURS.items()}
+_DEFAULT_FG = QBrush(QColor("#24292f"))
+_MISSING_BRUSH = QBrush(QColor("#8c959f"))
+
+
+# -- ids --------------------------------------------------------------------------------------------
+class IdList:
+    """Ascending event ids: a ``range`` while they have no gap, else an ``array('q')``."""
+
+    __slots__ = ("_seq",)
+
+    def __init__(self, ids: Sequence[int] = ()) -> None:
+        self._seq: range | array[int]
+        if isinstance(ids, range) and ids.step == 1:
+            self._seq = ids
+        else:
+            self._seq = ids if isinstance(ids, array) else array("q", ids)
+
+    def __len__(self) -> int:
+        return len(self._seq)
+
+    def __getitem__(self, i: int) -> int:
+        return self._seq[i]
+
+    def slice(self, start: int, stop: int) -> Sequence[int]:
+        return self._seq[start:stop]
+
+    @property
+    def is_range(self) -> bool:
+        return isinstance(self._seq, range)
+
+    def position(self, event_id: int) -> int:
+        """Where ``event_id`` is (or would go)."""
+        seq = self._seq
+        if isinstance(seq, range):
+            return min(max(event_id - seq.start, 0), len(seq))
+        return bisect_left(seq, event_id)
+
+    def index(self, event_id: int) -> int:
+        """The position of ``event_id``, -1 when it is not in the list."""
+        i = self.position(event_id)
+        return i if i < len(self._seq) and self._seq[i] == event_id else -1
+
+    def __contains__(self, event_id: object) -> bool:
+        return isinstance(event_id, int) and self.index(event_id) >= 0
+
+    def add(self, event_id: int) -> int | None:
+        """Insert in order; returns the position, None if it was there already."""
+        seq = self._seq
+        if isinstance(seq, range):
+            if event_id == seq.stop or not seq:
+                self._seq = range(seq.start if seq else event_id, event_id + 1)
+                return len(seq)
+            if seq.start <= event_id < seq.stop:
+                return None
+            self._seq = seq = array("q", seq)
+        i = bisect_left(seq, event_id)
+        if i < len(seq) and seq[i] == event_id:
+            return None
+        if i == len(seq):
+            seq.append(event_id)
+        else:
+            seq.insert(i, event_id)
+        return i
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._seq)
+
+
+# -- rows ----------------------------------------------------------------------------------------------
+class RowSource:
+    """Rows by event id: the live tail's (from the engine's callbacks) first, then an LRU of
+    rows read from the store in pages on a read-only connection of its own."""
+
+    def __init__(
+        self, path: Path | None, *, cache_rows: int = CACHE_ROWS, live_rows: int = LIVE_ROWS
+    ) -> None:
+        self.path = path
+        self.cache_rows = cache_rows
+        self.live_rows = live_rows
+        self._conn: sqlite3.Connection | None = None
+        self.cache: OrderedDict[int, TimelineRow | None] = OrderedDict()  # None: not in the store
+        self.live: OrderedDict[int, TimelineRow] = OrderedDict()
+        self.live_calls: dict[str, list[int]] = {}
+        self.fetched = 0  # rows read from the store, in all
+        self.reads = 0  # page reads
+
+    @property
+    def conn(self) -> sqlite3.Connection | None:
+        if self._conn is None and self.path is not None:
+            self._conn = connect(self.path, readonly=True)
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def has(self, event_id: int) -> bool:
+        return event_id in self.live or event_id in self.cache
+
+    def get(self, event_id: int) -> TimelineRow | None:
+        row = self.live.get(event_id)
+        if row is not None:
+            return row
+        row = self.cache.get(event_id)
+        if row is not None:
+            self.cache.move_to_end(event_id)
+        return row
+
+    def add_live(self, row: TimelineRow) -> None:
+        self.live[row.event_id] = row
+        self.live_calls.setdefault(row.call_id, []).append(row.event_id)
+        while len(self.live) > self.live_rows:
+            _, old = self.live.popitem(last=False)
+            ids = self.live_calls.get(old.call_id)
+            if ids:
+                with contextlib.suppress(ValueError):
+                    ids.remove(old.event_id)
+                if not ids:
+                    del self.live_calls[old.call_id]
+
+    def fetch(self, ids: Iterable[int]) -> None:
+        """Read the rows of ``ids`` that are neither live nor cached, in one go."""
+        missing = [i for i in ids if i not in self.live and i not in self.cache]
+        conn = self.conn
+        if not missing or conn is None:
+            return
+        try:
+            events = queries.events_by_ids(conn, missing)
+        except sqlite3.Error as exc:
+            log.warning("reading timeline rows failed: %s", exc)
+            return
+        self.reads += 1
+        self.fetched += len(events)
+        found = {e.id: row_from_timeline_event(e) for e in events}
+        for i in missing:
+            self.cache[i] = found.get(i)  # None: removed from the store (retention)
+        while len(self.cache) > self.cache_rows:
+            self.cache.popitem(last=False)
+
+    def invalidate(self) -> None:
+        """Forget the cached store rows (another filter, or the store changed under them)."""
+        self.cache.clear()
+
+
+@dataclass(slots=True)
+class CallGroup:
+    call_id: str
+    first_id: int  # its first event in the view: the order of the groups
+    count: int  # its events in the view
+    expanded: bool = False
+
+
+@dataclass(slots=True)
+class CallSummary:
+    first_time: int = 0
+    extensions: str = ""
+    caller: str = ""
+    called: str = ""
+    status: str = ""
+    state: str = "none"
+    delivery: str = ""
+    failed: bool = False
+    cells: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class _Query:
+    generation: int
+    result: FilterResult | None = None
+    groups: list[tuple[str, int, int]] | None = None
+    error: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass(slots=True)
+class _Pending:
+    rows: list[TimelineRow] = field(default_factory=list)
+    results: list[DeliveryResult] = field(default_factory=list)
 
 
 class TimelineModel(QAbstractTableModel):
-    COLUMNS = ("Time", "Event", "Extension", "Caller", "Called", "Status", "Delivery")
-    rows_appended = Signal(int)
+    COLUMNS = (
+        "Time", "Event", "Extension", "Caller", "Called", "Status", "Delivery", "CallID", "Direction",
+        "Duration", "Event #",
+    )  # fmt: skip
+    DELIVERY_COLUMN = 6
+    HIDDEN_BY_DEFAULT = (7, 8, 9, 10)
+    rows_appended = Signal(int)  # rows the tail added (after a drain)
+    rows_updated = Signal(object)  # set of event ids whose deliveries changed
+    filter_applied = Signal()  # a filter's (or grouping's) rows are in
+    query_failed = Signal(str)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, *, profile_path: Path | None = None) -> None:
         super().__init__(parent)
-        self.rows: list[TimelineRow] = []
-        self._by_event: dict[int, int] = {}  # event id -> row index
-        self._offset = 0  # rows dropped from the front (keeps indexes stable in _by_event)
-        self._pending_rows: list[TimelineRow] = []
-        self._pending_results: list[DeliveryResult] = []
+        self.source = RowSource(profile_path)
+        self._ids = IdList()
+        self._total = 0
+        self._tail_total = 0  # events from the callbacks since the last query
+        self._resolved = ResolvedFilter(DisplayFilter())
+        self._grouped = False
+        self._entries: list[str | int] = []  # grouped: call ids (headers) and event ids (children)
+        self._groups: dict[str, CallGroup] = {}
+        self._child_call: dict[int, str] = {}
+        self._members: OrderedDict[str, list[int]] = OrderedDict()
+        self._summaries: OrderedDict[str, CallSummary] = OrderedDict()
+        self._expanded: set[str] = set()
+        self._generation = 0
+        self._applied_generation = 0
+        self.querying = False
+        self.last_query_seconds = 0.0
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="pbxdesk-timeline")
+        self._worker_conn: sqlite3.Connection | None = None
+        # Results come back through a queue the GUI thread polls while a query runs: emitting a
+        # Signal(object) from the worker thread corrupts reference counts in PySide6 (a crash).
+        self._done: queue.SimpleQueue[tuple[_Query, DisplayFilter, bool]] = queue.SimpleQueue()
+        self._poll = QTimer(self)
+        self._poll.setInterval(5)
+        self._poll.timeout.connect(self._poll_done)
+        self._pending = _Pending()
         self.delivered = 0
         self.failed = 0
         self.retries = 0
         self._timer = QTimer(self)
-        self._timer.setInterval(33)  # <= 30 model updates a second
+        self._timer.setInterval(DRAIN_MS)
         self._timer.timeout.connect(self.drain)
         self._timer.start()
 
-    # -- feeding (called from engine callbacks, cheap) ----------------------------------------
+    # -- what the view shows --------------------------------------------------------------------------
+    @property
+    def grouped(self) -> bool:
+        return self._grouped
+
+    @property
+    def display_filter(self) -> DisplayFilter:
+        return self._resolved.flt
+
+    @property
+    def resolved_filter(self) -> ResolvedFilter:
+        return self._resolved
+
+    @property
+    def event_count(self) -> int:
+        """Events in the view (all of the profile's, or those the filter selects)."""
+        return len(self._ids)
+
+    @property
+    def total_events(self) -> int:
+        """Events in the profile (as of the last query, plus the tail since), whatever the filter."""
+        return self._total + self._tail_total
+
+    @property
+    def call_count(self) -> int:
+        return len(self._groups)
+
+    @property
+    def event_ids(self) -> IdList:
+        """The ids of the events in the view, ascending (iterable; a range or an array)."""
+        return self._ids
+
+    def header_row(self, call_id: str) -> int:
+        """The row of a call's header (grouped view); -1 when not shown."""
+        return self._entry_position(call_id) if self._grouped else -1
+
+    def is_header(self, row: int) -> bool:
+        return self._grouped and 0 <= row < len(self._entries) and isinstance(self._entries[row], str)
+
+    def event_id_at(self, row: int) -> int | None:
+        """The event on ``row``; None for a call's header row (or out of range)."""
+        if self._grouped:
+            if not 0 <= row < len(self._entries):
+                return None
+            key = self._entries[row]
+            return key if isinstance(key, int) else None
+        return self._ids[row] if 0 <= row < len(self._ids) else None
+
+    def call_id_at(self, row: int) -> str | None:
+        if self._grouped and 0 <= row < len(self._entries):
+            key = self._entries[row]
+            if isinstance(key, str):
+                return key
+            return self._child_call.get(key)
+        r = self.row_at(row)
+        return r.call_id if r is not None else None
+
+    def row_at(self, row: int) -> TimelineRow | None:
+        """The event row on ``row`` (read from the store if needed); None for a header."""
+        event_id = self.event_id_at(row)
+        if event_id is None:
+            return None
+        got = self.source.get(event_id)
+        if got is None and not self.source.has(event_id):
+            self._fetch_block(row)
+            got = self.source.get(event_id)
+        return got
+
+    def row_of_event(self, event_id: int, *, expand: bool = True) -> int:
+        """The row showing ``event_id`` (its call expanded when grouped); -1 when not in view."""
+        if not self._grouped:
+            return self._ids.index(event_id)
+        if event_id in self._child_call:
+            return self._entry_position(event_id)
+        if event_id not in self._ids:
+            return -1
+        call_id = self._call_of(event_id)
+        if call_id is None or call_id not in self._groups:
+            return -1
+        if not expand:
+            return self._entry_position(call_id)
+        self.expand_call(call_id)
+        return self._entry_position(event_id) if event_id in self._child_call else -1
+
+    def iter_rows(self) -> Iterator[TimelineRow]:
+        """Every event row in the view, oldest first (reading pages as it goes)."""
+        ids = self._ids
+        for start in range(0, len(ids), PAGE):
+            block = ids.slice(start, start + PAGE)
+            self.source.fetch(block)
+            for i in block:
+                row = self.source.get(i)
+                if row is not None:
+                    yield row
+
+    def call_rows(self, call_id: str) -> list[TimelineRow]:
+        """Every event of a call, whatever the filter (store and live tail), in order."""
+        ids = set(self.source.live_calls.get(call_id, ()))
+        conn = self.source.conn
+        if conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                ids.update(queries.call_event_ids(conn, [call_id])[call_id][:MAX_CALL_EVENTS])
+        ordered = sorted(ids)
+        self.source.fetch(ordered)
+        rows = [self.source.get(i) for i in ordered]
+        return [r for r in rows if r is not None]
+
+    # -- filtering and grouping ----------------------------------------------------------------------------
+    def set_filter(self, flt: DisplayFilter, *, sync: bool = False) -> None:
+        self._run(flt, self._grouped, sync=sync)
+
+    def set_grouped(self, grouped: bool, *, sync: bool = False) -> None:
+        if grouped != self._grouped:
+            self._run(self._resolved.flt, grouped, sync=sync)
+
+    def reload(self, *, sync: bool = False) -> None:
+        """Read the view's ids again (the store changed under it, e.g. pruned)."""
+        self.source.invalidate()
+        self._run(self._resolved.flt, self._grouped, sync=sync)
+
+    def _run(self, flt: DisplayFilter, grouped: bool, *, sync: bool) -> None:
+        self._generation += 1
+        gen = self._generation
+        self._want = (flt, grouped)
+        if self.source.path is None:
+            self._apply(_Query(gen, FilterResult(ResolvedFilter(flt), IdList(), 0)), flt, grouped)
+            return
+        if sync:
+            conn = self.source.conn
+            assert conn is not None
+            self._apply(self._query(conn, gen, flt, grouped), flt, grouped)
+            return
+        if self.querying and self._worker_conn is not None:
+            self._worker_conn.interrupt()  # that result would be dropped anyway
+        self.querying = True
+        self._executor.submit(self._work, gen, flt, grouped)
+        self._poll.start()
+
+    def _work(self, gen: int, flt: DisplayFilter, grouped: bool) -> None:
+        """In the worker thread."""
+        if gen != self._generation:
+            return
+        try:
+            if self._worker_conn is None:
+                assert self.source.path is not None
+                self._worker_conn = connect(self.source.path, readonly=True)
+            q = self._query(self._worker_conn, gen, flt, grouped)
+        except Exception as exc:  # reported in the GUI thread
+            q = _Query(gen, error=str(exc))
+        self._done.put((q, flt, grouped))
+
+    def _poll_done(self) -> None:
+        while True:
+            try:
+                payload = self._done.get_nowait()
+            except queue.Empty:
+                break
+            self._on_query_done(payload)
+        if not self.querying:
+            self._poll.stop()
+
+    @staticmethod
+    def _query(conn: sqlite3.Connection, gen: int, flt: DisplayFilter, grouped: bool) -> _Query:
+        import time
+
+        t0 = time.perf_counter()
+        try:
+            if grouped and flt.is_empty:
+                groups, hi = queries.call_groups(conn)
+                res = queries.run_display_filter(conn, flt)
+                res.max_id = max(res.max_id, hi)
+                q = _Query(gen, res, groups)
+            elif grouped:
+                res = queries.run_display_filter(conn, flt, with_call_id=True)
+                firsts: dict[str, list[int]] = {}
+                for event_id, call_id in zip(res.ids, res.call_ids or (), strict=True):
+                    g = firsts.get(call_id)
+                    if g is None:
+                        firsts[call_id] = [event_id, 1]
+                    else:
+                        g[1] += 1
+                res.call_ids = None
+                q = _Query(gen, res, [(c, v[0], v[1]) for c, v in firsts.items()])
+            else:
+                q = _Query(gen, queries.run_display_filter(conn, flt))
+        except sqlite3.OperationalError as exc:
+            if "interrupted" in str(exc):
+                return _Query(gen, error="interrupted")
+            raise
+        q.seconds = time.perf_counter() - t0
+        return q
+
+    def _on_query_done(self, payload: tuple[_Query, DisplayFilter, bool]) -> None:
+        q, flt, grouped = payload
+        if q.generation != self._generation:
+            return  # a newer filter is on its way
+        self.querying = False
+        if q.error is not None:
+            if q.error != "interrupted":
+                log.warning("timeline filter failed: %s", q.error)
+                self.query_failed.emit(q.error)
+            return
+        self._apply(q, flt, grouped)
+
+    def _apply(self, q: _Query, flt: DisplayFilter, grouped: bool) -> None:
+        assert q.result is not None
+        self.querying = False
+        self._applied_generation = q.generation
+        self.last_query_seconds = q.seconds
+        res = q.result
+        self._total = res.total
+        self._tail_total = sum(1 for i in self.source.live if i > res.max_id)
+        self.beginResetModel()
+        self._resolved = res.resolved
+        self._ids = IdList(res.ids)
+        self._grouped = grouped
+        self._entries = []
+        self._groups = {}
+        self._child_call = {}
+        self._members.clear()
+        self._summaries.clear()
+        if grouped:
+            for call_id, first_id, count in q.groups or ():
+                self._groups[call_id] = CallGroup(call_id, first_id, count)
+            self._entries = list(self._groups)
+        # The tail that arrived after the query's snapshot (or is not committed yet).
+        for event_id, row in self.source.live.items():
+            if event_id > res.max_id and self._matches(row):
+                self._admit(row, signal=False)
+        self.endResetModel()
+        for call_id in [c for c in self._expanded if c in self._groups]:
+            self.expand_call(call_id)
+        self.filter_applied.emit()
+
+    def _matches(self, row: TimelineRow) -> bool:
+        if self._resolved.flt.is_empty:
+            return True
+        return self._resolved.matches(
+            row.event_type, row.extension_id, row.event_time, row.call_id, lambda: row.fields,
+            row.delivery_pairs(),
+        )  # fmt: skip
+
+    # -- grouping --------------------------------------------------------------------------------------------
+    def _entry_key(self, entry: str | int) -> tuple[int, int]:
+        if isinstance(entry, str):
+            return (self._groups[entry].first_id, 0)
+        return (self._groups[self._child_call[entry]].first_id, entry)
+
+    def _entry_position(self, entry: str | int) -> int:
+        if isinstance(entry, str) and entry not in self._groups:
+            return -1
+        if isinstance(entry, int) and entry not in self._child_call:
+            return -1
+        i = bisect_left(self._entries, self._entry_key(entry), key=self._entry_key)
+        return i if i < len(self._entries) and self._entries[i] == entry else -1
+
+    def _call_of(self, event_id: int) -> str | None:
+        row = self.source.get(event_id)
+        if row is None:
+            self.source.fetch([event_id])
+            row = self.source.get(event_id)
+        return row.call_id if row is not None else None
+
+    def members(self, call_id: str) -> list[int]:
+        """The call's events in the view, ascending."""
+        ids = self._members.get(call_id)
+        if ids is None:
+            self._load_members([call_id])
+            ids = self._members.get(call_id, [])
+        else:
+            self._members.move_to_end(call_id)
+        return ids
+
+    def _load_members(self, call_ids: Sequence[str]) -> None:
+        stored: dict[str, list[int]] = {}
+        conn = self.source.conn
+        if conn is not None:
+            try:
+                stored = queries.call_event_ids(conn, call_ids)
+            except sqlite3.Error as exc:
+                log.warning("reading a call's events failed: %s", exc)
+        view = self._ids
+        for call_id in call_ids:
+            ids = set(stored.get(call_id, ()))
+            ids.update(self.source.live_calls.get(call_id, ()))
+            self._members[call_id] = [i for i in sorted(ids) if i in view][:MAX_CALL_EVENTS]
+        while len(self._members) > MEMBERS_CACHE:
+            old, _ = self._members.popitem(last=False)
+            self._summaries.pop(old, None)
+
+    def toggle(self, row: int) -> None:
+        call_id = self.call_id_at(row) if self.is_header(row) else None
+        if call_id is None:
+            return
+        if self._groups[call_id].expanded:
+            self.collapse_call(call_id)
+        else:
+            self.expand_call(call_id)
+
+    def expand_call(self, call_id: str) -> None:
+        g = self._groups.get(call_id)
+        if g is None or g.expanded:
+            return
+        pos = self._entry_position(call_id)
+        children = self.members(call_id)
+        g.expanded = True
+        self._expanded.add(call_id)
+        if not children or pos < 0:
+            return
+        self.beginInsertRows(QModelIndex(), pos + 1, pos + len(children))
+        self._entries[pos + 1 : pos + 1] = children
+        for c in children:
+            self._child_call[c] = call_id
+        self.endInsertRows()
+        self._emit_row(pos)
+
+    def collapse_call(self, call_id: str) -> None:
+        g = self._groups.get(call_id)
+        if g is None or not g.expanded:
+            return
+        pos = self._entry_position(call_id)
+        g.expanded = False
+        self._expanded.discard(call_id)
+        end = pos + 1
+        while end < len(self._entries) and isinstance(self._entries[end], int):
+            end += 1
+        if end > pos + 1:
+            self.beginRemoveRows(QModelIndex(), pos + 1, end - 1)
+            for c in self._entries[pos + 1 : end]:
+                self._child_call.pop(c, None)  # type: ignore[arg-type]
+            del self._entries[pos + 1 : end]
+            self.endRemoveRows()
+        self._emit_row(pos)
+
+    def is_expanded(self, call_id: str) -> bool:
+        g = self._groups.get(call_id)
+        return g is not None and g.expanded
+
+    def summary(self, call_id: str) -> CallSummary:
+        s = self._summaries.get(call_id)
+        if s is not None:
+            self._summaries.move_to_end(call_id)
+            return s
+        ids = self.members(call_id)
+        self.source.fetch(ids)
+        rows = [r for r in (self.source.get(i) for i in ids) if r is not None]
+        s = CallSummary()
+        states: list[str] = []
+        delivered = failed = retrying = 0
+        exts: list[str] = []
+        for r in rows:
+            if r.extension not in exts:
+                exts.append(r.extension)
+            status = r.call_status
+            if status and s.status != "ANSWER":
+                s.status = status
+            for d in r.deliveries.values():
+                states.append(d["state"])
+                if d["state"] == "delivered":
+                    delivered += 1
+                elif d["state"] == "failed":
+                    failed += 1
+                elif d["state"] in ("pending", "in_flight", "paused"):
+                    retrying += 1
+            s.failed = s.failed or r.failed
+        if rows:
+            first = rows[0]
+            s.first_time = first.event_time
+            s.caller, s.called = first.caller, first.called
+        s.extensions = ", ".join(exts[:4]) + (" …" if len(exts) > 4 else "")
+        result = queries.aggregate_result(states)
+        s.state = "ok" if result == "delivered" else result
+        parts = [f"{delivered} delivered"] if delivered else []
+        if retrying:
+            parts.append(f"{retrying} retrying")
+        if failed:
+            parts.append(f"{failed} failed")
+        s.delivery = " · ".join(parts) if parts else ("no subscriber" if rows else "")
+        self._summaries[call_id] = s
+        while len(self._summaries) > MEMBERS_CACHE:
+            self._summaries.popitem(last=False)
+        return s
+
+    # -- F3 ------------------------------------------------------------------------------------------------
+    def next_failure_row(self, after_row: int) -> int | None:
+        """The row of the next event (after ``after_row``'s, wrapping round) whose delivery
+        failed; None when the view has none. Expands its call when grouped."""
+        if not len(self._ids):
+            return None
+        start_id = 0
+        if after_row >= 0:
+            event_id = self.event_id_at(after_row)
+            if event_id is None and self.is_header(after_row):
+                key = self._entries[after_row]
+                assert isinstance(key, str)
+                members = self.members(key)
+                event_id = (
+                    members[-1] if members and self._groups[key].expanded else self._groups[key].first_id
+                )
+            start_id = event_id or 0
+        for lo in (start_id, 0):
+            found = self._next_failure_id(lo)
+            if found is not None:
+                return self.row_of_event(found)
+        return None
+
+    def _next_failure_id(self, after_id: int) -> int | None:
+        view = self._ids
+        # The tail: rows whose results came from callbacks (perhaps not committed yet).
+        live = [i for i, r in self.source.live.items() if i > after_id and i in view and r.failed]
+        best = min(live) if live else None
+        conn = self.source.conn
+        if conn is None:
+            return best
+        cursor = after_id
+        while True:
+            try:
+                ids = queries.next_failure_ids(conn, cursor, 500)
+            except sqlite3.Error as exc:
+                log.warning("looking for the next failure failed: %s", exc)
+                return best
+            if not ids:
+                return best
+            for i in ids:
+                if best is not None and i >= best:
+                    return best
+                if i in view:
+                    return i
+            cursor = ids[-1]
+
+    # -- feeding (called from engine callbacks, cheap) -----------------------------------------------------
     def push_event(self, row: TimelineRow) -> None:
-        self._pending_rows.append(row)
+        self._pending.rows.append(row)
 
     def push_result(self, result: DeliveryResult) -> None:
-        self._pending_results.append(result)
-
-    def load(self, rows: list[TimelineRow]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self._offset = 0
-        self._by_event = {r.event_id: i for i, r in enumerate(self.rows)}
-        self.endResetModel()
+        self._pending.results.append(result)
 
     def drain(self) -> None:
-        rows, self._pending_rows = self._pending_rows, []
-        results, self._pending_results = self._pending_results, []
-        if rows:
-            first = len(self.rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
-            for r in rows:
-                self._by_event[r.event_id] = len(self.rows) + self._offset
-                self.rows.append(r)
-            self.endInsertRows()
-            self._trim()
-        if results:
-            touched: set[int] = set()
-            for res in results:
-                if res.state == "delivered":
-                    self.delivered += 1
-                elif res.state == "failed":
-                    self.failed += 1
-                elif not res.final:
-                    self.retries += 1
-                idx = self._by_event.get(res.event_id)
-                if idx is None or idx - self._offset < 0:
-                    continue
-                i = idx - self._offset
-                self.rows[i].deliveries[res.id] = {
-                    "ok": res.ok, "state": res.state, "outcome": res.outcome, "latency_ms": res.latency_ms,
-                    "url": res.url, "method": res.method, "attempt": res.attempt,
-                }  # fmt: skip
-                touched.add(i)
-            if touched:
-                col = len(self.COLUMNS) - 1
-                self.dataChanged.emit(self.index(min(touched), 0), self.index(max(touched), col))
-        if rows:
-            self.rows_appended.emit(len(rows))
-
-    def _trim(self) -> None:
-        excess = len(self.rows) - MAX_ROWS
-        if excess <= 0:
+        pending = self._pending
+        if not pending.rows and not pending.results:
             return
-        self.beginRemoveRows(QModelIndex(), 0, excess - 1)
-        for r in self.rows[:excess]:
-            self._by_event.pop(r.event_id, None)
-        del self.rows[:excess]
-        self._offset += excess
-        self.endRemoveRows()
+        self._pending = _Pending()
+        appended = 0
+        if pending.rows:
+            appended = self._take_rows(pending.rows)
+        if pending.results:
+            self._take_results(pending.results)
+        if appended:
+            self.rows_appended.emit(appended)
 
-    # -- Qt model API ---------------------------------------------------------------------------
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
+    def _take_rows(self, rows: list[TimelineRow]) -> int:
+        self._tail_total += len(rows)
+        for r in rows:
+            self.source.add_live(r)
+        admitted = [r for r in rows if self._matches(r)]
+        if not admitted:
+            return 0
+        if not self._grouped:
+            first = len(self._ids)
+            tail = [r for r in admitted if not len(self._ids) or r.event_id > self._ids[len(self._ids) - 1]]
+            if len(tail) == len(admitted):  # the usual case: one insert at the end
+                self.beginInsertRows(QModelIndex(), first, first + len(tail) - 1)
+                for r in tail:
+                    self._ids.add(r.event_id)
+                self.endInsertRows()
+                return len(tail)
+        n = 0
+        for r in admitted:
+            n += self._admit(r)
+        return n
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+    def _admit(self, row: TimelineRow, *, signal: bool = True) -> int:
+        """Put an event into the view; returns the rows added. ``signal``: inside a reset."""
+        if not self._grouped:
+            pos = self._ids.position(row.event_id)
+            if pos < len(self._ids) and self._ids[pos] == row.event_id:
+                return 0
+            if signal:
+                self.beginInsertRows(QModelIndex(), pos, pos)
+            self._ids.add(row.event_id)
+            if signal:
+                self.endInsertRows()
+            return 1
+        if self._ids.add(row.event_id) is None:
+            return 0
+        call_id = row.call_id
+        g = self._groups.get(call_id)
+        if g is None:
+            g = self._groups[call_id] = CallGroup(call_id, row.event_id, 1)
+            pos = bisect_left(self._entries, (g.first_id, 0), key=self._entry_key)
+            new: list[str | int] = [call_id]
+            if call_id in self._expanded:  # expanded before a re-filter: stays open
+                g.expanded = True
+                new.append(row.event_id)
+                self._child_call[row.event_id] = call_id
+            if signal:
+                self.beginInsertRows(QModelIndex(), pos, pos + len(new) - 1)
+            self._entries[pos:pos] = new
+            if signal:
+                self.endInsertRows()
+            self._members[call_id] = [row.event_id]
+            return len(new)
+        g.count += 1
+        members = self._members.get(call_id)
+        if members is not None and row.event_id not in members:
+            members.append(row.event_id)
+            members.sort()
+        self._summaries.pop(call_id, None)
+        added = 0
+        if g.expanded:
+            self._child_call[row.event_id] = call_id
+            key = (g.first_id, row.event_id)
+            pos = bisect_left(self._entries, key, key=self._entry_key)
+            if signal:
+                self.beginInsertRows(QModelIndex(), pos, pos)
+            self._entries.insert(pos, row.event_id)
+            if signal:
+                self.endInsertRows()
+            added = 1
+        if signal:
+            self._emit_row(self._entry_position(call_id))
+        return added
+
+    def _take_results(self, results: list[DeliveryResult]) -> None:
+        touched: set[int] = set()
+        for res in results:
+            if res.state == "delivered":
+                self.delivered += 1
+            elif res.state == "failed":
+                self.failed += 1
+            elif not res.final:
+                self.retries += 1
+            row = self.source.get(res.event_id)
+            if row is None:
+                continue  # not in memory: the store has it when it is read
+            row.set_delivery(res.id, _result_entry(res))
+            touched.add(res.event_id)
+        if not touched:
+            return
+        admit = self._resolved.flt.needs_deliveries
+        positions: list[int] = []
+        for event_id in sorted(touched):
+            row = self.source.get(event_id)
+            assert row is not None
+            if self._grouped:
+                call_id = row.call_id
+                if call_id in self._groups and event_id in self._ids:
+                    self._summaries.pop(call_id, None)
+                    positions.append(self._entry_position(call_id))
+                    if event_id in self._child_call:
+                        positions.append(self._entry_position(event_id))
+                    continue
+            else:
+                i = self._ids.index(event_id)
+                if i >= 0:
+                    positions.append(i)
+                    continue
+            if admit and self._matches(row):
+                self._admit(row)
+        positions = [p for p in positions if p >= 0]
+        if positions:
+            self.dataChanged.emit(
+                self.index(min(positions), 0), self.index(max(positions), len(self.COLUMNS) - 1)
+            )
+        self.rows_updated.emit(touched)
+
+    def _emit_row(self, pos: int) -> None:
+        if pos >= 0:
+            self.dataChanged.emit(self.index(pos, 0), self.index(pos, len(self.COLUMNS) - 1))
+
+    # -- reading pages ---------------------------------------------------------------------------------
+    def _fetch_block(self, row: int) -> None:
+        start = row - row % PAGE
+        if not self._grouped:
+            self.source.fetch(self._ids.slice(start, start + PAGE))
+            return
+        block = self._entries[start : start + PAGE]
+        calls = [k for k in block if isinstance(k, str)]
+        missing = [c for c in calls if c not in self._members]
+        if missing:
+            self._load_members(missing)
+        ids = [k for k in block if isinstance(k, int)]
+        for c in calls:  # a header summarises its events: read them with the page
+            if c not in self._summaries:
+                ids.extend(self._members.get(c, ()))
+        self.source.fetch(ids)
+
+    def _header_summary(self, row: int, call_id: str) -> CallSummary:
+        if call_id not in self._summaries and call_id not in self._members:
+            self._fetch_block(row)
+        return self.summary(call_id)
+
+    # -- Qt model API ----------------------------------------------------------------------------------
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+        if parent.isValid():
+            return 0
+        return len(self._entries) if self._grouped else len(self._ids)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self.COLUMNS)
 
-    def headerData(
+    def headerData(  # noqa: N802
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
@@ -207,43 +1104,88 @@ class TimelineModel(QAbstractTableModel):
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        role = int(role)
+        if role not in _ROLES or not index.isValid():
             return None
-        row = self.rows[index.row()]
+        r = index.row()
         col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(row, col)
-        if role == Qt.ItemDataRole.ForegroundRole and col == 1:
-            return QBrush(QColor(EVENT_COLOURS.get(row.event_type, "#24292f")))
-        if role == Qt.ItemDataRole.BackgroundRole:
+        if self._grouped:
+            if r >= len(self._entries):
+                return None
+            key = self._entries[r]
+            if isinstance(key, str):
+                return self._header_data(r, key, col, role)
+        else:
+            if r >= len(self._ids):
+                return None
+            key = self._ids[r]
+        row = self.source.get(key)
+        if row is None:
+            if not self.source.has(key):
+                self._fetch_block(r)
+                row = self.source.get(key)
+            if row is None:  # no longer in the store (retention)
+                if role == _DISPLAY and col == 1:
+                    return self.tr("(removed)")
+                return _MISSING_BRUSH if role == _FOREGROUND else None
+        if role == _DISPLAY:
+            text = row.cells()[col]
+            if col == 0 and self._grouped:
+                return "      " + text
+            return text
+        if role == _FOREGROUND:
+            return _EVENT_BRUSH.get(row.event_type, _DEFAULT_FG) if col == 1 else None
+        if role == _BACKGROUND:
             state = row.delivery_state
-            if state == "failed":
-                return QBrush(_FAIL_BG)
-            if state == "retrying":
-                return QBrush(_RETRY_BG)
-            if state in ("paused", "cancelled"):
-                return QBrush(_PAUSED_BG)
-            if state == "ok" and col == 6:
-                return QBrush(_OK_BG)
-        if role == Qt.ItemDataRole.ToolTipRole and col == 6 and row.deliveries:
+            brush = _STATE_BRUSH.get(state)
+            if brush is not None:
+                return brush
+            if state == "ok" and col == self.DELIVERY_COLUMN:
+                return _OK_BRUSH
+            return None
+        if role == _TOOLTIP and col == self.DELIVERY_COLUMN and row.deliveries:
             return "\n".join(
                 f"{d['method']} {d['url']} → {d['outcome']} ({d['state']})" for d in row.deliveries.values()
             )
         return None
 
-    @staticmethod
-    def _display(row: TimelineRow, col: int) -> str:
-        if col == 0:
-            t = dt.datetime.fromtimestamp(row.event_time / 1_000_000)
-            return t.strftime("%H:%M:%S.") + f"{t.microsecond // 1000:03d}"
-        if col == 1:
-            return row.event_type
-        if col == 2:
-            return row.extension
-        if col == 3:
-            return row.caller
-        if col == 4:
-            return row.called
-        if col == 5:
-            return row.call_status
-        return row.delivery_text()
+    def _header_data(self, r: int, call_id: str, col: int, role: int) -> Any:
+        s = self._header_summary(r, call_id)
+        g = self._groups[call_id]
+        if role == _DISPLAY:
+            if col == 0:
+                t = dt.datetime.fromtimestamp(s.first_time / 1_000_000) if s.first_time else None
+                mark = "▾" if g.expanded else "▸"
+                when = t.strftime("%H:%M:%S.") + f"{t.microsecond // 1000:03d}" if t else ""
+                return f"{mark} {when}"
+            if col == 1:
+                return self.tr("{0} events").format(g.count) if g.count != 1 else self.tr("1 event")
+            values = {2: s.extensions, 3: s.caller, 4: s.called, 5: s.status, 6: s.delivery, 7: call_id}
+            return values.get(col, "")
+        if role == _FONT:
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == _BACKGROUND:
+            brush = _STATE_BRUSH.get(s.state)
+            if brush is not None:
+                return brush
+            if s.state == "ok" and col == self.DELIVERY_COLUMN:
+                return _OK_BRUSH
+            return _HEADER_BRUSH
+        if role == _TOOLTIP and col in (0, 1):
+            return self.tr("CallID {0} — click ▸ or press → to show its events").format(call_id)
+        return None
+
+    def close(self) -> None:
+        """Stop the drain timer and the worker; close the connections."""
+        self._timer.stop()
+        self._poll.stop()
+        self._generation += 1
+        if self._worker_conn is not None:
+            self._worker_conn.interrupt()
+        self._executor.shutdown(wait=True, cancel_futures=True)
+        if self._worker_conn is not None:
+            self._worker_conn.close()
+            self._worker_conn = None
+        self.source.close()

@@ -15,7 +15,7 @@ import pytest
 from pbxdesk.store.profile import Profile
 
 WRITER_SCRIPT = r"""
-import sys, threading
+import sys, threading, time
 from pbxdesk.domain import EventData, EventType
 from pbxdesk.store.profile import Profile
 from pbxdesk.store.writer import BatchWriter, event_row
@@ -47,6 +47,9 @@ while True:  # until killed
         writer.add_event(event_row(n, ev, "000*101", "sim"))
         writer.execute(DELIVERY, (n, n, ev.call_id, ev.event_time))
     writer.on_commit(committed(n))
+    # A real producer (the engine's event loop) yields between batches; a loop that never
+    # does starves the writer thread of the GIL it needs between rows.
+    time.sleep(0.002)
 """
 
 

@@ -1,0 +1,40 @@
+"""`pbxdesk export`: a profile's history as CSV, JSON or HAR 1.2 (see pbxdesk.store.history_export)."""
+
+from __future__ import annotations
+
+import argparse
+
+from pbxdesk.domain import PbxDeskError
+from pbxdesk.store.history_export import FORMATS, export_file, format_for
+from pbxdesk.store.paths import check_profile_name, profile_path
+
+EXIT_OK = 0
+
+
+def add_export_commands(sub: argparse._SubParsersAction, parser_class: type) -> None:
+    export = sub.add_parser(
+        "export",
+        help="write a profile's events, deliveries and attempts to a CSV, JSON or HAR 1.2 file",
+    )
+    export.add_argument("out", metavar="OUT", help="the file to write (its extension picks the format)")
+    export.add_argument("--profile", default=argparse.SUPPRESS, help="profile name")
+    export.add_argument("--format", choices=FORMATS, help="csv, json or har (default: from OUT's extension)")
+    export.add_argument("--call-id", metavar="ID", help="only the events of this call")
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    name = check_profile_name(args.profile)
+    path = profile_path(name)
+    if not path.exists():
+        raise PbxDeskError(f"no profile named {name!r} ({path})")
+    fmt = args.format or format_for(args.out)
+    if fmt is None:
+        raise PbxDeskError(f"{args.out}: name it .csv, .json or .har, or say --format csv|json|har")
+    result = export_file(path, args.out, fmt, call_id=args.call_id, profile_name=name)
+    if args.call_id and not result.events:
+        raise PbxDeskError(f"profile {name!r} has no events of call {args.call_id!r}")
+    print(
+        f"{result.events} events, {result.deliveries} deliveries, {result.attempts} attempts "
+        f"written to {result.path} ({fmt})"
+    )
+    return EXIT_OK

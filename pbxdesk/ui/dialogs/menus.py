@@ -1,0 +1,269 @@
+"""The main window's menus (File, Edit, PBX) and the extensions tree's double-click and
+context menu, wired to the dialogs. Installed by ``install_menus(window)``.
+
+Dialogs open window-modal with ``open()`` (no nested event loop: the qasync loop keeps
+running), and their result is applied when they finish.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QPoint, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu, QMessageBox, QTreeWidgetItem
+
+from pbxdesk.domain import PbxDeskError
+from pbxdesk.ui.dialogs.extension_dialog import ExtensionDialog
+from pbxdesk.ui.dialogs.preferences_dialog import PreferencesDialog
+from pbxdesk.ui.dialogs.subscription_dialog import SubscriptionDialog
+from pbxdesk.ui.export import TimelineExporter
+
+if TYPE_CHECKING:
+    from pbxdesk.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+ID_ROLE = Qt.ItemDataRole.UserRole  # an extension's id (top level) or a subscription's id (child)
+
+
+class PbxMenus(QObject):
+    """Owns the actions; keeps the dialog or question box that is open (tests reach it)."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.dialog: ExtensionDialog | SubscriptionDialog | PreferencesDialog | None = None
+        self.question: QMessageBox | None = None
+        self.exporter = TimelineExporter(window)
+        bar = window.menuBar()
+
+        self.file_menu = bar.addMenu(self.tr("&File"))
+        self.export_action = QAction(self.tr("&Export…"), window)
+        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.export_action.setToolTip(self.tr("Save the timeline's rows as CSV, JSON or HAR"))
+        self.export_action.triggered.connect(lambda: self.exporter.ask(selected_only=False))
+        self.export_selected_action = QAction(self.tr("Export &selected rows…"), window)
+        self.export_selected_action.triggered.connect(lambda: self.exporter.ask(selected_only=True))
+        self.quit_action = QAction(self.tr("&Quit"), window)
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action.triggered.connect(window.close)
+        self.file_menu.addAction(self.export_action)
+        self.file_menu.addAction(self.export_selected_action)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.quit_action)
+
+        self.edit_menu = bar.addMenu(self.tr("&Edit"))
+        self.preferences_action = QAction(self.tr("&Preferences…"), window)
+        self.preferences_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.preferences_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.preferences_action.triggered.connect(self.preferences)
+        self.edit_menu.addAction(self.preferences_action)
+
+        self.pbx_menu = bar.addMenu(self.tr("&PBX"))
+        self.new_extension_action = QAction(self.tr("New &extension…"), window)
+        self.new_extension_action.setShortcut(QKeySequence("Ctrl+Shift+N"))
+        self.new_extension_action.triggered.connect(self.new_extension)
+        self.edit_action = QAction(self.tr("&Edit…"), window)
+        self.edit_action.setShortcut(QKeySequence("F2"))
+        self.edit_action.triggered.connect(self.edit_current)
+        self.delete_action = QAction(self.tr("&Delete"), window)
+        self.delete_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.delete_action.triggered.connect(self.delete_current)
+        window.ext_tree.addAction(self.delete_action)  # Del works while the tree has focus
+        self.new_subscription_action = QAction(self.tr("New &subscription…"), window)
+        self.new_subscription_action.triggered.connect(self.new_subscription)
+        for action in (self.new_extension_action, self.edit_action, self.delete_action):
+            self.pbx_menu.addAction(action)
+        self.pbx_menu.addSeparator()
+        self.pbx_menu.addAction(self.new_subscription_action)
+
+        tree = window.ext_tree
+        tree.itemDoubleClicked.connect(lambda item, _col: self.edit_item(item))
+        tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        tree.customContextMenuRequested.connect(self.context_menu)
+        tree.currentItemChanged.connect(lambda *_: self._update_actions())
+        self._update_actions()
+
+    # -- what is selected ------------------------------------------------------------------------
+    def _update_actions(self) -> None:
+        has = self.window.ext_tree.currentItem() is not None
+        self.edit_action.setEnabled(has)
+        self.delete_action.setEnabled(has)
+
+    @staticmethod
+    def _kind(item: QTreeWidgetItem) -> str:
+        return "extension" if item.parent() is None else "subscription"
+
+    def _extension_of(self, item: QTreeWidgetItem | None) -> int | None:
+        while item is not None and item.parent() is not None:
+            item = item.parent()
+        return None if item is None else item.data(0, ID_ROLE)
+
+    def context_menu(self, pos: QPoint) -> QMenu:
+        tree = self.window.ext_tree
+        item = tree.itemAt(pos)
+        menu = QMenu(tree)
+        if item is None:
+            menu.addAction(self.new_extension_action)
+            menu.addAction(self.new_subscription_action)
+        elif self._kind(item) == "extension":
+            tree.setCurrentItem(item)
+            menu.addAction(self.tr("Edit extension…"), lambda: self.edit_item(item))
+            ext_id = item.data(0, ID_ROLE)
+            menu.addAction(self.tr("New subscription…"), lambda: self.new_subscription(ext_id))
+            menu.addSeparator()
+            menu.addAction(self.tr("Delete extension"), lambda: self.delete_item(item))
+        else:
+            tree.setCurrentItem(item)
+            menu.addAction(self.tr("Edit subscription…"), lambda: self.edit_item(item))
+            menu.addSeparator()
+            menu.addAction(self.tr("Delete subscription"), lambda: self.delete_item(item))
+        menu.popup(tree.viewport().mapToGlobal(pos))
+        return menu
+
+    # -- opening the dialogs ---------------------------------------------------------------------
+    def _open(self, dialog: ExtensionDialog | SubscriptionDialog | PreferencesDialog) -> None:
+        self.dialog = dialog
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._saved(dialog))
+        dialog.finished.connect(lambda _r: self._closed(dialog))
+        dialog.open()
+
+    def _closed(self, dialog: object) -> None:
+        if self.dialog is dialog:
+            self.dialog = None
+
+    def new_extension(self) -> None:
+        self._open(ExtensionDialog(self.window.profile, parent=self.window))
+
+    def new_subscription(self, extension_id: int | None = None) -> None:
+        if extension_id is None or isinstance(extension_id, bool):  # triggered(bool) from a menu
+            extension_id = self._extension_of(self.window.ext_tree.currentItem())
+        self._open(SubscriptionDialog(self.window.profile, extension_id=extension_id, parent=self.window))
+
+    def preferences(self) -> None:
+        self._open(PreferencesDialog(self.window.profile, parent=self.window))
+
+    def edit_current(self) -> None:
+        item = self.window.ext_tree.currentItem()
+        if item is not None:
+            self.edit_item(item)
+
+    def edit_item(self, item: QTreeWidgetItem) -> None:
+        profile = self.window.profile
+        item_id = item.data(0, ID_ROLE)
+        if self._kind(item) == "extension":
+            ext = profile.extension(item_id)
+            if ext is not None:
+                self._open(ExtensionDialog(profile, ext, parent=self.window))
+            return
+        sub = profile.subscription(item_id)
+        if sub is not None:
+            self._open(SubscriptionDialog(profile, sub, parent=self.window))
+
+    # -- deleting --------------------------------------------------------------------------------
+    def delete_current(self) -> None:
+        item = self.window.ext_tree.currentItem()
+        if item is not None:
+            self.delete_item(item)
+
+    def delete_item(self, item: QTreeWidgetItem) -> None:
+        """Ask first (a window-modal question), then delete."""
+        profile = self.window.profile
+        item_id = item.data(0, ID_ROLE)
+        if self._kind(item) == "extension":
+            ext = profile.extension(item_id)
+            if ext is None:
+                return
+            users = [e.name for e in profile.extensions() if ext.name in e.agents or e.route == ext.name]
+            if users:
+                self._tell(
+                    self.tr("{0} cannot be deleted: {1} route calls to it. Change them first.").format(
+                        ext.name, ", ".join(users)
+                    )
+                )
+                return
+            n = sum(1 for s in profile.subscriptions() if s.extension_id == ext.id)
+            text = self.tr("Delete extension {0} and its {1} subscription(s)? Its history stays.").format(
+                ext.name, n
+            )
+            self._ask(text, lambda: profile.delete_extension(ext.id))
+        else:
+            sub = profile.subscription(item_id)
+            if sub is None:
+                return
+            text = self.tr("Delete the {0} subscription to {1} {2}?").format(
+                sub.event_type.value, sub.method.value, sub.url
+            )
+            self._ask(text, lambda: profile.delete_subscription(item_id))
+
+    def _ask(self, text: str, action: object) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            self.tr("Delete"),
+            text,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self.window,
+        )
+        box.button(QMessageBox.StandardButton.Yes).setText(self.tr("Delete"))
+        box.button(QMessageBox.StandardButton.No).setText(self.tr("Cancel"))
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.question = box
+
+        def done(result: int) -> None:
+            self.question = None
+            if result != QMessageBox.StandardButton.Yes:
+                return
+            try:
+                action()  # type: ignore[operator]
+            except PbxDeskError as exc:
+                self.window.statusBar().showMessage(str(exc), 10_000)
+                return
+            self.config_changed()
+
+        box.finished.connect(done)
+        box.open()
+
+    def _tell(self, text: str) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Information, self.tr("pbxdesk"), text, QMessageBox.StandardButton.Ok, self.window
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.question = box
+        box.finished.connect(lambda _r: setattr(self, "question", None))
+        box.open()
+
+    # -- after a change --------------------------------------------------------------------------
+    def _saved(self, dialog: object) -> None:
+        if isinstance(dialog, ExtensionDialog | SubscriptionDialog):
+            self.config_changed()
+        elif isinstance(dialog, PreferencesDialog):
+            self.window.statusBar().showMessage(self.tr("Preferences saved"), 5000)
+
+    def config_changed(self) -> None:
+        """Refresh the tree and the window's name maps; the running engine delivers to the new
+        subscriptions from now on (the simulated feed takes new extensions at its next Start)."""
+        w = self.window
+        profile = w.profile
+        extensions = profile.extensions()
+        w._extensions = extensions
+        w.names = {e.id: e.name for e in extensions}
+        w._fill_extensions()
+        engine = w.session.engine
+        if engine is not None:
+            engine.set_subscriptions(profile.subscriptions())
+            engine.names.clear()
+            engine.names.update(w.names)
+        self._update_actions()
+        w.statusBar().showMessage(
+            self.tr("Saved: deliveries follow it now; new extensions join the feed at its next Start"),
+            8000,
+        )
+
+
+def install_menus(window: MainWindow) -> PbxMenus:
+    return PbxMenus(window)

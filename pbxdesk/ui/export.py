@@ -1,0 +1,152 @@
+"""File → Export…: the timeline's rows (all, or the selected ones) as CSV, JSON or HAR 1.2.
+
+The file is chosen in a QFileDialog opened window-modal (no nested event loop); the export
+itself (pbxdesk.store.history_export, reading the profile with SQL) runs in a worker thread,
+so the window stays live while a large history is written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QStandardPaths, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QFileDialog
+
+from pbxdesk.domain import PbxDeskError
+from pbxdesk.store import history_export
+from pbxdesk.store.history_export import ExportResult
+
+if TYPE_CHECKING:
+    from pbxdesk.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+
+def timeline_event_ids(window: MainWindow, *, selected_only: bool) -> list[int]:
+    """The event ids of the timeline's rows (or of its selected rows), in row order. A selected
+    call header (grouped view) stands for every event of its call."""
+    model = window.model
+    if not selected_only:
+        all_ids = getattr(model, "event_ids", None)  # a model holding ids (fetching rows on demand)
+        if all_ids is not None and not callable(all_ids):
+            return [int(i) for i in all_ids]
+        rows: list[int] = list(range(model.rowCount()))
+    else:
+        selection = window.table.selectionModel()
+        rows = sorted({i.row() for i in selection.selectedRows()}) if selection is not None else []
+        if selection is not None and not rows and window.table.currentIndex().isValid():
+            rows = [window.table.currentIndex().row()]
+    event_id_at = getattr(model, "event_id_at", None)
+    out: list[int] = []
+    for r in rows:
+        if not callable(event_id_at):
+            out.append(model.rows[r].event_id)
+            continue
+        event_id = event_id_at(r)
+        if event_id is not None:
+            out.append(int(event_id))
+            continue
+        call_id = model.call_id_at(r)
+        if call_id:
+            out.extend(row.event_id for row in model.call_rows(call_id))
+    return list(dict.fromkeys(out))
+
+
+class TimelineExporter(QObject):
+    finished = Signal(object)  # ExportResult
+    failed = Signal(str)
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.file_dialog: QFileDialog | None = None
+        self.task: asyncio.Future[Any] | None = None
+        self.native_dialog = QGuiApplication.platformName() not in ("offscreen", "minimal")
+        self.filters = {
+            "csv": self.tr("CSV — one row per event (*.csv)"),
+            "json": self.tr("JSON — events, deliveries and attempts (*.json)"),
+            "har": self.tr("HAR 1.2 — one entry per HTTP attempt (*.har)"),
+        }
+
+    def ask(self, *, selected_only: bool = False) -> None:
+        """Choose a file, then export; says in the status bar when there is nothing to export."""
+        ids = timeline_event_ids(self.window, selected_only=selected_only)
+        if not ids:
+            self.window.statusBar().showMessage(
+                self.tr("Select rows in the timeline first")
+                if selected_only
+                else self.tr("The timeline is empty: nothing to export"),
+                6000,
+            )
+            return
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(
+            Path.home()
+        )
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        dialog = QFileDialog(self.window, self.tr("Export {0} events").format(len(ids)), folder)
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setFileMode(QFileDialog.FileMode.AnyFile)
+        dialog.setNameFilters(list(self.filters.values()))
+        dialog.setDefaultSuffix("csv")
+        if not self.native_dialog:
+            dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+        dialog.selectFile(f"pbxdesk-{self.window.profile_name}-{stamp}.csv")
+        dialog.filterSelected.connect(lambda f: self._filter_changed(dialog, f))
+        dialog.fileSelected.connect(lambda path: self._chosen(dialog, path, ids))
+        self.file_dialog = dialog
+        dialog.open()
+
+    def _format_of_filter(self, name_filter: str) -> str:
+        return next((fmt for fmt, text in self.filters.items() if text == name_filter), "csv")
+
+    def _filter_changed(self, dialog: QFileDialog, name_filter: str) -> None:
+        dialog.setDefaultSuffix(self._format_of_filter(name_filter))
+
+    def _chosen(self, dialog: QFileDialog, path: str, ids: list[int]) -> None:
+        self.file_dialog = None
+        fmt = history_export.format_for(path)
+        if fmt is None:
+            fmt = self._format_of_filter(dialog.selectedNameFilter())
+            path = f"{path}.{fmt}"
+        dialog.deleteLater()
+        self.task = asyncio.ensure_future(self.export(path, ids, fmt))
+
+    async def export(self, path: str | Path, ids: list[int], fmt: str) -> ExportResult | None:
+        """Write the file in a worker thread (after the history writer has committed what the
+        timeline shows); the outcome goes to the status bar and the finished/failed signals."""
+        w = self.window
+        w.statusBar().showMessage(self.tr("Exporting {0} events to {1}…").format(len(ids), path))
+        try:
+            writer = getattr(w.session, "writer", None)
+            if writer is not None:
+                await asyncio.to_thread(writer.flush)
+            result = await asyncio.to_thread(
+                history_export.export_file,
+                w.profile.path,
+                path,
+                fmt,
+                event_ids=ids,
+                profile_name=w.profile_name,
+            )
+        except PbxDeskError as exc:
+            w.statusBar().showMessage(self.tr("Export failed: {0}").format(exc), 15_000)
+            self.failed.emit(str(exc))
+            return None
+        except Exception as exc:  # noqa: BLE001 - reported, with the traceback in the log
+            log.exception("export failed")
+            w.statusBar().showMessage(self.tr("Export failed: {0}").format(exc), 15_000)
+            self.failed.emit(str(exc))
+            return None
+        w.statusBar().showMessage(
+            self.tr("Exported {0} events, {1} delivery attempts to {2}").format(
+                result.events, result.attempts, result.path
+            ),
+            10_000,
+        )
+        self.finished.emit(result)
+        return result

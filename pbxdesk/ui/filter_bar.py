@@ -1,0 +1,173 @@
+"""The filter bar over the timeline: search text (a CallID or a number), event type,
+extension, call status, delivery result, time, "failures only".
+
+Results come as you type: every change restarts a 150 ms timer, and when it fires the bar
+emits one ``DisplayFilter``; the timeline runs it as SQL against the profile
+(``store.queries.display_filter_sql``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QToolButton,
+    QWidget,
+)
+
+from pbxdesk.domain import CallStatus, EventType, Extension
+from pbxdesk.store.queries import DELIVERY_RESULTS, DisplayFilter
+
+DEBOUNCE_MS = 150
+# (label, seconds back from now; None: any time)
+TIME_RANGES: tuple[tuple[str, int | None], ...] = (
+    ("Any time", None),
+    ("Last 5 minutes", 300),
+    ("Last hour", 3600),
+    ("Last 24 hours", 86_400),
+)
+_RESULT_LABELS = {
+    "delivered": "Delivered",
+    "retrying": "Retrying",
+    "failed": "Failed",
+    "paused": "Paused",
+    "none": "No subscriber",
+}
+
+
+class FilterBar(QWidget):
+    changed = Signal(object)  # a DisplayFilter, debounced
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.search = QLineEdit()
+        self.search.setObjectName("timeline_search")
+        self.search.setPlaceholderText(self.tr("CallID or number… (Ctrl+F)"))
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(240)
+        self.search.setToolTip(
+            self.tr(
+                "A CallID (or its first characters), or part of a number or name: caller, called, "
+                "DID, extension"
+            )
+        )
+        self.event_type = QComboBox()
+        self.event_type.addItem(self.tr("Any event"), None)
+        for et in EventType:
+            self.event_type.addItem(et.value, et.value)
+        self.extension = QComboBox()
+        self.extension.addItem(self.tr("Any extension"), None)
+        self.call_status = QComboBox()
+        self.call_status.addItem(self.tr("Any status"), None)
+        for cs in CallStatus:
+            self.call_status.addItem(cs.value, cs.value)
+        self.delivery = QComboBox()
+        self.delivery.addItem(self.tr("Any result"), None)
+        for r in DELIVERY_RESULTS:
+            self.delivery.addItem(self.tr(_RESULT_LABELS[r]), r)
+        self.time_range = QComboBox()
+        for label, seconds in TIME_RANGES:
+            self.time_range.addItem(self.tr(label), seconds)
+        self.failures_only = QCheckBox(self.tr("Failures only"))
+        self.failures_only.setToolTip(
+            self.tr("Events with a delivery whose last attempt failed (failed, or waiting to retry)")
+        )
+        self.clear_button = QToolButton()
+        self.clear_button.setText(self.tr("Clear"))
+        self.clear_button.setToolTip(self.tr("Show every event"))
+        self.clear_button.clicked.connect(self.clear)
+        self.result_label = QLabel()
+        self.result_label.setObjectName("filter_result")
+        self.result_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.result_label.setMinimumWidth(150)
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 2)
+        layout.setSpacing(6)
+        layout.addWidget(self.search, 3)
+        for w in (self.event_type, self.extension, self.call_status, self.delivery, self.time_range):
+            w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            layout.addWidget(w)
+        layout.addWidget(self.failures_only)
+        layout.addWidget(self.clear_button)
+        layout.addWidget(self.result_label, 1)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DEBOUNCE_MS)
+        self._timer.timeout.connect(self.emit_now)
+        self.search.textChanged.connect(self._schedule)
+        for combo in (self.event_type, self.extension, self.call_status, self.delivery, self.time_range):
+            combo.currentIndexChanged.connect(self._schedule)
+        self.failures_only.toggled.connect(self._schedule)
+        self.changed_at = 0.0  # perf_counter of the last edit
+        self._quiet = False
+
+    def set_extensions(self, extensions: Iterable[Extension]) -> None:
+        current = self.extension.currentData()
+        self.extension.blockSignals(True)
+        self.extension.clear()
+        self.extension.addItem(self.tr("Any extension"), None)
+        for ext in extensions:
+            label = f"{ext.name} · {ext.label}" if ext.label else ext.name
+            self.extension.addItem(label, ext.id)
+        i = self.extension.findData(current)
+        self.extension.setCurrentIndex(max(i, 0))
+        self.extension.blockSignals(False)
+
+    def _schedule(self, *_: object) -> None:
+        if self._quiet:
+            return
+        self.changed_at = time.perf_counter()
+        self._timer.start()
+
+    def current(self) -> DisplayFilter:
+        et = self.event_type.currentData()
+        seconds = self.time_range.currentData()
+        return DisplayFilter(
+            event_types=(et,) if et else (),
+            extension_id=self.extension.currentData(),
+            call_status=self.call_status.currentData(),
+            delivery=self.delivery.currentData(),
+            text=self.search.text().strip(),
+            failures_only=self.failures_only.isChecked(),
+            since_us=None if seconds is None else time.time_ns() // 1000 - seconds * 1_000_000,
+        )
+
+    def emit_now(self) -> None:
+        self._timer.stop()
+        self.changed.emit(self.current())
+
+    def clear(self) -> None:
+        """Every control back to "any", then one filter (not one per control)."""
+        self._quiet = True  # not blockSignals: the search field's clear button follows textChanged
+        try:
+            self.search.clear()
+            for combo in (self.event_type, self.extension, self.call_status, self.delivery, self.time_range):
+                combo.setCurrentIndex(0)
+            self.failures_only.setChecked(False)
+        finally:
+            self._quiet = False
+        self.emit_now()
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def show_result(self, events: int, total_filtered: bool, busy: bool, calls: int | None = None) -> None:
+        if busy:
+            self.result_label.setText(self.tr("searching…"))
+            return
+        text = self.tr("{0} events").format(f"{events:,}")
+        if calls is not None:
+            text = self.tr("{0} calls · {1}").format(f"{calls:,}", text)
+        if total_filtered:
+            text = self.tr("{0} match").format(text)
+        self.result_label.setText(text)

@@ -1,0 +1,132 @@
+"""Languages: the Russian translation is complete, installed from QSettings at startup, and the
+window and dialogs then speak Russian; English stays the source."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QLocale, QSettings, Qt
+
+from pbxdesk.engine.session import RECEIVER_PORT_SETTING, ensure_demo
+from pbxdesk.resources_dir import resource
+from pbxdesk.store.paths import profile_path
+from pbxdesk.store.profile import Profile
+from pbxdesk.ui import i18n
+from pbxdesk.ui.dialogs import ExtensionDialog, PreferencesDialog, SubscriptionDialog
+from pbxdesk.ui.main_window import MainWindow
+
+TS = resource("translations", "pbxdesk_ru.ts")
+UI = Path(i18n.__file__).resolve().parent
+# Names and wire vocabulary that read the same in Russian.
+SAME_IN_RUSSIAN = {"pbxdesk", "pbxdesk — {0}", "CallID", "URL:", "Id:", "ivr"}
+# The modules whose every tr() text must be in the .ts (and translated).
+OWN_SOURCES = sorted([*UI.joinpath("dialogs").glob("*.py"), UI / "export.py", UI / "i18n.py"])
+
+
+@pytest.fixture(autouse=True)
+def qt_settings(tmp_path, qapp):
+    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(fmt, QSettings.Scope.UserScope, str(tmp_path / "qt-settings"))
+    yield
+    i18n.remove_translators(qapp)
+
+
+@pytest.fixture
+def profile(free_port):
+    p = Profile.open(profile_path("default"))
+    p.set_setting(RECEIVER_PORT_SETTING, free_port)
+    ensure_demo(p)
+    yield p
+    p.close()
+
+
+def _messages(path: Path) -> dict[tuple[str, str], ET.Element]:
+    root = ET.parse(path).getroot()
+    return {
+        (ctx.findtext("name") or "", m.findtext("source") or ""): m
+        for ctx in root.iter("context")
+        for m in ctx.iter("message")
+    }
+
+
+def test_russian_translation_is_complete_and_consistent():
+    messages = _messages(TS)
+    assert len(messages) > 200
+    assert ET.parse(TS).getroot().get("language") == "ru"
+    for (ctx, source), m in messages.items():
+        tr = m.find("translation")
+        assert tr is not None and tr.get("type") is None, (ctx, source)  # not unfinished / obsolete
+        text = tr.text or ""
+        assert text.strip(), (ctx, source)
+        # the same placeholders, and a menu accelerator where the English has one
+        assert sorted(re.findall(r"\{\d\}", source)) == sorted(re.findall(r"\{\d\}", text)), (ctx, source)
+        assert ("&" in source) == ("&" in text), (ctx, source)
+        if re.search("[A-Za-z]{4,}", source) and source not in SAME_IN_RUSSIAN:
+            assert re.search("[А-Яа-яЁё]", text), (ctx, source, text)
+    assert resource("translations", "pbxdesk_ru.qm").stat().st_size > 10_000
+
+
+def test_every_text_of_the_dialogs_is_in_the_ts(tmp_path):
+    """lupdate on the dialogs, export and i18n modules finds nothing the .ts lacks."""
+    lupdate = Path(sys.executable).with_name("pyside6-lupdate")
+    fresh = tmp_path / "fresh.ts"
+    subprocess.run([str(lupdate), "-silent", *map(str, OWN_SOURCES), "-ts", str(fresh)], check=True)
+    missing = set(_messages(fresh)) - set(_messages(TS))
+    assert not missing, f"run resources/translations/update_translations.py and translate: {sorted(missing)}"
+
+
+def test_window_in_russian(qtbot, qapp, profile):
+    assert i18n.install_language(qapp, "ru") == "ru"
+    window = MainWindow(profile, "default")
+    qtbot.addWidget(window)
+    assert window.start_action.text() == "Запустить"
+    assert window.stop_action.text() == "Остановить"
+    assert window.pause_action.text() == "Пауза"
+    assert [a.text() for a in window.menuBar().actions()] == ["&Файл", "&Правка", "&АТС"]
+    assert window.menus.export_action.text() == "&Экспорт…"
+    assert window.menus.preferences_action.text() == "&Настройки…"
+    assert window.model.headerData(0, Qt.Orientation.Horizontal) == "Время"
+    assert window.model.headerData(6, Qt.Orientation.Horizontal) == "Доставка"
+    assert window.bottom_tabs.tabText(1) == "Схема звонка"
+    d = ExtensionDialog(profile)
+    qtbot.addWidget(d)
+    assert d.windowTitle() == "Новый добавочный" and d.ok_button.text() == "ОК"
+    d.name_edit.setText("101")
+    assert d.error("name") == "Имя 000*101 уже занято добавочным 101"
+    s = SubscriptionDialog(profile, extension_id=200)
+    qtbot.addWidget(s)
+    s.event_combo.setCurrentIndex(s.event_combo.findData("message-out"))
+    assert s.error("event_type") == "События message-out бывают только у телефонов, а 000*200 имеет тип queue"
+    assert s.test_button.text() == "Отправить тестовое событие"
+    p = PreferencesDialog(profile)
+    qtbot.addWidget(p)
+    assert p.attempts_label.text().startswith("Всего попыток: 8; паузы: сразу, 5 s")
+    i18n.remove_translators(qapp)
+    english = MainWindow(profile, "default")
+    qtbot.addWidget(english)
+    assert english.start_action.text() == "Start"
+
+
+def test_saved_language_is_installed_at_startup(qapp):
+    from pbxdesk.ui.app import make_application
+
+    assert make_application() is qapp  # names the app: QSettings() is now pbxdesk's own file
+    QSettings().setValue(i18n.LANGUAGE_KEY, "ru")
+    make_application()
+    assert QCoreApplication.translate("MainWindow", "Stop") == "Остановить"
+    QSettings().setValue(i18n.LANGUAGE_KEY, "en")
+    make_application()
+    assert QCoreApplication.translate("MainWindow", "Stop") == "Stop"
+
+
+def test_language_choice():
+    assert i18n.resolve_language("", QLocale("ru_RU")) == "ru"
+    assert i18n.resolve_language("", QLocale("de_DE")) == "en"
+    assert i18n.resolve_language("en", QLocale("ru_RU")) == "en"
+    assert i18n.resolve_language("ru", QLocale("en_US")) == "ru"
+    assert i18n.resolve_language("xx", QLocale("en_US")) == "en"
