@@ -70,6 +70,7 @@ def run_app(profile_name: str) -> int:
         window.show()
         await window.start_session()
         await closed.wait()
+        await window.live.stop()  # removes the monitor's subscriptions at the PBX
         await window.session.close()
 
     try:

@@ -40,6 +40,7 @@ from pbxdesk.ui.detail_pane import DetailPane
 from pbxdesk.ui.dialogs.menus import install_menus
 from pbxdesk.ui.filter_bar import FilterBar
 from pbxdesk.ui.icons import app_icon, extension_icon
+from pbxdesk.ui.live_monitor import install_live_monitor
 from pbxdesk.ui.stats_view import StatsView
 from pbxdesk.ui.timeline_model import TimelineModel, row_from_event
 
@@ -68,6 +69,7 @@ class MainWindow(QMainWindow):
         self._build_central()
         self._build_status()
         self.menus = install_menus(self)  # File, Edit, PBX menus; the extensions tree's actions
+        self.live = install_live_monitor(self)  # PBX → Monitor an extension (live mode)
         self.model.rows_appended.connect(self._after_append)
         self.model.rows_updated.connect(self._rows_updated)
         self.model.modelReset.connect(self._after_reset)
@@ -421,7 +423,9 @@ class MainWindow(QMainWindow):
             m.event_count, not m.display_filter.is_empty, m.querying, m.call_count if m.grouped else None
         )
         rec = self.session.receiver
-        if self.session.receiver_error:
+        if self.live.status:
+            self.receiver_label.setText(self.live.status)
+        elif self.session.receiver_error:
             self.receiver_label.setText(f"⚠ {self.session.receiver_error}")
         elif rec.port:
             self.receiver_label.setText(

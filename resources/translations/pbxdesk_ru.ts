@@ -402,12 +402,12 @@
     </message>
     <message>
         <location line="+4"/>
-        <location line="+50"/>
+        <location line="+51"/>
         <source>Any extension</source>
         <translation>Любой добавочный</translation>
     </message>
     <message>
-        <location line="-48"/>
+        <location line="-49"/>
         <source>Any status</source>
         <translation>Любой статус</translation>
     </message>
@@ -437,7 +437,7 @@
         <translation>Показать все события</translation>
     </message>
     <message>
-        <location line="+80"/>
+        <location line="+82"/>
         <source>searching…</source>
         <translation>поиск…</translation>
     </message>
@@ -471,14 +471,42 @@
     </message>
 </context>
 <context>
+    <name>LiveMonitor</name>
+    <message>
+        <location filename="../../pbxdesk/ui/live_monitor.py" line="+155"/>
+        <source>Monitor an extension on the PBX…</source>
+        <translation>Мониторинг внутреннего номера на АТС…</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Stop monitoring</source>
+        <translation>Остановить мониторинг</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>Live monitoring failed: {0}</source>
+        <translation>Мониторинг не запущен: {0}</translation>
+    </message>
+    <message>
+        <location line="+40"/>
+        <source>Live: {0} → {1}</source>
+        <translation>Живой режим: {0} → {1}</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>{0} subscription(s) could not be removed at the PBX</source>
+        <translation>Не удалось удалить на АТС подписок: {0}</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../pbxdesk/ui/main_window.py" line="+62"/>
+        <location filename="../../pbxdesk/ui/main_window.py" line="+65"/>
         <source>pbxdesk — {0}</source>
         <translation>pbxdesk — {0}</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+13"/>
         <source>Filter failed: {0}</source>
         <translation>Фильтр не сработал: {0}</translation>
     </message>
@@ -549,7 +577,7 @@
     </message>
     <message>
         <location line="+0"/>
-        <location line="+67"/>
+        <location line="+66"/>
         <source>Details</source>
         <translation>Подробности</translation>
     </message>
@@ -584,7 +612,7 @@
         <translation>{0} · id {1}</translation>
     </message>
     <message>
-        <location line="+145"/>
+        <location line="+158"/>
         <source>No failed delivery in this view</source>
         <translation>В этом представлении нет неудачных доставок</translation>
     </message>
@@ -604,9 +632,113 @@
         <translation>Поток {0} · событий: {1} · доставлено: {2} · повторяется: {3} · ошибок: {4}</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+14"/>
         <source>Test receiver {0} · {1} requests</source>
         <translation>Тестовый приёмник {0} · запросов: {1}</translation>
+    </message>
+</context>
+<context>
+    <name>MonitorDialog</name>
+    <message>
+        <location filename="../../pbxdesk/ui/live_monitor.py" line="-174"/>
+        <source>Monitor an extension on the PBX</source>
+        <translation>Мониторинг внутреннего номера на АТС</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>an id (175) or a short number (@200)</source>
+        <translation>id (175) или короткий номер (@200)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>https://your-tunnel.example — forwards to the receiver</source>
+        <translation>https://ваш-туннель.example — ведёт к приёмнику</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Keep the secret ({0})</source>
+        <translation>Сохранить секрет ({0})</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>API address:</source>
+        <translation>Адрес API:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Client id:</source>
+        <translation>Идентификатор клиента (client id):</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Client secret:</source>
+        <translation>Секрет клиента (client secret):</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Extension:</source>
+        <translation>Внутренний номер:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Public URL of the receiver:</source>
+        <translation>Публичный URL приёмника:</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Events:</source>
+        <translation>События:</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Start monitoring</source>
+        <translation>Начать мониторинг</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>API address</source>
+        <translation>Адрес API</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+2"/>
+        <source>is required</source>
+        <translation>обязательное поле</translation>
+    </message>
+    <message>
+        <location line="-2"/>
+        <source>Client id</source>
+        <translation>Идентификатор клиента</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Client secret</source>
+        <translation>Секрет клиента</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>an id like 175 or a short number like @200</source>
+        <translation>id, например 175, или короткий номер, например @200</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Extension</source>
+        <translation>Внутренний номер</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Public URL</source>
+        <translation>Публичный URL</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>choose at least one</source>
+        <translation>выберите хотя бы одно</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Events</source>
+        <translation>События</translation>
     </message>
 </context>
 <context>
@@ -1305,7 +1437,7 @@
         <translation>Событие №</translation>
     </message>
     <message>
-        <location filename="../../pbxdesk/ui/timeline_model.py" line="+1128"/>
+        <location filename="../../pbxdesk/ui/timeline_model.py" line="+1129"/>
         <source>(removed)</source>
         <translation>(удалено)</translation>
     </message>

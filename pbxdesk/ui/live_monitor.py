@@ -1,0 +1,265 @@
+"""Live mode in the app: receive a real PBX's webhooks for an extension and relay them.
+
+One action: the receiver starts in the app's loop (host and port from Preferences), the
+extension gets subscriptions at the PBX for the chosen event types pointing at the public
+URL the user gives (a tunnel to the receiver), and the profile's own subscriptions receive
+every event as the PBX sent it. Stopping (or closing the app) removes exactly those
+subscriptions again. The client secret goes to the OS keyring (or this session only).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pbxdesk.domain import EventType, PbxDeskError, ValidationError
+from pbxdesk.domain.validation import validate_url
+from pbxdesk.engine.live_receiver import DEFAULT_LIVE_PORT, LiveReceiver
+from pbxdesk.pbx import api
+from pbxdesk.pbx.client import PbxClient
+from pbxdesk.pbx.monitor import Monitor, monitor_extension
+from pbxdesk.store import secrets
+
+if TYPE_CHECKING:
+    from pbxdesk.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+API_SETTING = "pbx_api"  # {"base_url": ..., "client_id": ...}: never the secret
+LIVE_SETTING = "live_receiver"  # {"host": ..., "port": ..., "public_url": ...}
+CALL_EVENTS = (EventType.DIAL_IN, EventType.DIAL_OUT, EventType.ANSWER, EventType.HANGUP)
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorRequest:
+    base_url: str
+    client_id: str
+    client_secret: str
+    extension: str  # an id or @short
+    public_url: str
+    events: tuple[EventType, ...]
+    remember_secret: bool = True
+
+
+class MonitorDialog(QDialog):
+    """Asks what to monitor; OK only when every field is valid, problems shown in place."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.setWindowTitle(self.tr("Monitor an extension on the PBX"))
+        self.setMinimumWidth(560)
+        profile = window.profile
+        saved_api = profile.get_setting(API_SETTING, {}) or {}
+        live = profile.get_setting(LIVE_SETTING, {}) or {}
+        self.base_url = QLineEdit(saved_api.get("base_url", api.DEFAULT_BASE_URL))
+        self.client_id = QLineEdit(saved_api.get("client_id", ""))
+        self.secret = QLineEdit(secrets.get_secret(window.profile_name, secrets.CLIENT_SECRET) or "")
+        self.secret.setEchoMode(QLineEdit.EchoMode.Password)
+        self.extension = QLineEdit()
+        self.extension.setPlaceholderText(self.tr("an id (175) or a short number (@200)"))
+        self.public_url = QLineEdit(live.get("public_url", ""))
+        self.public_url.setPlaceholderText(self.tr("https://your-tunnel.example — forwards to the receiver"))
+        self.event_boxes = {et: QCheckBox(et.value) for et in CALL_EVENTS}
+        for box in self.event_boxes.values():
+            box.setChecked(True)
+        self.remember = QCheckBox(self.tr("Keep the secret ({0})").format(secrets.backend_description()))
+        self.remember.setChecked(True)
+        self.problem = QLabel()
+        self.problem.setStyleSheet("color: #cf222e;")
+        self.problem.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow(self.tr("API address:"), self.base_url)
+        form.addRow(self.tr("Client id:"), self.client_id)
+        form.addRow(self.tr("Client secret:"), self.secret)
+        form.addRow(self.tr("Extension:"), self.extension)
+        form.addRow(self.tr("Public URL of the receiver:"), self.public_url)
+        boxes = QHBoxLayout()
+        for box in self.event_boxes.values():
+            boxes.addWidget(box)
+        events = QWidget()
+        events.setLayout(boxes)
+        form.addRow(self.tr("Events:"), events)
+        form.addRow("", self.remember)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Start monitoring"))
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.buttons)
+        for edit in (self.base_url, self.client_id, self.secret, self.extension, self.public_url):
+            edit.textChanged.connect(self.validate)
+        for box in self.event_boxes.values():
+            box.toggled.connect(self.validate)
+        self.validate()
+
+    def request(self) -> MonitorRequest:
+        """The form as a request; ValidationError naming the field at fault."""
+        base = validate_url(self.base_url.text().strip(), where=self.tr("API address"))
+        if not self.client_id.text().strip():
+            raise ValidationError(self.tr("is required"), where=self.tr("Client id"))
+        if not self.secret.text():
+            raise ValidationError(self.tr("is required"), where=self.tr("Client secret"))
+        ext = self.extension.text().strip()
+        if not (ext.isdigit() or (ext.startswith("@") and ext[1:].isdigit())):
+            raise ValidationError(
+                self.tr("an id like 175 or a short number like @200"), where=self.tr("Extension")
+            )
+        public = validate_url(self.public_url.text().strip(), where=self.tr("Public URL"))
+        events = tuple(et for et, box in self.event_boxes.items() if box.isChecked())
+        if not events:
+            raise ValidationError(self.tr("choose at least one"), where=self.tr("Events"))
+        return MonitorRequest(base, self.client_id.text().strip(), self.secret.text(), ext, public, events,
+                              self.remember.isChecked())  # fmt: skip
+
+    def validate(self) -> None:
+        try:
+            self.request()
+        except ValidationError as exc:
+            self.problem.setText(str(exc))
+            self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
+            return
+        self.problem.clear()
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(True)
+
+
+class LiveMonitor:
+    """Owns the receiver, the API client and the monitor while live mode is on."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self.receiver: LiveReceiver | None = None
+        self.client: PbxClient | None = None
+        self.monitor: Monitor | None = None
+        self.status = ""  # what the status bar shows
+        self.start_action = QAction(
+            QCoreApplication.translate("LiveMonitor", "Monitor an extension on the PBX…"), window
+        )
+        self.start_action.triggered.connect(self._ask)
+        self.stop_action = QAction(QCoreApplication.translate("LiveMonitor", "Stop monitoring"), window)
+        self.stop_action.triggered.connect(lambda: asyncio.ensure_future(self.stop()))
+        self.stop_action.setEnabled(False)
+        menu = getattr(getattr(window, "menus", None), "pbx_menu", None)
+        if menu is not None:
+            menu.addSeparator()
+            menu.addAction(self.start_action)
+            menu.addAction(self.stop_action)
+
+    @property
+    def active(self) -> bool:
+        return self.monitor is not None
+
+    def _ask(self) -> None:
+        dialog = MonitorDialog(self.window)
+        dialog.setModal(True)
+        dialog.accepted.connect(lambda: asyncio.ensure_future(self._start_from(dialog)))
+        dialog.open()
+
+    async def _start_from(self, dialog: MonitorDialog) -> None:
+        try:
+            await self.start(dialog.request())
+        except PbxDeskError as exc:
+            self.window.statusBar().showMessage(
+                QCoreApplication.translate("LiveMonitor", "Live monitoring failed: {0}").format(exc), 15000
+            )
+
+    async def start(self, req: MonitorRequest) -> None:
+        """Start the receiver, subscribe the extension at the PBX; PbxDeskError on failure."""
+        if self.active:
+            await self.stop()
+        session = self.window.session
+        if session.engine is None or session.writer is None:
+            raise PbxDeskError("the session is not open yet")
+        profile = self.window.profile
+        profile.set_setting(API_SETTING, {"base_url": req.base_url, "client_id": req.client_id})
+        if req.remember_secret:
+            secrets.set_secret(self.window.profile_name, secrets.CLIENT_SECRET, req.client_secret)
+        live = profile.get_setting(LIVE_SETTING, {}) or {}
+        live["public_url"] = req.public_url
+        profile.set_setting(LIVE_SETTING, live)
+        self.receiver = LiveReceiver(session.engine, session.writer)
+        try:
+            await self.receiver.start(live.get("host", "127.0.0.1"), int(live.get("port", DEFAULT_LIVE_PORT)))
+        except OSError as exc:
+            self.receiver = None
+            raise PbxDeskError(f"the live receiver could not listen ({exc.strerror})") from None
+        # Relay to the profile's subscriptions, never back to the receiver itself.
+        session.engine.set_subscriptions(self.receiver.relay_subscriptions(profile.subscriptions()))
+        self.client = PbxClient(req.client_id, req.client_secret, base_url=req.base_url)
+        try:
+            self.monitor = await monitor_extension(
+                self.client,
+                int(req.extension) if req.extension.isdigit() else req.extension,
+                public_url=req.public_url,
+                receiver=self.receiver,
+                events=req.events,
+                profile=profile,
+            )
+        except BaseException:
+            await self._close_parts()
+            raise
+        warning = f" ⚠ {self.receiver.warning}" if self.receiver.warning else ""
+        self.status = (
+            QCoreApplication.translate("LiveMonitor", "Live: {0} → {1}").format(
+                self.monitor.extension.name, self.monitor.shown_url
+            )
+            + warning
+        )
+        self.start_action.setEnabled(False)
+        self.stop_action.setEnabled(True)
+        log.info("monitoring extension %s", req.extension)
+
+    async def stop(self) -> None:
+        """Remove exactly the subscriptions made, stop the receiver."""
+        if self.monitor is not None:
+            try:
+                results = await self.monitor.stop()
+                failed = [r for r in results if not r.ok]
+                if failed:
+                    self.window.statusBar().showMessage(
+                        QCoreApplication.translate(
+                            "LiveMonitor", "{0} subscription(s) could not be removed at the PBX"
+                        ).format(len(failed)),
+                        15000,
+                    )
+            except PbxDeskError as exc:
+                self.window.statusBar().showMessage(str(exc), 15000)
+            self.monitor = None
+        await self._close_parts()
+        self.status = ""
+        self.start_action.setEnabled(True)
+        self.stop_action.setEnabled(False)
+
+    async def _close_parts(self) -> None:
+        if self.receiver is not None:
+            await self.receiver.stop()
+            self.receiver = None
+        if self.client is not None:
+            await self.client.aclose()
+            self.client = None
+        engine = self.window.session.engine
+        if engine is not None:
+            engine.set_subscriptions(self.window.profile.subscriptions())
+
+
+def install_live_monitor(window: MainWindow) -> LiveMonitor:
+    return LiveMonitor(window)
