@@ -33,6 +33,11 @@ DELIVERY_SQL = (
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
+# Checkpoint when idle after this many rows, or regardless after that many (keeps the WAL
+# bounded under a sustained load).
+CHECKPOINT_IDLE_ROWS = 2_000
+CHECKPOINT_BUSY_ROWS = 200_000
+
 _Op = tuple[str, tuple[Any, ...]]
 _Item = _Op | list[_Op] | Callable[[], None] | threading.Event | None
 
@@ -99,6 +104,7 @@ class BatchWriter:
         self.error: BaseException | None = None
         self.committed_rows = 0
         self.commits = 0
+        self._since_checkpoint = 0
         self._thread = threading.Thread(target=self._run, name="pbxdesk-writer", daemon=True)
         self._thread.start()
 
@@ -140,6 +146,9 @@ class BatchWriter:
     def _run(self) -> None:
         try:
             conn = connect(self.path)
+            # The writer checkpoints itself (see _maybe_checkpoint): SQLite's automatic
+            # checkpoint would run inside a busy commit and stall the flow of batches.
+            conn.execute("PRAGMA wal_autocheckpoint = 0")
         except BaseException as exc:
             self.error = exc
             return
@@ -176,6 +185,7 @@ class BatchWriter:
                             break
                 if ops:
                     self._commit(conn, ops)
+                    self._maybe_checkpoint(conn, len(ops))
                 for n in notify:
                     n.set() if isinstance(n, threading.Event) else n()
         except BaseException as exc:  # surfaced through flush() and .error
@@ -194,6 +204,14 @@ class BatchWriter:
                     conn.executemany(sql, rows)
         self.committed_rows += len(ops)
         self.commits += 1
+
+    def _maybe_checkpoint(self, conn: Any, rows: int) -> None:
+        """Fold the WAL back into the file when the writer is idle (or the WAL grows large)."""
+        self._since_checkpoint += rows
+        idle = self._q.empty() and self._since_checkpoint >= CHECKPOINT_IDLE_ROWS
+        if idle or self._since_checkpoint >= CHECKPOINT_BUSY_ROWS:
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            self._since_checkpoint = 0
 
     def _release_waiters(self) -> None:
         while True:
