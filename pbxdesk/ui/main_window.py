@@ -36,6 +36,7 @@ from pbxdesk.engine.session import FeedSession
 from pbxdesk.engine.stats import LiveStats
 from pbxdesk.store.profile import Profile
 from pbxdesk.ui.call_flow import CallFlowView, FlowStep
+from pbxdesk.ui.delivery_actions import install_delivery_actions
 from pbxdesk.ui.detail_pane import DetailPane
 from pbxdesk.ui.dialogs.menus import install_menus
 from pbxdesk.ui.filter_bar import FilterBar
@@ -70,6 +71,7 @@ class MainWindow(QMainWindow):
         self._build_status()
         self.menus = install_menus(self)  # File, Edit, PBX menus; the extensions tree's actions
         self.live = install_live_monitor(self)  # PBX → Monitor an extension (live mode)
+        self.delivery_actions = install_delivery_actions(self)  # the timeline's context menu
         self.model.rows_appended.connect(self._after_append)
         self.model.rows_updated.connect(self._rows_updated)
         self.model.modelReset.connect(self._after_reset)

@@ -1,0 +1,160 @@
+"""The timeline's context menu: redeliver, replay a call, send to another URL, cancel, and
+pause or resume an endpoint — the engine's manual controls, one right-click away."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QCoreApplication, QPoint, Qt
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QMenu
+
+from pbxdesk.domain import HttpMethod, PbxDeskError, ValidationError
+from pbxdesk.domain.validation import validate_url
+from pbxdesk.engine.outbox import endpoint_of
+
+if TYPE_CHECKING:
+    from pbxdesk.ui.main_window import MainWindow
+    from pbxdesk.ui.timeline_model import TimelineRow
+
+
+class DeliveryActions:
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self.menu: QMenu | None = None  # the open menu (tests look at it)
+        table = window.table
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        table.customContextMenuRequested.connect(self._open)
+
+    # -- the menu ---------------------------------------------------------------------------------
+    def _open(self, pos: QPoint) -> None:
+        index = self.window.table.indexAt(pos)
+        row = self.window.model.row_at(index.row()) if index.isValid() else None
+        if row is None:
+            return
+        self.menu = self.build_menu(row)
+        self.menu.popup(self.window.table.viewport().mapToGlobal(pos))
+
+    def build_menu(self, row: TimelineRow) -> QMenu:
+        w = self.window
+        engine = w.session.engine
+        menu = QMenu(w)
+        for delivery_id, d in sorted(row.deliveries.items()):
+            if delivery_id < 0:
+                continue  # an old profile's delivery without an id
+            action = menu.addAction(
+                QCoreApplication.translate("DeliveryActions", "Redeliver #{0} to {1}").format(
+                    delivery_id, d["url"][:60]
+                )
+            )
+            action.triggered.connect(lambda _=False, i=delivery_id: self.run(self.redeliver(i)))
+        menu.addAction(
+            QCoreApplication.translate("DeliveryActions", "Replay this call to today's subscriptions"),
+            lambda: self.run(self.replay(row.call_id)),
+        )
+        menu.addAction(
+            QCoreApplication.translate("DeliveryActions", "Send this call to another URL…"),
+            lambda: self.run(self.send_call(row)),
+        )
+        open_ids = [i for i, d in row.deliveries.items() if d["state"] in ("pending", "paused") and i >= 0]
+        cancel = menu.addAction(
+            QCoreApplication.translate("DeliveryActions", "Cancel this event's pending deliveries"),
+            lambda: self.cancel(open_ids),
+        )
+        cancel.setEnabled(bool(open_ids))
+        menu.addSeparator()
+        for endpoint in sorted({endpoint_of(d["url"]) for d in row.deliveries.values()}):
+            if engine is not None and endpoint in engine.paused_endpoints:
+                text = QCoreApplication.translate("DeliveryActions", "Resume endpoint {0}").format(endpoint)
+                menu.addAction(text, lambda e=endpoint: self.resume(e))
+            else:
+                text = QCoreApplication.translate("DeliveryActions", "Pause endpoint {0}").format(endpoint)
+                menu.addAction(text, lambda e=endpoint: self.pause(e))
+        if engine is None:
+            for action in menu.actions():
+                action.setEnabled(False)
+        return menu
+
+    # -- the actions ----------------------------------------------------------------------------------
+    def run(self, job: Awaitable[str]) -> asyncio.Future[str]:
+        """Run an action on the loop; its outcome (or error) goes to the status bar."""
+
+        async def wrapped() -> str:
+            try:
+                message = await job
+            except PbxDeskError as exc:
+                message = str(exc)
+            self.window.statusBar().showMessage(message, 8000)
+            return message
+
+        return asyncio.ensure_future(wrapped())
+
+    def _engine(self):  # -> DeliveryEngine
+        engine = self.window.session.engine
+        if engine is None:
+            raise PbxDeskError(
+                QCoreApplication.translate("DeliveryActions", "the delivery engine is not running")
+            )
+        return engine
+
+    async def redeliver(self, delivery_id: int) -> str:
+        new_id = await self._engine().redeliver(delivery_id)
+        return QCoreApplication.translate("DeliveryActions", "Delivery #{0} queued again as #{1}").format(
+            delivery_id, new_id
+        )
+
+    async def replay(self, call_id: str) -> str:
+        created = await self._engine().replay_call(call_id)
+        return QCoreApplication.translate("DeliveryActions", "Call replayed: {0} deliveries queued").format(
+            len(created)
+        )
+
+    async def send_call(self, row: TimelineRow, url: str | None = None) -> str:
+        if url is None:
+            title = QCoreApplication.translate("DeliveryActions", "Send this call to another URL")
+            label = QCoreApplication.translate("DeliveryActions", "URL (the events go as a POST form):")
+            url, ok = QInputDialog.getText(
+                self.window, title, label, QLineEdit.EchoMode.Normal, "http://127.0.0.1:8000/"
+            )
+            if not ok:
+                return QCoreApplication.translate("DeliveryActions", "Nothing sent")
+        try:
+            target = validate_url(url.strip(), where="URL")
+        except ValidationError as exc:
+            raise PbxDeskError(str(exc)) from None
+        event_ids = [r.event_id for r in self.window.model.call_rows(row.call_id)]
+        created = await self._engine().send_to(event_ids, target, HttpMethod.POST)
+        return QCoreApplication.translate("DeliveryActions", "{0} events of the call sent to {1}").format(
+            len(created), target
+        )
+
+    def cancel(self, delivery_ids: list[int]) -> int:
+        n = self._engine().cancel(delivery_ids=delivery_ids)
+        self.window.statusBar().showMessage(
+            QCoreApplication.translate("DeliveryActions", "{0} deliveries cancelled").format(n), 8000
+        )
+        return n
+
+    def pause(self, endpoint: str) -> None:
+        self._engine().pause_endpoint(endpoint)
+        self.window.statusBar().showMessage(
+            QCoreApplication.translate("DeliveryActions", "Endpoint {0} paused: its deliveries wait").format(
+                endpoint
+            ),
+            8000,
+        )
+
+    def resume(self, endpoint: str) -> int:
+        n = self._engine().resume_endpoint(endpoint)
+        self.window.statusBar().showMessage(
+            QCoreApplication.translate(
+                "DeliveryActions", "Endpoint {0} resumed: {1} deliveries go out"
+            ).format(endpoint, n),
+            8000,
+        )
+        return n
+
+
+def install_delivery_actions(window: MainWindow) -> DeliveryActions:
+    return DeliveryActions(window)

@@ -1,0 +1,89 @@
+"""The timeline's context menu drives the engine's manual controls for real."""
+
+import asyncio
+import sqlite3
+import time
+
+from pbxdesk.engine.session import RECEIVER_PORT_SETTING, ensure_demo
+from pbxdesk.store.paths import profile_path
+from pbxdesk.store.profile import Profile
+from pbxdesk.ui.main_window import MainWindow
+
+
+async def _until(predicate, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.05)
+
+
+def test_redeliver_replay_send_pause_from_the_menu(qtbot, pbx_home, run_async, free_port):
+    profile = Profile.open(profile_path("default"))
+    profile.set_setting(RECEIVER_PORT_SETTING, free_port)
+    ensure_demo(profile)
+    window = MainWindow(profile, "default")
+    qtbot.addWidget(window)
+    window.speed_combo.setCurrentIndex(4)
+    actions = window.delivery_actions
+    receiver = window.session.receiver
+
+    def delivered_rows():
+        return [
+            r
+            for r in window.model.iter_rows()
+            if any(d["state"] == "delivered" for d in r.deliveries.values())
+        ]
+
+    async def scenario():
+        await window.start_session()
+        await _until(lambda: len(delivered_rows()) >= 2)
+        await window.stop_feed()
+        engine = window.session.engine
+        await engine.wait_idle(10, until_due_within=1)
+        row = delivered_rows()[0]
+        delivery_id = min(i for i, d in row.deliveries.items() if d["state"] == "delivered")
+        menu = actions.build_menu(row)
+        texts = [a.text() for a in menu.actions()]
+        assert any(t.startswith(f"Redeliver #{delivery_id} to http://127.0.0.1:{free_port}/") for t in texts)
+        assert any(t.startswith("Pause endpoint 127.0.0.1:") for t in texts)
+
+        before = receiver.count
+        message = await actions.run(actions.redeliver(delivery_id))
+        assert message.startswith(f"Delivery #{delivery_id} queued again as #")
+        await _until(lambda: receiver.count == before + 1)
+
+        calls = len(window.model.call_rows(row.call_id))
+        message = await actions.run(actions.send_call(row, f"{receiver.base_url}/elsewhere"))
+        assert message.startswith(f"{calls} events of the call sent to")
+        await _until(lambda: sum(r.path_qs.startswith("/elsewhere") for r in receiver.requests) == calls)
+
+        endpoint = f"127.0.0.1:{free_port}"
+        actions.pause(endpoint)
+        assert endpoint in engine.paused_endpoints
+        assert any(a.text() == f"Resume endpoint {endpoint}" for a in actions.build_menu(row).actions())
+        paused_count = receiver.count
+        message = await actions.run(actions.replay(row.call_id))
+        assert message.startswith("Call replayed: ")
+        await asyncio.sleep(0.3)
+        assert receiver.count == paused_count  # held while the endpoint is paused
+        actions.resume(endpoint)
+        await _until(lambda: receiver.count > paused_count)
+        await engine.wait_idle(10, until_due_within=1)
+        await window.session.close()
+        return delivery_id
+
+    delivery_id = run_async(scenario())
+    conn = sqlite3.connect(profile_path("default"))
+    try:
+        redelivered = conn.execute(
+            "SELECT state FROM deliveries WHERE redelivery_of = ?", (delivery_id,)
+        ).fetchall()
+        sent_elsewhere = conn.execute(
+            "SELECT COUNT(*) FROM deliveries WHERE url LIKE ? AND subscription_id IS NULL", ("%/elsewhere",)
+        ).fetchone()[0]
+    finally:
+        conn.close()
+    assert redelivered == [("delivered",)]
+    assert sent_elsewhere >= 1
+    profile.close()
