@@ -8,11 +8,13 @@ from collections.abc import Iterable
 
 from pbxdesk.domain import PbxDeskError
 from pbxdesk.engine.demo import DEMO_PBX, DEMO_RECEIVER_PORT, demo_subscriptions, demo_traffic
+from pbxdesk.engine.headless import check_calls
 from pbxdesk.engine.outbox import DeliveryEngine, DeliveryListener, EventListener, engine_for_profile
 from pbxdesk.engine.run import FeedPlayer, event_stream, now_us
-from pbxdesk.engine.scenario import PbxSettings
+from pbxdesk.engine.scenario import PbxSettings, Scenario
 from pbxdesk.engine.simulator import CallSimulator, Plan
 from pbxdesk.engine.test_receiver import TestReceiver
+from pbxdesk.engine.traffic import scenario_plans
 from pbxdesk.store.profile import Profile
 from pbxdesk.store.writer import BatchWriter
 
@@ -70,11 +72,25 @@ class FeedSession:
         )
         self.resumed = await self.engine.start(resume=True)
 
-    def start(self, plans: Iterable[Plan] | None = None, *, speed: float = 1.0) -> None:
+    def start(
+        self, plans: Iterable[Plan] | None = None, *, speed: float = 1.0, scenario: Scenario | None = None
+    ) -> None:
+        """Play the demo traffic (or ``plans``) on the profile's PBX, or a scenario file's
+        calls on the scenario's own PBX and subscriptions (as `pbxdesk run` does)."""
         if self.running:
             return
         if self.engine is None:
             raise PbxDeskError("the session is not open yet")
+        if scenario is not None:
+            check_calls(scenario)
+            self.engine.set_subscriptions(scenario.subscriptions)
+            self.engine.names.update({e.id: e.name for e in scenario.extensions})
+            base = now_us()
+            sim = CallSimulator(scenario.pbx, scenario.extensions)
+            stream = event_stream(sim, scenario_plans(scenario), base)
+            self.player = FeedPlayer(stream, self.engine, base_us=base, speed=speed)
+            self._task = asyncio.ensure_future(self._play(self.player))
+            return
         pbx_raw = self.profile.get_setting("pbx", {}) or {}
         pbx = PbxSettings(
             client_prefix=pbx_raw.get("client_prefix", "000"),
@@ -84,6 +100,7 @@ class FeedSession:
         if not extensions:
             raise PbxDeskError("this profile has no extensions: add one, or create a demo profile")
         self.engine.set_subscriptions(self.profile.subscriptions())
+        self.engine.names.update({e.id: e.name for e in extensions})
         base = now_us()
         sim = CallSimulator(pbx, extensions, seed=base)
         stream = event_stream(sim, plans if plans is not None else demo_traffic(seed=base), base)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+from pathlib import Path
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -32,8 +34,10 @@ from PySide6.QtWidgets import (
 
 from pbxdesk.domain import EventData, PbxDeskError
 from pbxdesk.engine.outbox import DeliveryResult
+from pbxdesk.engine.scenario import load_scenario
 from pbxdesk.engine.session import FeedSession
 from pbxdesk.engine.stats import LiveStats
+from pbxdesk.resources_dir import resource
 from pbxdesk.store.profile import Profile
 from pbxdesk.ui.call_flow import CallFlowView, FlowStep
 from pbxdesk.ui.delivery_actions import install_delivery_actions
@@ -46,6 +50,8 @@ from pbxdesk.ui.stats_view import StatsView
 from pbxdesk.ui.timeline_model import TimelineModel, row_from_event
 
 log = logging.getLogger(__name__)
+
+OPEN_SCENARIO = "<open>"
 
 SPEEDS = (("0.5×", 0.5), ("1×", 1.0), ("2×", 2.0), ("5×", 5.0), ("10×", 10.0))
 
@@ -102,8 +108,15 @@ class MainWindow(QMainWindow):
         bar.addSeparator()
         bar.addWidget(QLabel(self.tr(" Feed: ")))
         self.feed_combo = QComboBox()
-        self.feed_combo.addItem(self.tr("Simulated PBX (demo traffic)"))
-        self.feed_combo.setToolTip(self.tr("Where events come from"))
+        self.feed_combo.addItem(self.tr("Simulated PBX (demo traffic)"), None)
+        for path in sorted(resource("scenarios").glob("*.toml")):
+            self.feed_combo.addItem(self.tr("Scenario: {0}").format(path.stem), str(path))
+        self.feed_combo.addItem(self.tr("Open scenario file…"), OPEN_SCENARIO)
+        self.feed_combo.setToolTip(
+            self.tr("Where events come from: the demo traffic on this profile's PBX, or a scenario file "
+                    "(its own extensions and subscriptions; see README, Scenario files)")
+        )  # fmt: skip
+        self.feed_combo.activated.connect(self._feed_chosen)
         bar.addWidget(self.feed_combo)
         bar.addSeparator()
         self.start_action = QAction(
@@ -270,12 +283,28 @@ class MainWindow(QMainWindow):
         if autostart:
             self.start_feed()
 
+    def _feed_chosen(self, index: int) -> None:
+        if self.feed_combo.itemData(index) != OPEN_SCENARIO:
+            return
+        path, _ = QFileDialog.getOpenFileName(
+            self, self.tr("Open a scenario"), str(resource("scenarios")), self.tr("Scenarios (*.toml)")
+        )
+        if not path:
+            self.feed_combo.setCurrentIndex(0)
+            return
+        self.feed_combo.insertItem(index, self.tr("Scenario: {0}").format(Path(path).stem), path)
+        self.feed_combo.setCurrentIndex(index)
+
     def start_feed(self) -> None:
         try:
             speed = SPEEDS[self.speed_combo.currentIndex()][1]
-            self.session.start(speed=speed)
-        except PbxDeskError as exc:
-            self.statusBar().showMessage(str(exc), 10_000)
+            source = self.feed_combo.currentData()
+            scenario = load_scenario(source) if source and source != OPEN_SCENARIO else None
+            if scenario is not None:
+                self.names.update({e.id: e.name for e in scenario.extensions})
+            self.session.start(speed=speed, scenario=scenario)
+        except PbxDeskError as exc:  # a bad scenario file: one line naming the file, entry, field
+            self.statusBar().showMessage(str(exc), 15_000)
             return
         self.pause_action.setChecked(False)
         self._set_running(True)
@@ -414,6 +443,8 @@ class MainWindow(QMainWindow):
         self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
 
     def _refresh_status(self) -> None:
+        if self.stop_action.isEnabled() and not self.session.running:
+            self._set_running(False)  # a scenario played to its end
         m = self.model
         state = self.tr("running") if self.session.running else self.tr("stopped")
         self.counts_label.setText(

@@ -583,7 +583,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../pbxdesk/ui/main_window.py" line="+66" />
+        <location filename="../../pbxdesk/ui/main_window.py" line="+72" />
         <source>pbxdesk — {0}</source>
         <translation>pbxdesk — {0}</translation>
     </message>
@@ -613,12 +613,23 @@
         <translation>Симулятор АТС (демо-трафик)</translation>
     </message>
     <message>
-        <location line="+1" />
-        <source>Where events come from</source>
-        <translation>Откуда приходят события</translation>
+        <location line="+2" />
+        <location line="+182" />
+        <source>Scenario: {0}</source>
+        <translation>Сценарий: {0}</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="-181" />
+        <source>Open scenario file…</source>
+        <translation>Открыть файл сценария…</translation>
+    </message>
+    <message>
+        <location line="+2" />
+        <source>Where events come from: the demo traffic on this profile's PBX, or a scenario file (its own extensions and subscriptions; see README, Scenario files)</source>
+        <translation>Откуда берутся события: демо-трафик на АТС этого профиля или файл сценария (со своими внутренними номерами и подписками; см. README, раздел Scenario files)</translation>
+    </message>
+    <message>
+        <location line="+7" />
         <source>Start</source>
         <translation>Запустить</translation>
     </message>
@@ -694,12 +705,22 @@
         <translation>{0} · id {1}</translation>
     </message>
     <message>
-        <location line="+158" />
+        <location line="+26" />
+        <source>Open a scenario</source>
+        <translation>Открыть сценарий</translation>
+    </message>
+    <message>
+        <location line="+0" />
+        <source>Scenarios (*.toml)</source>
+        <translation>Сценарии (*.toml)</translation>
+    </message>
+    <message>
+        <location line="+148" />
         <source>No failed delivery in this view</source>
         <translation>В этом представлении нет неудачных доставок</translation>
     </message>
     <message>
-        <location line="+9" />
+        <location line="+11" />
         <source>running</source>
         <translation>работает</translation>
     </message>

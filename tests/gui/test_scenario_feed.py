@@ -1,0 +1,105 @@
+"""The feed selector plays a scenario file on its own PBX and subscriptions."""
+
+import asyncio
+import time
+
+from pbxdesk.engine.session import RECEIVER_PORT_SETTING, ensure_demo
+from pbxdesk.store.paths import profile_path
+from pbxdesk.store.profile import Profile
+from pbxdesk.ui.main_window import MainWindow
+
+SCENARIO = """\
+[pbx]
+seed = 3
+
+[[extensions]]
+id = 175
+name = "099"
+type = "phone"
+record = true
+
+[[subscriptions]]
+extension = 175
+event_type = "hangup"
+method = "POST"
+url = "{base}/crm/scenario"
+
+[[calls]]
+at = 0.0
+from = "000*099"
+to = "00010005"
+answer_after = 0.5
+talk = 0.5
+"""
+
+
+async def _until(predicate, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.05)
+
+
+def _window(free_port):
+    profile = Profile.open(profile_path("default"))
+    profile.set_setting(RECEIVER_PORT_SETTING, free_port)
+    ensure_demo(profile)
+    return profile, MainWindow(profile, "default")
+
+
+def test_shipped_scenarios_are_offered(qtbot, pbx_home, free_port):
+    profile, window = _window(free_port)
+    qtbot.addWidget(window)
+    items = [window.feed_combo.itemText(i) for i in range(window.feed_combo.count())]
+    assert items[0].startswith("Simulated PBX")
+    assert "Scenario: call-centre" in items and "Scenario: seed-example" in items
+    assert items[-1] == "Open scenario file…"
+    profile.close()
+
+
+def test_a_scenario_file_plays_on_its_own_subscriptions(qtbot, pbx_home, run_async, free_port, tmp_path):
+    profile, window = _window(free_port)
+    qtbot.addWidget(window)
+    path = tmp_path / "mine.toml"
+    path.write_text(SCENARIO.format(base=f"http://127.0.0.1:{free_port}"))
+    window.feed_combo.insertItem(1, "Scenario: mine", str(path))
+    window.feed_combo.setCurrentIndex(1)
+    window.speed_combo.setCurrentIndex(4)
+
+    async def scenario():
+        await window.start_session()  # autostart plays the chosen feed
+        receiver = window.session.receiver
+        await _until(lambda: any(r.path_qs.startswith("/crm/scenario") for r in receiver.requests))
+        await _until(lambda: not window.session.running)  # the scenario ends by itself
+        await window.session.close()
+        return [r for r in receiver.requests]
+
+    requests = run_async(scenario())
+    assert [r.path_qs for r in requests] == ["/crm/scenario"]  # only the scenario's subscription
+    rows = list(window.model.iter_rows())
+    assert [r.event_type for r in rows] == ["dial-out", "answer", "hangup"]
+    assert {r.extension for r in rows} == {"000*099"}
+    window._refresh_status()
+    assert window.start_action.isEnabled() and not window.stop_action.isEnabled()
+    profile.close()
+
+
+def test_a_bad_scenario_file_is_reported_inline(qtbot, pbx_home, run_async, free_port, tmp_path):
+    profile, window = _window(free_port)
+    qtbot.addWidget(window)
+    path = tmp_path / "broken.toml"
+    path.write_text('[[calls]]\nfrom = "000*999"\nto = "1"\n')
+    window.feed_combo.insertItem(1, "Scenario: broken", str(path))
+    window.feed_combo.setCurrentIndex(1)
+
+    async def scenario():
+        await window.start_session()
+        message = window.statusBar().currentMessage()
+        await window.session.close()
+        return message
+
+    message = run_async(scenario())
+    assert "broken.toml: calls[0].from" in message and "000*999" in message
+    assert not window.session.running and window.start_action.isEnabled()
+    profile.close()
