@@ -114,8 +114,9 @@ def _run(coro: object) -> int:
 def _stop_event() -> asyncio.Event:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-        loop.add_signal_handler(signal.SIGTERM, stop.set)
+    if sys.platform != "win32":  # Windows event loops have no signal handlers
+        with contextlib.suppress(RuntimeError, ValueError):
+            loop.add_signal_handler(signal.SIGTERM, stop.set)
     return stop
 
 
