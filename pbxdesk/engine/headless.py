@@ -6,11 +6,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pbxdesk.domain import ValidationError
+from pbxdesk.engine.clock import now_us
 from pbxdesk.engine.outbox import DeliveryEngine, DeliveryListener
 from pbxdesk.engine.policy import POLICY_SETTING, DeliveryPolicy
-from pbxdesk.engine.run import FeedPlayer, RunSummary, event_stream, now_us
+from pbxdesk.engine.run import FeedPlayer, RunSummary
 from pbxdesk.engine.scenario import Scenario
-from pbxdesk.engine.simulator import CallSimulator
+from pbxdesk.engine.simulator import CallSimulator, event_stream
 from pbxdesk.engine.traffic import scenario_plans
 from pbxdesk.store.profile import Profile
 from pbxdesk.store.writer import BatchWriter

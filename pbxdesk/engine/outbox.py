@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pbxdesk.domain import EventData, EventType, HttpMethod, PbxDeskError, Subscription
+from pbxdesk.engine.clock import now_us
 from pbxdesk.engine.policy import POLICY_SETTING, DeliveryPolicy
 from pbxdesk.engine.request import build_request, encode_fields
 from pbxdesk.engine.senders import AttemptOutcome, Sender, make_senders
@@ -85,10 +86,6 @@ def endpoint_of(url: str) -> str:
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     return f"{parts.hostname}:{port}"
-
-
-def now_us() -> int:
-    return time.time_ns() // 1000
 
 
 @dataclass(slots=True, eq=False)

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import heapq
-import itertools
 import statistics
-import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from pbxdesk.domain import EventData
+from pbxdesk.engine.clock import now_us
 from pbxdesk.engine.outbox import DeliveryEngine
-from pbxdesk.engine.simulator import US, CallSimulator, Plan
+from pbxdesk.engine.simulator import US, event_stream
+
+__all__ = ["FeedPlayer", "RunSummary", "event_stream", "now_us"]  # event_stream, now_us: re-exported
 
 
 @dataclass(slots=True)
@@ -65,22 +65,6 @@ class RunSummary:
             "latency_p50_ms": self.percentile(50),
             "latency_p95_ms": self.percentile(95),
         }
-
-
-def event_stream(sim: CallSimulator, plans: Iterable[Plan], base_us: int) -> Iterator[EventData]:
-    """Events of ``plans`` (sorted by ``at``) in time order, holding only the calls under way."""
-    heap: list[tuple[int, int, EventData]] = []
-    seq = itertools.count()
-    pending = iter(plans)
-    nxt = next(pending, None)
-    while heap or nxt is not None:
-        while nxt is not None and (not heap or base_us + int(nxt.at * US) <= heap[0][0]):
-            for ev in sim.simulate(nxt, base_us + int(nxt.at * US)):
-                heapq.heappush(heap, (ev.event_time, next(seq), ev))
-            nxt = next(pending, None)
-        if not heap:  # the last plans produced no events (e.g. outside to outside)
-            break
-        yield heapq.heappop(heap)[2]
 
 
 class FeedPlayer:
@@ -142,7 +126,3 @@ class FeedPlayer:
                 while self.engine.open_count > self.max_open and not self._stop.is_set():
                     await asyncio.sleep(0.01)
         return self.played
-
-
-def now_us() -> int:
-    return time.time_ns() // 1000

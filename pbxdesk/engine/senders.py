@@ -18,6 +18,7 @@ from typing import Protocol
 import aiohttp
 import httpx
 
+from pbxdesk.engine.clock import now_us
 from pbxdesk.engine.policy import DeliveryPolicy, parse_retry_after
 from pbxdesk.engine.request import WebhookRequest
 
@@ -85,10 +86,6 @@ def classify_error(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-def _now_us() -> int:
-    return time.time_ns() // 1000
-
-
 class Sender(Protocol):
     async def send(self, req: WebhookRequest) -> AttemptOutcome: ...
 
@@ -101,7 +98,7 @@ class _Base:
 
     def _finish(self, out: AttemptOutcome, t0: float) -> AttemptOutcome:
         out.latency_ms = round((time.perf_counter() - t0) * 1000.0, 3)
-        out.finished_at = _now_us()
+        out.finished_at = now_us()
         if out.error is None and out.status_code is not None and not 200 <= out.status_code < 300:
             out.error = NON_2XX
             if self.policy.honour_retry_after and out.status_code in (429, 503):
@@ -131,7 +128,7 @@ class HttpxSender(_Base):
         )
 
     async def send(self, req: WebhookRequest) -> AttemptOutcome:
-        out = AttemptOutcome(started_at=_now_us())
+        out = AttemptOutcome(started_at=now_us())
         t0 = time.perf_counter()
         buf = bytearray()
         try:
@@ -170,7 +167,7 @@ class AiohttpSender(_Base):
                 headers={"User-Agent": USER_AGENT},
                 auto_decompress=False,
             )
-        out = AttemptOutcome(started_at=_now_us())
+        out = AttemptOutcome(started_at=now_us())
         t0 = time.perf_counter()
         buf = bytearray()
         try:

@@ -7,12 +7,13 @@ import logging
 from collections.abc import Iterable
 
 from pbxdesk.domain import PbxDeskError
+from pbxdesk.engine.clock import now_us
 from pbxdesk.engine.demo import DEMO_PBX, DEMO_RECEIVER_PORT, demo_subscriptions, demo_traffic
 from pbxdesk.engine.headless import check_calls
 from pbxdesk.engine.outbox import DeliveryEngine, DeliveryListener, EventListener, engine_for_profile
-from pbxdesk.engine.run import FeedPlayer, event_stream, now_us
+from pbxdesk.engine.run import FeedPlayer
 from pbxdesk.engine.scenario import PbxSettings, Scenario
-from pbxdesk.engine.simulator import CallSimulator, Plan
+from pbxdesk.engine.simulator import CallSimulator, Plan, event_stream
 from pbxdesk.engine.test_receiver import TestReceiver
 from pbxdesk.engine.traffic import scenario_plans
 from pbxdesk.store.profile import Profile

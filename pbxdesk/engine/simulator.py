@@ -10,9 +10,11 @@ and when; then every leg gets its start, answer and end times; then the views ar
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import random
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from pbxdesk.domain import (
@@ -435,14 +437,22 @@ class CallSimulator:
         return [k[4] for k in keyed]
 
 
-def simulate_calls(sim: CallSimulator, plans: Sequence[CallPlan], base_us: int) -> Iterator[EventData]:
-    """All events of ``plans`` in time order, computing one call at a time."""
-    import heapq
+def event_stream(sim: CallSimulator, plans: Iterable[Plan], base_us: int) -> Iterator[EventData]:
+    """Events of ``plans`` (sorted by ``at``) in time order, holding only the calls under way."""
+    heap: list[tuple[int, int, EventData]] = []
+    seq = itertools.count()
+    pending = iter(plans)
+    nxt = next(pending, None)
+    while heap or nxt is not None:
+        while nxt is not None and (not heap or base_us + int(nxt.at * US) <= heap[0][0]):
+            for ev in sim.simulate(nxt, base_us + int(nxt.at * US)):
+                heapq.heappush(heap, (ev.event_time, next(seq), ev))
+            nxt = next(pending, None)
+        if not heap:  # the last plans produced no events (e.g. outside to outside)
+            break
+        yield heapq.heappop(heap)[2]
 
-    ordered = sorted(range(len(plans)), key=lambda i: plans[i].at)
-    streams = []
-    for i in ordered:
-        plan = plans[i]
-        events = sim.simulate(plan, base_us + int(plan.at * US))
-        streams.append(iter(events))
-    yield from heapq.merge(*streams, key=lambda e: e.event_time)
+
+def simulate_calls(sim: CallSimulator, plans: Sequence[Plan], base_us: int) -> Iterator[EventData]:
+    """All events of ``plans`` (in any order) in time order."""
+    return event_stream(sim, sorted(plans, key=lambda p: p.at), base_us)

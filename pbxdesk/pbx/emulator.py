@@ -42,11 +42,12 @@ from pbxdesk.domain.validation import (
     parse_extension_type,
     validate_extension_name,
 )
+from pbxdesk.engine.clock import now_us
 from pbxdesk.engine.outbox import DeliveryEngine, DeliveryResult
 from pbxdesk.engine.policy import DeliveryPolicy
-from pbxdesk.engine.run import FeedPlayer, event_stream, now_us
+from pbxdesk.engine.run import FeedPlayer
 from pbxdesk.engine.scenario import CallbackPlan, PbxSettings, Scenario
-from pbxdesk.engine.simulator import CallSimulator
+from pbxdesk.engine.simulator import CallSimulator, event_stream
 from pbxdesk.engine.traffic import scenario_plans
 from pbxdesk.pbx import api
 from pbxdesk.pbx.openapi import openapi_document

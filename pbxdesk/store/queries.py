@@ -73,6 +73,30 @@ class TimelineEvent:
         }
 
 
+def _add_range(
+    clauses: list[str],
+    params: list[Any],
+    alias: str,
+    extension_id: int | None,
+    event_types: Sequence[str],
+    since_us: int | None,
+    until_us: int | None,
+) -> None:
+    """The clauses the (extension, type, time) index serves, in that column order."""
+    if extension_id is not None:
+        clauses.append(f"{alias}extension_id = ?")
+        params.append(extension_id)
+    if event_types:
+        clauses.append(f"{alias}event_type IN ({','.join('?' * len(event_types))})")
+        params.extend(event_types)
+    if since_us is not None:
+        clauses.append(f"{alias}event_time >= ?")
+        params.append(since_us)
+    if until_us is not None:
+        clauses.append(f"{alias}event_time < ?")
+        params.append(until_us)
+
+
 @dataclass(frozen=True, slots=True)
 class TimelineFilter:
     """A display filter. Empty fields do not filter."""
@@ -89,18 +113,7 @@ class TimelineFilter:
         if self.call_id is not None:
             clauses.append("call_id = ?")
             params.append(self.call_id)
-        if self.extension_id is not None:
-            clauses.append("extension_id = ?")
-            params.append(self.extension_id)
-        if self.event_types:
-            clauses.append(f"event_type IN ({','.join('?' * len(self.event_types))})")
-            params.extend(self.event_types)
-        if self.since_us is not None:
-            clauses.append("event_time >= ?")
-            params.append(self.since_us)
-        if self.until_us is not None:
-            clauses.append("event_time < ?")
-            params.append(self.until_us)
+        _add_range(clauses, params, "", self.extension_id, self.event_types, self.since_us, self.until_us)
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
@@ -463,21 +476,10 @@ def display_filter_sql(
     f = resolved.flt
     clauses: list[str] = []
     params: list[Any] = []
-    if f.extension_id is not None:
-        clauses.append("e.extension_id = ?")
-        params.append(f.extension_id)
-    elif (f.event_types or f.since_us is not None) and extension_ids:
+    if f.extension_id is None and (f.event_types or f.since_us is not None) and extension_ids:
         clauses.append(f"e.extension_id IN ({','.join('?' * len(extension_ids))})")
         params.extend(extension_ids)
-    if f.event_types:
-        clauses.append(f"e.event_type IN ({','.join('?' * len(f.event_types))})")
-        params.extend(f.event_types)
-    if f.since_us is not None:
-        clauses.append("e.event_time >= ?")
-        params.append(f.since_us)
-    if f.until_us is not None:
-        clauses.append("e.event_time < ?")
-        params.append(f.until_us)
+    _add_range(clauses, params, "e.", f.extension_id, f.event_types, f.since_us, f.until_us)
     if f.call_status is not None:
         clauses.append(f"instr({_STORED_JSON}, ?) > 0")
         params.append(json.dumps({"CallStatus": f.call_status}, separators=(",", ":"))[1:-1])
