@@ -29,10 +29,12 @@ def test_redeliver_replay_send_pause_from_the_menu(qtbot, pbx_home, run_async, f
     receiver = window.session.receiver
 
     def delivered_rows():
+        # Not the demo's /flaky endpoint: it fails every fifth request, so a redelivery may retry.
         return [
             r
             for r in window.model.iter_rows()
-            if any(d["state"] == "delivered" for d in r.deliveries.values())
+            if r.deliveries
+            and all(d["state"] == "delivered" and "/flaky" not in d["url"] for d in r.deliveries.values())
         ]
 
     async def scenario():
@@ -51,7 +53,7 @@ def test_redeliver_replay_send_pause_from_the_menu(qtbot, pbx_home, run_async, f
         before = receiver.count
         message = await actions.run(actions.redeliver(delivery_id))
         assert message.startswith(f"Delivery #{delivery_id} queued again as #")
-        await _until(lambda: receiver.count == before + 1)
+        await _until(lambda: receiver.count >= before + 1)
 
         calls = len(window.model.call_rows(row.call_id))
         message = await actions.run(actions.send_call(row, f"{receiver.base_url}/elsewhere"))
