@@ -77,6 +77,7 @@ _WIRE_NAMES: dict[str, str] = {
     "callback_id": "CallBackID",
 }
 WIRE_FIELDS: tuple[str, ...] = tuple(_WIRE_NAMES.values())
+_WIRE_ITEMS = tuple(_WIRE_NAMES.items())
 ATTR_BY_WIRE: dict[str, str] = {wire: attr for attr, wire in _WIRE_NAMES.items()}
 
 
@@ -115,11 +116,7 @@ class EventData:
 
     def to_fields(self) -> dict[str, str]:
         """The event as the PBX sends it: wire names to string values, absent fields left out."""
-        out: dict[str, str] = {}
-        for attr, wire in _WIRE_NAMES.items():
-            value = getattr(self, attr)
-            if value is not None:
-                out[wire] = str(value)
+        out = {wire: str(value) for attr, wire in _WIRE_ITEMS if (value := getattr(self, attr)) is not None}
         for key, value in self.extra.items():
             out.setdefault(key, value)
         return out

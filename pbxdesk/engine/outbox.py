@@ -34,7 +34,7 @@ from pbxdesk.engine.policy import POLICY_SETTING, DeliveryPolicy
 from pbxdesk.engine.request import build_request, encode_fields
 from pbxdesk.engine.senders import AttemptOutcome, Sender, make_senders
 from pbxdesk.store.profile import Profile
-from pbxdesk.store.writer import EVENT_SQL, BatchWriter, event_row
+from pbxdesk.store.writer import EVENT_SQL, BatchWriter, compact_json, event_row
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ PENDING, IN_FLIGHT, DELIVERED, FAILED, CANCELLED, PAUSED = (
 )
 OPEN_STATES = (PENDING, IN_FLIGHT, PAUSED)
 KEEP_SUMMARY_BYTES = 4096
+FLUSH_DELAY_S = 0.002  # how long recorded statements may wait before going to the writer
 
 _INSERT_DELIVERY = (
     "INSERT INTO deliveries (id, event_id, subscription_id, method, url, state, call_id, endpoint, "
@@ -74,6 +75,20 @@ _UPSERT_ENDPOINT = (
 _FORM_HEADERS_JSON = json.dumps({"Content-Type": "application/x-www-form-urlencoded"})
 
 
+_response_headers_json: dict[tuple[tuple[str, str], ...], str] = {}
+
+
+def _response_headers(headers: dict[str, str]) -> str:
+    """A response's headers as JSON; a subscriber answers alike each time, so kept by value."""
+    key = tuple(headers.items())
+    text = _response_headers_json.get(key)
+    if text is None:
+        if len(_response_headers_json) >= 256:
+            _response_headers_json.clear()
+        text = _response_headers_json[key] = compact_json(headers)
+    return text
+
+
 def _headers_json(headers: dict[str, str]) -> str | None:
     if not headers:
         return None
@@ -82,10 +97,19 @@ def _headers_json(headers: dict[str, str]) -> str | None:
     return json.dumps(headers)
 
 
+_endpoints: dict[str, str] = {}
+
+
 def endpoint_of(url: str) -> str:
-    parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    return f"{parts.hostname}:{port}"
+    """``host:port`` of a URL (kept per URL: the same few subscriber URLs come back all the time)."""
+    endpoint = _endpoints.get(url)
+    if endpoint is None:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        if len(_endpoints) >= 1024:
+            _endpoints.clear()
+        endpoint = _endpoints[url] = f"{parts.hostname}:{port}"
+    return endpoint
 
 
 @dataclass(slots=True, eq=False)
@@ -205,9 +229,10 @@ class DeliveryEngine:
         self.paused_endpoints: dict[str, str] = {}
         self._paused: dict[str, list[Delivery]] = defaultdict(list)
         self._awaiting_commit: list[Delivery] = []
-        # Statements for the writer, handed over once per loop turn: each hand-over to the
-        # writer thread costs a GIL round trip, so one per statement would dominate.
+        # Statements for the writer, handed over every FLUSH_DELAY_S (or with a commit the
+        # outbox waits for): each hand-over wakes the writer thread, a GIL round trip.
         self._ops: list[tuple[str, tuple[Any, ...]]] = []
+        self._flush_due = False
         self._workers: list[asyncio.Task[None]] = []
         self._senders: list[Sender] = []
         self._idle = asyncio.Event()
@@ -261,6 +286,7 @@ class DeliveryEngine:
         than that many seconds from now (a CLI run does not wait hours for a retry).
         """
         deadline = None if timeout is None else time.monotonic() + timeout
+        self._flush_ops()  # what is recorded so far goes to the writer now, not in a moment
         while self._open:
             if until_due_within is not None and self._only_distant_retries(until_due_within):
                 return False
@@ -270,6 +296,7 @@ class DeliveryEngine:
             self._idle.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._idle.wait(), remaining)
+        self._flush_ops()
         return True
 
     def _only_distant_retries(self, horizon_s: float) -> bool:
@@ -362,10 +389,10 @@ class DeliveryEngine:
         batch, self._awaiting_commit = self._awaiting_commit, []
         if not batch or self.writer is None:
             return
-        self._flush_ops()
         loop = self._loop_or_running()
+        ops, self._ops = self._ops, []
         # Rows are durable once this commit is done; only then may their first attempt start.
-        self.writer.on_commit(lambda: loop.call_soon_threadsafe(self._committed, batch))
+        self.writer.execute_all(ops, then=lambda: loop.call_soon_threadsafe(self._committed, batch))
 
     def _committed(self, batch: list[Delivery]) -> None:
         for d in batch:
@@ -413,9 +440,14 @@ class DeliveryEngine:
     def _write(self, sql: str, params: tuple[Any, ...]) -> None:
         if self.writer is None:
             return
-        if not self._ops:
-            self._loop_or_running().call_soon(self._flush_ops)
         self._ops.append((sql, params))
+        if not self._flush_due:
+            self._flush_due = True
+            self._loop_or_running().call_later(FLUSH_DELAY_S, self._flush_timer)
+
+    def _flush_timer(self) -> None:
+        self._flush_due = False
+        self._flush_ops()
 
     def _flush_ops(self) -> None:
         if self._ops and self.writer is not None:
@@ -488,7 +520,7 @@ class DeliveryEngine:
             _INSERT_ATTEMPT,
             (d.id, d.attempts, out.started_at, out.finished_at, out.latency_ms, out.status_code,
              out.error, out.error_detail or None, _headers_json(request_headers),
-             json.dumps(out.response_headers), out.body, int(out.truncated)),
+             _response_headers(out.response_headers), out.body, int(out.truncated)),
         )  # fmt: skip
         self._write(
             _UPDATE_AFTER_ATTEMPT,

@@ -24,14 +24,24 @@ class WebhookRequest:
         return _POST_HEADERS if self.method is HttpMethod.POST else {}
 
 
+# Numbers, extensions and statuses repeat from event to event: their quoted form is kept
+# (quote_plus is pure Python and showed in profiles of the delivery benchmark).
+_QUOTE_CACHE_SIZE = 4096
+_quoted: dict[str, str] = {}
+
+
 def _quote(value: str) -> str:
     # The same bytes as urllib's urlencode; most values need no quoting at all.
-    return value if _SAFE.fullmatch(value) else quote_plus(value)
+    if len(_quoted) >= _QUOTE_CACHE_SIZE:
+        _quoted.clear()
+    quoted = _quoted[value] = value if _SAFE.fullmatch(value) else quote_plus(value)
+    return quoted
 
 
 def encode_fields(fields: dict[str, str]) -> str:
     """``application/x-www-form-urlencoded``, exactly as ``urllib.parse.urlencode`` writes it."""
-    return "&".join(f"{_quote(k)}={_quote(v)}" for k, v in fields.items())
+    cached = _quoted.get
+    return "&".join([f"{cached(k) or _quote(k)}={cached(v) or _quote(v)}" for k, v in fields.items()])
 
 
 def build_request(method: HttpMethod, url: str, fields: dict[str, str] | str) -> WebhookRequest:

@@ -21,57 +21,20 @@ from pbxdesk.domain import (
     Subscription,
 )
 from pbxdesk.store import queries
+
+# The connection helpers live in their own light module (the writer process imports only it);
+# re-exported here, where the rest of the code has always found them.
+from pbxdesk.store.connection import (  # noqa: F401
+    BUSY_TIMEOUT_S,
+    CACHE_KIB,
+    WAL_CHECKPOINT_PAGES,
+    _set_wal,
+    connect,
+    is_locked,
+    locked_error,
+)
 from pbxdesk.store.paths import profile_path
 from pbxdesk.store.schema import check_version, migrate
-
-BUSY_TIMEOUT_S = 5.0  # how long a statement waits for another process's lock before failing
-CACHE_KIB = 32 * 1024  # page cache per connection: the timeline's indexes stay in memory
-
-
-WAL_CHECKPOINT_PAGES = 8192  # ~32 MiB of WAL between automatic checkpoints (SQLite's default: 1000)
-
-
-def _set_wal(conn: sqlite3.Connection) -> None:
-    conn.execute("PRAGMA journal_mode = WAL")  # writes the file header when not yet WAL
-    conn.execute("PRAGMA synchronous = NORMAL")
-    # A checkpoint copies pages into the file and syncs it, in whichever commit crosses the
-    # threshold (the writer's). Fewer, larger checkpoints copy a page changed by many commits
-    # once, so a growing history keeps its write rate.
-    conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
-
-
-def is_locked(exc: BaseException) -> bool:
-    return isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc).lower())
-
-
-def locked_error(path: Path | str, exc: BaseException | None = None) -> PbxDeskError:
-    detail = f" ({exc})" if exc else ""
-    return PbxDeskError(
-        f"{path}: the profile is locked by another program (another pbxdesk?); waited "
-        f"{BUSY_TIMEOUT_S:g} s{detail}. Close it, or use another profile with --profile"
-    )
-
-
-def connect(path: Path, *, readonly: bool = False, wal: bool = True) -> sqlite3.Connection:
-    """A connection with the profile's pragmas; fails with a message naming the file."""
-    try:
-        if readonly:
-            conn = sqlite3.connect(
-                f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False
-            )
-        else:
-            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-        if not readonly and wal:
-            _set_wal(conn)
-        return conn
-    except sqlite3.OperationalError as exc:
-        if is_locked(exc):
-            raise locked_error(path, exc) from None
-        raise PbxDeskError(f"{path}: cannot open the profile ({exc})") from None
-    except sqlite3.DatabaseError as exc:
-        raise PbxDeskError(f"{path}: not a pbxdesk profile or damaged ({exc}); left untouched") from None
 
 
 def _is_sqlite(path: Path) -> bool:

@@ -1,25 +1,37 @@
-"""The one writer of a profile: a thread that commits queued statements in groups.
+"""The one writer of a profile: commits queued statements in groups, off the caller's thread.
 
 The asyncio loop never blocks on SQLite: it queues statements (``execute``) and, where it
 must know they are durable (an outbox row before its first attempt), asks to be called back
-after the commit that contains them (``on_commit``). The thread takes whatever has queued up
-since its last commit (at most ``max_rows`` statements), runs it in one transaction and
-commits: a group commit, so batches grow by themselves under load and stay tiny when idle.
+after the commit that contains them (``on_commit``). A courier thread takes whatever has
+queued up since the last commit (at most ``max_rows`` statements) and has it committed in
+one transaction: a group commit, so batches grow by themselves under load and stay tiny
+when idle.
+
+The commit itself runs in a writer **process** (``pbxdesk.store.committer``) when one can be
+started. In a thread, sqlite3 takes the GIL back for every row it binds while the event loop
+wants it too: measured with bench/delivery.py on 2 cores, the engine's process spent about a
+third more CPU per delivery that way. The courier hands a whole batch over in one message
+instead. If no process can be started, the courier commits in its own thread.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
 import queue
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pbxdesk.domain import EventData, PbxDeskError
-from pbxdesk.store.profile import connect
+from pbxdesk.store.committer import Committer, Op, read_frame, write_frame
 
 log = logging.getLogger(__name__)
 
@@ -32,14 +44,17 @@ DELIVERY_SQL = (
     "status_code, error, latency_ms, response_body, started_at, finished_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+# One encoder made once: json.dumps with its own separators builds a new one per call.
+compact_json = json.JSONEncoder(separators=(",", ":")).encode
 
-# Checkpoint when idle after this many rows, or regardless after that many (keeps the WAL
-# bounded under a sustained load).
-CHECKPOINT_IDLE_ROWS = 2_000
-CHECKPOINT_BUSY_ROWS = 200_000
 
-_Op = tuple[str, tuple[Any, ...]]
-_Item = _Op | list[_Op] | Callable[[], None] | threading.Event | None
+@dataclass(frozen=True, slots=True)
+class _Handover:
+    ops: list[Op]
+    then: Callable[[], None]  # called once they are committed
+
+
+_Item = Op | list[Op] | _Handover | Callable[[], None] | threading.Event | None
 
 
 def event_row(
@@ -54,57 +69,128 @@ def event_row(
         ext_name,
         ev.event_time,
         source,
-        json.dumps(ev.to_fields() if fields is None else fields, separators=(",", ":")),
+        compact_json(ev.to_fields() if fields is None else fields),
     )
 
 
-# Plain INSERTs run first in a batch, grouped per statement (executemany is far faster per row
-# than one execute each), parents before children so foreign keys hold; every other
-# statement follows in the order it was queued. Safe because a plain INSERT of a new row
-# never depends on, nor changes, what an UPDATE or DELETE queued before it did.
-_INSERT_RANK = {"events": 0, "event_log": 0, "calls": 0, "deliveries": 1, "attempts": 2}
-_rank_cache: dict[str, int | None] = {}
+class _Backend(Protocol):
+    def commit(self, ops: list[Op], *, idle: bool) -> None: ...
+
+    def close(self) -> None: ...
 
 
-def _insert_rank(sql: str) -> int | None:
-    rank = _rank_cache.get(sql, -1)
-    if rank != -1:
-        return rank
-    head = sql.lstrip()[:12].upper()
-    if head == "INSERT INTO " and "ON CONFLICT" not in sql.upper():
-        table = sql.lstrip()[12:].split(None, 1)[0].split("(", 1)[0].strip('"')
-        rank = _INSERT_RANK.get(table, 3)
-    else:
-        rank = None
-    _rank_cache[sql] = rank
-    return rank
+WRITER_PROCESS_FLAG = "--writer-process"  # the frozen app's argv for "be the writer process"
 
 
-def _grouped(ops: list[_Op]) -> list[tuple[str, list[tuple[Any, ...]]]]:
-    """The batch as (statement, rows) runs: grouped inserts first, then the rest in order."""
-    inserts: dict[str, list[tuple[Any, ...]]] = {}
-    rest: list[tuple[str, list[tuple[Any, ...]]]] = []
-    for sql, params in ops:
-        if _insert_rank(sql) is not None:
-            inserts.setdefault(sql, []).append(params)
-        elif rest and rest[-1][0] == sql:
-            rest[-1][1].append(params)
-        else:
-            rest.append((sql, [params]))
-    ordered = sorted(inserts.items(), key=lambda item: _insert_rank(item[0]) or 0)
-    return ordered + rest
+def writer_command(path: Path) -> tuple[list[str], dict[str, str]]:
+    """How to start the writer process: this interpreter (or the frozen app) and its env."""
+    env = dict(os.environ)
+    if getattr(sys, "frozen", False):
+        return [sys.executable, WRITER_PROCESS_FLAG, str(path)], env
+    # The package may be importable here only through sys.path (a checkout, a bench script).
+    root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(x for x in (root, env.get("PYTHONPATH")) if x)
+    return [sys.executable, "-m", "pbxdesk.store.committer", str(path)], env
+
+
+class _ChildBackend:
+    """Commits in a writer process; ``commit`` returns once the process has committed.
+
+    The process takes a moment to start (a new interpreter): until it says it is ready, the
+    courier commits from its own thread, so the first deliveries of a session never wait.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._local: Committer | None = Committer(path)  # fails here, naming the file, if it must
+        self.process: subprocess.Popen[bytes] | None = None
+        self._ready = threading.Event()
+        self._ready_answer: str | None = None
+        cmd, env = writer_command(path)
+        try:
+            self.process = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        except OSError as exc:
+            log.warning("no writer process (%s); writing from a thread", exc)
+            return
+        threading.Thread(target=self._await_ready, name="pbxdesk-writer-start", daemon=True).start()
+
+    def _await_ready(self) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        self._ready_answer = self._recv()
+        self._ready.set()
+
+    def _recv(self) -> str | None:
+        assert self.process is not None and self.process.stdout is not None
+        try:
+            return read_frame(self.process.stdout)
+        except (EOFError, OSError, ValueError):
+            return f"the writer process ended unexpectedly (exit code {self.process.poll()})"
+
+    def _child_ready(self) -> bool:
+        """True once the process has said it is ready (then the thread's connection closes)."""
+        if self._local is None:
+            return True
+        if self.process is None or not self._ready.is_set():
+            return False
+        if self._ready_answer is not None:
+            log.warning("the writer process could not start (%s); writing from a thread", self._ready_answer)
+            self._stop_child()
+            return False
+        self._local.close()
+        self._local = None
+        return True
+
+    def commit(self, ops: list[Op], *, idle: bool) -> None:
+        if not self._child_ready():
+            assert self._local is not None
+            self._local.commit(ops, idle=idle)
+            return
+        assert self.process is not None and self.process.stdin is not None
+        try:
+            write_frame(self.process.stdin, (ops, idle))
+        except (OSError, ValueError) as exc:
+            raise PbxDeskError(f"the writer process is gone ({exc})") from None
+        answer = self._recv()
+        if answer is not None:
+            raise PbxDeskError(answer)
+
+    def _stop_child(self) -> None:
+        proc, self.process = self.process, None
+        if proc is None:
+            return
+        with contextlib.suppress(OSError, ValueError):
+            assert proc.stdin is not None
+            write_frame(proc.stdin, None)
+            proc.stdin.close()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+    def close(self) -> None:
+        if self._local is not None:
+            self._local.close()
+        self._stop_child()
+
+
+def _open_backend(path: Path, use_process: bool) -> _Backend:
+    return _ChildBackend(path) if use_process else Committer(path)
 
 
 class BatchWriter:
-    def __init__(self, path: Path, *, max_rows: int = 2000, interval: float = 0.0) -> None:
+    def __init__(
+        self, path: Path, *, max_rows: int = 2000, interval: float = 0.0, process: bool = True
+    ) -> None:
         self.path = path
         self.max_rows = max_rows
         self.interval = interval  # extra time to gather a batch after the first statement
+        self.process = process
         self._q: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self.error: BaseException | None = None
         self.committed_rows = 0
         self.commits = 0
-        self._since_checkpoint = 0
         self._thread = threading.Thread(target=self._run, name="pbxdesk-writer", daemon=True)
         self._thread.start()
 
@@ -112,9 +198,10 @@ class BatchWriter:
     def execute(self, sql: str, params: tuple[Any, ...]) -> None:
         self._q.put((sql, params))
 
-    def execute_all(self, ops: list[tuple[str, tuple[Any, ...]]]) -> None:
-        """Queue many statements at once (one hand-over to the thread, in order)."""
-        self._q.put(ops)
+    def execute_all(self, ops: list[Op], *, then: Callable[[], None] | None = None) -> None:
+        """Queue many statements at once (one hand-over to the thread, in order); ``then`` is
+        called like an ``on_commit`` callback, in the same hand-over."""
+        self._q.put(ops if then is None else _Handover(ops, then))
 
     def add_event(self, row: tuple[Any, ...]) -> None:
         self._q.put((EVENT_SQL, row))
@@ -140,22 +227,20 @@ class BatchWriter:
 
     def close(self) -> None:
         self._q.put(None)
-        self._thread.join(timeout=30)
+        self._thread.join(timeout=60)
 
-    # -- the thread --------------------------------------------------------------------------
+    # -- the courier thread ------------------------------------------------------------------
     def _run(self) -> None:
         try:
-            conn = connect(self.path)
-            # The writer checkpoints itself (see _maybe_checkpoint): SQLite's automatic
-            # checkpoint would run inside a busy commit and stall the flow of batches.
-            conn.execute("PRAGMA wal_autocheckpoint = 0")
+            backend = _open_backend(self.path, self.process)
         except BaseException as exc:
             self.error = exc
+            self._release_waiters()
             return
         stop = False
         try:
             while not stop:
-                ops: list[_Op] = []
+                ops: list[Op] = []
                 notify: list[Callable[[], None] | threading.Event] = []
                 item = self._q.get()
                 deadline = time.monotonic() + self.interval
@@ -167,6 +252,10 @@ class BatchWriter:
                         ops.append(item)
                     elif isinstance(item, list):
                         ops.extend(item)
+                    elif isinstance(item, _Handover):
+                        ops.extend(item.ops)
+                        notify.append(item.then)
+                        deadline = 0.0
                     else:
                         notify.append(item)
                         # Someone waits for durability: take what is already queued, no more.
@@ -184,8 +273,9 @@ class BatchWriter:
                         except queue.Empty:
                             break
                 if ops:
-                    self._commit(conn, ops)
-                    self._maybe_checkpoint(conn, len(ops))
+                    backend.commit(ops, idle=self._q.empty())
+                    self.committed_rows += len(ops)
+                    self.commits += 1
                 for n in notify:
                     n.set() if isinstance(n, threading.Event) else n()
         except BaseException as exc:  # surfaced through flush() and .error
@@ -193,25 +283,7 @@ class BatchWriter:
             self.error = exc
             self._release_waiters()
         finally:
-            conn.close()
-
-    def _commit(self, conn: Any, ops: list[_Op]) -> None:
-        with conn:
-            for sql, rows in _grouped(ops):
-                if len(rows) == 1:
-                    conn.execute(sql, rows[0])
-                else:
-                    conn.executemany(sql, rows)
-        self.committed_rows += len(ops)
-        self.commits += 1
-
-    def _maybe_checkpoint(self, conn: Any, rows: int) -> None:
-        """Fold the WAL back into the file when the writer is idle (or the WAL grows large)."""
-        self._since_checkpoint += rows
-        idle = self._q.empty() and self._since_checkpoint >= CHECKPOINT_IDLE_ROWS
-        if idle or self._since_checkpoint >= CHECKPOINT_BUSY_ROWS:
-            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-            self._since_checkpoint = 0
+            backend.close()
 
     def _release_waiters(self) -> None:
         while True:

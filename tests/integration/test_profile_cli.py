@@ -105,9 +105,9 @@ def test_locked_profile_waits_briefly_then_says_so(
 ) -> None:
     """Another process holds the write lock: the command waits (here 0.5 s), then names the profile."""
     from pbxdesk import cli as cli_main
-    from pbxdesk.store import profile as profile_module
+    from pbxdesk.store import connection
 
-    monkeypatch.setattr(profile_module, "BUSY_TIMEOUT_S", 0.5)
+    monkeypatch.setattr(connection, "BUSY_TIMEOUT_S", 0.5)
     path = tmp_path / "old.sqlite"
     make_profile(path, 2, n=3)  # a v2 profile: opening it must migrate, which needs the lock
     (pbxdesk_home / "profiles").mkdir(parents=True)
