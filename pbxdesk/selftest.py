@@ -187,6 +187,17 @@ def _run(tmp: Path, started: float, start_label: str) -> None:
     if icon.isNull() or icon.pixmap(64, 64).isNull():
         raise SelfTestFailure("the SVG app icon did not render: Qt's SVG icon engine plugin is missing")
     _say("SVG app icon renders")
+    # A frozen app's Qt may look for its translations where the build machine had them: check
+    # that Qt's own translation of every language we ship is found (see ui/i18n.py).
+    from pbxdesk.ui import i18n
+
+    for lang in i18n.LANGUAGES:
+        if lang != i18n.SOURCE_LANGUAGE and i18n.qt_translation_file(lang) is None:
+            raise SelfTestFailure(
+                f"Qt's own translation qtbase_{lang}.qm is missing (looked in "
+                f"{', '.join(map(str, i18n.qt_translation_dirs()))}): its standard buttons stay English"
+            )
+    _say("Qt's own translations found")
 
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -37,7 +37,7 @@ from pbxdesk.domain import HttpMethod
 from pbxdesk.engine.request import FORM_CONTENT_TYPE, build_request
 from pbxdesk.engine.senders import USER_AGENT
 from pbxdesk.store import queries
-from pbxdesk.ui.timeline_model import TimelineRow
+from pbxdesk.ui.timeline_model import STATE_LABELS, TimelineRow
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +106,11 @@ def sent_request(
     return SentRequest(m.value, req.url, h, req.body)
 
 
+def state_label(state: str) -> str:
+    """A delivery state in the user's language ("in_flight" is the store's identifier)."""
+    return QCoreApplication.translate("TimelineModel", STATE_LABELS.get(state, state.replace("_", " ")))
+
+
 def _time(us: int | None) -> str:
     if not us:
         return ""
@@ -113,28 +118,41 @@ def _time(us: int | None) -> str:
     return t.strftime("%Y-%m-%d %H:%M:%S.") + f"{t.microsecond // 1000:03d}"
 
 
+# The module's functions (no QObject) translate in DetailPane's context, spelled out in full
+# (QCoreApplication.translate("DetailPane", ...)) so that lupdate finds the texts.
 def _attempt_outcome(a: dict[str, Any]) -> str:
     if a["status_code"] is not None:
         text = f"HTTP {a['status_code']}"
         if a["error"] and a["error"] != "non-2xx status":
             text += f" · {a['error']}"
         return text
-    return a["error"] or "no answer"
+    return a["error"] or QCoreApplication.translate("DetailPane", "no answer")
 
 
 def attempt_text(a: dict[str, Any], request: SentRequest) -> str:
     """One attempt's exchange: the request, then what came back."""
     req_headers = {"User-Agent": USER_AGENT, **(a["request_headers"] or {})}
     sent = SentRequest(request.method, request.url, req_headers, request.body)
-    lines = [f"Attempt {a['n']} · started {_time(a['started_at'])} · {a['latency_ms'] or 0:.1f} ms", ""]
-    lines += ["Request", *[f"  {x}" for x in sent.text().splitlines()], ""]
+    head = QCoreApplication.translate("DetailPane", "Attempt {0} · started {1} · {2} ms")
+    lines = [head.format(a["n"], _time(a["started_at"]), f"{a['latency_ms'] or 0:.1f}"), ""]
+    lines += [
+        QCoreApplication.translate("DetailPane", "Request"),
+        *[f"  {x}" for x in sent.text().splitlines()],
+        "",
+    ]
     if a["status_code"] is None:
-        lines.append(f"Response: none — {a['error'] or 'no answer'}")
+        none = QCoreApplication.translate("DetailPane", "Response: none — {0}")
+        lines.append(none.format(a["error"] or QCoreApplication.translate("DetailPane", "no answer")))
         if a["error_detail"]:
             lines.append(f"  {a['error_detail']}")
         return "\n".join(lines)
     lines.append(
-        f"Response: HTTP {a['status_code']}" + (f" · error class: {a['error']}" if a["error"] else "")
+        QCoreApplication.translate("DetailPane", "Response: HTTP {0}").format(a["status_code"])
+        + (
+            QCoreApplication.translate("DetailPane", " · error class: {0}").format(a["error"])
+            if a["error"]
+            else ""
+        )
     )
     lines += [f"  {k}: {v}" for k, v in (a["response_headers"] or {}).items()]
     body: bytes = a["response_body"] or b""
@@ -143,9 +161,12 @@ def attempt_text(a: dict[str, Any], request: SentRequest) -> str:
         more = len(body) > BODY_PREVIEW_BYTES or a["response_truncated"]
         lines += ["", *[f"  {x}" for x in shown.splitlines()]]
         if more:
-            lines.append(f"  … (first {min(len(body), BODY_PREVIEW_BYTES)} bytes shown)")
+            shown_n = min(len(body), BODY_PREVIEW_BYTES)
+            lines.append(
+                "  " + QCoreApplication.translate("DetailPane", "… (first {0} bytes shown)").format(shown_n)
+            )
     else:
-        lines.append("  (empty body)")
+        lines.append("  " + QCoreApplication.translate("DetailPane", "(empty body)"))
     return "\n".join(lines)
 
 
@@ -242,8 +263,9 @@ class DetailPane(QWidget):
         t = dt.datetime.fromtimestamp(row.event_time / 1_000_000)
         when = t.strftime("%Y-%m-%d %H:%M:%S.") + f"{t.microsecond // 1000:03d}"
         self.title.setText(
-            f"<b>{row.event_type}</b> on <b>{row.extension}</b> · CallID {row.call_id}"
-            f" · event #{row.event_id} · {when}"
+            self.tr("<b>{0}</b> on <b>{1}</b> · CallID {2} · event #{3} · {4}").format(
+                row.event_type, row.extension, row.call_id, row.event_id, when
+            )
         )
         self._fill_tree(selected)
 
@@ -310,7 +332,7 @@ class DetailPane(QWidget):
             self.tree.addTopLevelItem(item)
         for d in self.deliveries:
             n = len(d.attempts)
-            state = d.state.replace("_", " ")
+            state = state_label(d.state)
             top = QTreeWidgetItem(
                 [f"#{d.id} {d.method} {d.url}", f"{state} · {d.outcome}" if d.outcome else state,
                  "" if d.latency_ms is None else f"{d.latency_ms:.1f} ms"]
@@ -320,7 +342,7 @@ class DetailPane(QWidget):
             top.setForeground(1, QBrush(QColor(_STATE_COLOURS.get(d.state, "#57606a"))))
             for a in d.attempts:
                 child = QTreeWidgetItem(
-                    [f"attempt {a['n']} · {_time(a['started_at'])}", _attempt_outcome(a),
+                    [self.tr("attempt {0} · {1}").format(a["n"], _time(a["started_at"])), _attempt_outcome(a),
                      f"{a['latency_ms'] or 0:.1f} ms"]
                 )  # fmt: skip
                 child.setData(0, _ROLE, (d.id, a["n"]))
@@ -371,9 +393,11 @@ class DetailPane(QWidget):
             self.exchange.setPlainText(attempt_text(a, d.request))
         else:
             text = [
-                f"Delivery #{d.id} · {d.state.replace('_', ' ')} · {d.attempts_made} attempt(s)",
+                self.tr("Delivery #{0} · {1} · {2} attempt(s)").format(
+                    d.id, state_label(d.state), d.attempts_made
+                ),
                 "",
-                "Request (as the subscriber received it)",
+                self.tr("Request (as the subscriber received it)"),
                 *[f"  {x}" for x in d.request.text().splitlines()],
             ]
             self.exchange.setPlainText("\n".join(text))
@@ -393,15 +417,17 @@ class DetailPane(QWidget):
         row = self.row
         if row is None:
             return ""
-        lines = [f"{row.event_type} on {row.extension} · CallID {row.call_id} · event #{row.event_id}", ""]
+        head = self.tr("{0} on {1} · CallID {2} · event #{3}")
+        lines = [head.format(row.event_type, row.extension, row.call_id, row.event_id), ""]
         width = max((len(k) for k in row.fields), default=0)
         lines += [f"  {k.ljust(width)}  {v}" for k, v in row.fields.items()]
         lines.append("")
         if not self.deliveries:
-            lines.append("No subscription of this extension listens to this event type.")
+            lines.append(self.tr("No subscription of this extension listens to this event type."))
         for d in self.deliveries:
             lines.append(f"→ {d.request.method} {d.request.url}")
-            lines.append(f"  delivery #{d.id} · {d.state} · {d.attempts_made} attempt(s)")
+            line = self.tr("delivery #{0} · {1} · {2} attempt(s)")
+            lines.append("  " + line.format(d.id, state_label(d.state), d.attempts_made))
             if d.request.body:
                 lines.append(f"  {d.request.body.decode('utf-8', 'replace')}")
             for a in d.attempts:

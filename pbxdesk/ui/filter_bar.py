@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -26,19 +26,21 @@ from pbxdesk.domain import CallStatus, EventType, Extension
 from pbxdesk.store.queries import DELIVERY_RESULTS, DisplayFilter
 
 DEBOUNCE_MS = 150
-# (label, seconds back from now; None: any time)
+# (label, seconds back from now; None: any time). The labels are translated where they are shown
+# (``self.tr(label)``); QT_TRANSLATE_NOOP puts them in the .ts, which lupdate cannot see through
+# a variable.
 TIME_RANGES: tuple[tuple[str, int | None], ...] = (
-    ("Any time", None),
-    ("Last 5 minutes", 300),
-    ("Last hour", 3600),
-    ("Last 24 hours", 86_400),
+    (QT_TRANSLATE_NOOP("FilterBar", "Any time"), None),
+    (QT_TRANSLATE_NOOP("FilterBar", "Last 5 minutes"), 300),
+    (QT_TRANSLATE_NOOP("FilterBar", "Last hour"), 3600),
+    (QT_TRANSLATE_NOOP("FilterBar", "Last 24 hours"), 86_400),
 )
 _RESULT_LABELS = {
-    "delivered": "Delivered",
-    "retrying": "Retrying",
-    "failed": "Failed",
-    "paused": "Paused",
-    "none": "No subscriber",
+    "delivered": QT_TRANSLATE_NOOP("FilterBar", "Delivered"),
+    "retrying": QT_TRANSLATE_NOOP("FilterBar", "Retrying"),
+    "failed": QT_TRANSLATE_NOOP("FilterBar", "Failed"),
+    "paused": QT_TRANSLATE_NOOP("FilterBar", "Paused"),
+    "none": QT_TRANSLATE_NOOP("FilterBar", "No subscriber"),
 }
 
 

@@ -2,14 +2,22 @@
 
 ``install_language`` runs at startup (``make_application``): it reads the language from
 QSettings (``ui/language``: ``en``, ``ru``, or empty for the system's language) and installs
-``pbxdesk_<lang>.qm`` (and Qt's own ``qtbase_<lang>.qm`` when the installation has it).
-A change in Preferences applies from the next start.
+``pbxdesk_<lang>.qm`` and Qt's own ``qtbase_<lang>.qm`` (the standard buttons and dialogs:
+QDialogButtonBox, QMessageBox, QFileDialog). A change in Preferences applies from the next start.
+
+Where ``qtbase_<lang>.qm`` is: Qt's translations directory (``QLibraryInfo``) in a development
+install; in a frozen app that path is whatever the build machine's Qt was configured with, so the
+copy the PyInstaller spec bundles beside PySide6 (``PySide6/Qt/translations``, or
+``PySide6/translations`` on Windows) is looked for too.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
+from pathlib import Path
 
+import PySide6
 from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
     QCoreApplication,
@@ -44,6 +52,33 @@ MARKED = (
     QT_TRANSLATE_NOOP("TimelineModel", "Duration"),
     QT_TRANSLATE_NOOP("TimelineModel", "Event #"),
 )
+
+
+def qt_translation_dirs() -> list[Path]:
+    """Where Qt's own .qm files may be, most likely first (see the module's docstring)."""
+    pyside = Path(PySide6.__file__).resolve().parent
+    dirs = [
+        Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)),
+        pyside / "Qt" / "translations",  # the wheel's layout (Linux, macOS) and a frozen app's
+        pyside / "translations",  # Windows wheels and frozen apps
+    ]
+    frozen = getattr(sys, "_MEIPASS", None)
+    if frozen:
+        dirs += [Path(frozen) / "PySide6" / "Qt" / "translations", Path(frozen) / "PySide6" / "translations"]
+    out: list[Path] = []
+    for d in dirs:
+        if d not in out:
+            out.append(d)
+    return out
+
+
+def qt_translation_file(language: str) -> Path | None:
+    """Qt's own ``qtbase_<language>.qm`` (standard buttons and dialogs); None when not installed."""
+    for d in qt_translation_dirs():
+        path = d / f"qtbase_{language}.qm"
+        if path.is_file():
+            return path
+    return None
 
 
 def translation_file(language: str) -> str:
@@ -86,8 +121,12 @@ def install_language(app: QCoreApplication, language: str | None = None) -> str:
         return SOURCE_LANGUAGE
     app.installTranslator(ours)
     _installed.append(ours)
-    qt = QTranslator(app)  # Qt's own strings (standard dialogs), when Qt ships them
-    if qt.load(f"qtbase_{code}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+    # Qt's own strings: without them a Russian window has English Cancel/OK buttons and file dialogs.
+    qt_file = qt_translation_file(code)
+    qt = QTranslator(app)
+    if qt_file is not None and qt.load(str(qt_file)):
         app.installTranslator(qt)
         _installed.append(qt)
+    else:
+        log.warning("Qt's own translation qtbase_%s.qm not found in %s", code, qt_translation_dirs())
     return code

@@ -38,7 +38,9 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
     QAbstractTableModel,
+    QCoreApplication,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -149,15 +151,21 @@ class TimelineRow:
         return ((d["state"], d["attempt"]) for d in self.deliveries.values())
 
     def delivery_text(self) -> str:
+        # TimelineRow is no QObject (a million of them would be): translate() in the model's
+        # context. A row's text is built once (``cells``), so the lookups cost nothing per paint.
         parts = []
         for d in self.deliveries.values():
             text = f"{d['outcome']} · {d['latency_ms']:.0f} ms"
             if d["state"] in ("pending", "in_flight"):
-                text += f" (retrying, attempt {d['attempt']})"
+                text += " " + QCoreApplication.translate("TimelineModel", "(retrying, attempt {0})").format(
+                    d["attempt"]
+                )
             elif d["state"] == "paused":
-                text += " (paused)"
+                text += " " + QCoreApplication.translate("TimelineModel", "(paused)")
             elif d["attempt"] > 1:
-                text += f" (attempt {d['attempt']})"
+                text += " " + QCoreApplication.translate("TimelineModel", "(attempt {0})").format(
+                    d["attempt"]
+                )
             parts.append(text)
         return ",  ".join(parts)
 
@@ -253,6 +261,15 @@ EVENT_COLOURS = {
     "message-out": "#bf8700",
     "voicemail": "#cf222e",
 }
+# A delivery's state as the user reads it (the store's words are identifiers: in_flight...).
+STATE_LABELS = {
+    "pending": QT_TRANSLATE_NOOP("TimelineModel", "pending"),
+    "in_flight": QT_TRANSLATE_NOOP("TimelineModel", "in flight"),
+    "delivered": QT_TRANSLATE_NOOP("TimelineModel", "delivered"),
+    "failed": QT_TRANSLATE_NOOP("TimelineModel", "failed"),
+    "cancelled": QT_TRANSLATE_NOOP("TimelineModel", "cancelled"),
+    "paused": QT_TRANSLATE_NOOP("TimelineModel", "paused"),
+}
 _OK_BG = QColor(46, 160, 67, 40)
 _FAIL_BG = QColor(248, 81, 73, 55)
 _RETRY_BG = QColor(210, 153, 34, 60)
@@ -329,6 +346,24 @@ class IdList:
             seq.append(event_id)
         else:
             seq.insert(i, event_id)
+        return i
+
+    def remove(self, event_id: int) -> int | None:
+        """Take ``event_id`` out; returns its position, None if it was not there. A range stays
+        a range when an end goes (the usual case: the newest or oldest event)."""
+        i = self.index(event_id)
+        if i < 0:
+            return None
+        seq = self._seq
+        if isinstance(seq, range):
+            if i == len(seq) - 1:
+                self._seq = range(seq.start, seq.stop - 1)
+                return i
+            if i == 0:
+                self._seq = range(seq.start + 1, seq.stop)
+                return i
+            self._seq = seq = array("q", seq)
+        del seq[i]
         return i
 
     def __iter__(self) -> Iterator[int]:
@@ -867,12 +902,12 @@ class TimelineModel(QAbstractTableModel):
         s.extensions = ", ".join(exts[:4]) + (" …" if len(exts) > 4 else "")
         result = queries.aggregate_result(states)
         s.state = "ok" if result == "delivered" else result
-        parts = [f"{delivered} delivered"] if delivered else []
+        parts = [self.tr("{0} delivered").format(delivered)] if delivered else []
         if retrying:
-            parts.append(f"{retrying} retrying")
+            parts.append(self.tr("{0} retrying").format(retrying))
         if failed:
-            parts.append(f"{failed} failed")
-        s.delivery = " · ".join(parts) if parts else ("no subscriber" if rows else "")
+            parts.append(self.tr("{0} failed").format(failed))
+        s.delivery = " · ".join(parts) if parts else (self.tr("no subscriber") if rows else "")
         self._summaries[call_id] = s
         while len(self._summaries) > MEMBERS_CACHE:
             self._summaries.popitem(last=False)
@@ -1019,6 +1054,15 @@ class TimelineModel(QAbstractTableModel):
         return added
 
     def _take_results(self, results: list[DeliveryResult]) -> None:
+        by_delivery = self._resolved.flt.needs_deliveries
+        if by_delivery:
+            # A row in the view that has left the cache (scrolled away long ago) must still be
+            # judged when its result comes: read those rows first, in one query per batch.
+            gone = {
+                r.event_id for r in results if not self.source.has(r.event_id) and r.event_id in self._ids
+            }
+            if gone:
+                self.source.fetch(sorted(gone))
         touched: set[int] = set()
         for res in results:
             if res.state == "delivered":
@@ -1034,32 +1078,78 @@ class TimelineModel(QAbstractTableModel):
             touched.add(res.event_id)
         if not touched:
             return
-        admit = self._resolved.flt.needs_deliveries
+        if by_delivery:
+            # Only a criterion on deliveries can change its verdict on a result: an event may
+            # come into the view (its delivery just failed) or leave it (its retry succeeded).
+            # Inserts and removals first, so the positions below are those of the final rows.
+            for event_id in sorted(touched):
+                row = self.source.get(event_id)
+                assert row is not None
+                shown = event_id in self._ids
+                if shown and not self._matches(row):
+                    self._drop(row)
+                elif not shown and self._matches(row):
+                    self._admit(row)
         positions: list[int] = []
         for event_id in sorted(touched):
-            row = self.source.get(event_id)
-            assert row is not None
+            if event_id not in self._ids:
+                continue
             if self._grouped:
-                call_id = row.call_id
-                if call_id in self._groups and event_id in self._ids:
+                call_id = self._child_call.get(event_id) or self._call_of(event_id)
+                if call_id is not None and call_id in self._groups:
                     self._summaries.pop(call_id, None)
                     positions.append(self._entry_position(call_id))
                     if event_id in self._child_call:
                         positions.append(self._entry_position(event_id))
-                    continue
             else:
-                i = self._ids.index(event_id)
-                if i >= 0:
-                    positions.append(i)
-                    continue
-            if admit and self._matches(row):
-                self._admit(row)
+                positions.append(self._ids.index(event_id))
         positions = [p for p in positions if p >= 0]
         if positions:
             self.dataChanged.emit(
                 self.index(min(positions), 0), self.index(max(positions), len(self.COLUMNS) - 1)
             )
         self.rows_updated.emit(touched)
+
+    def _drop(self, row: TimelineRow) -> None:
+        """Take an event out of the view (it no longer matches the filter), with the signals."""
+        event_id = row.event_id
+        if not self._grouped:
+            pos = self._ids.index(event_id)
+            if pos < 0:
+                return
+            self.beginRemoveRows(QModelIndex(), pos, pos)
+            self._ids.remove(event_id)
+            self.endRemoveRows()
+            return
+        if self._ids.remove(event_id) is None:
+            return
+        call_id = row.call_id
+        g = self._groups.get(call_id)
+        if g is None:
+            return
+        g.count -= 1
+        members = self._members.get(call_id)
+        if members is not None and event_id in members:
+            members.remove(event_id)
+        self._summaries.pop(call_id, None)
+        if event_id in self._child_call:
+            pos = self._entry_position(event_id)
+            self.beginRemoveRows(QModelIndex(), pos, pos)
+            del self._entries[pos]
+            del self._child_call[event_id]
+            self.endRemoveRows()
+        if g.count <= 0:
+            # The call's last event in the view: its header goes too (an expanded call's
+            # children were removed above). The group's first_id keeps the header's place
+            # while other events remain, so the entries stay in order.
+            pos = self._entry_position(call_id)
+            self.beginRemoveRows(QModelIndex(), pos, pos)
+            del self._entries[pos]
+            del self._groups[call_id]
+            self._members.pop(call_id, None)
+            self.endRemoveRows()
+        else:
+            self._emit_row(self._entry_position(call_id))
 
     def _emit_row(self, pos: int) -> None:
         if pos >= 0:
@@ -1144,8 +1234,12 @@ class TimelineModel(QAbstractTableModel):
                 return _OK_BRUSH
             return None
         if role == _TOOLTIP and col == self.DELIVERY_COLUMN and row.deliveries:
+            labels = {
+                d["state"]: self.tr(STATE_LABELS.get(d["state"], d["state"])) for d in row.deliveries.values()
+            }
             return "\n".join(
-                f"{d['method']} {d['url']} → {d['outcome']} ({d['state']})" for d in row.deliveries.values()
+                f"{d['method']} {d['url']} → {d['outcome']} ({labels[d['state']]})"
+                for d in row.deliveries.values()
             )
         return None
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QLocale, QSettings, Qt
+from PySide6.QtWidgets import QDialogButtonBox
 
 from pbxdesk.engine.session import RECEIVER_PORT_SETTING, ensure_demo
 from pbxdesk.resources_dir import resource
@@ -18,14 +19,19 @@ from pbxdesk.store.paths import profile_path
 from pbxdesk.store.profile import Profile
 from pbxdesk.ui import i18n
 from pbxdesk.ui.dialogs import ExtensionDialog, PreferencesDialog, SubscriptionDialog
+from pbxdesk.ui.filter_bar import FilterBar
 from pbxdesk.ui.main_window import MainWindow
+from pbxdesk.ui.timeline_model import TimelineRow
 
 TS = resource("translations", "pbxdesk_ru.ts")
 UI = Path(i18n.__file__).resolve().parent
 # Names and wire vocabulary that read the same in Russian.
 SAME_IN_RUSSIAN = {"pbxdesk", "pbxdesk — {0}", "CallID", "URL:", "Id:", "ivr"}
 # The modules whose every tr() text must be in the .ts (and translated).
-OWN_SOURCES = sorted([*UI.joinpath("dialogs").glob("*.py"), UI / "export.py", UI / "i18n.py"])
+OWN_SOURCES = sorted(
+    [*UI.joinpath("dialogs").glob("*.py"), *(UI / f for f in ("export.py", "i18n.py", "filter_bar.py",
+     "timeline_model.py", "detail_pane.py"))]
+)  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
@@ -110,6 +116,40 @@ def test_window_in_russian(qtbot, qapp, profile):
     english = MainWindow(profile, "default")
     qtbot.addWidget(english)
     assert english.start_action.text() == "Start"
+
+
+def _retried_row() -> TimelineRow:
+    row = TimelineRow(1, 1_700_000_000_000_000, "hangup", "000*101", 101, "c-1")
+    entry = {"ok": True, "state": "delivered", "outcome": "200", "latency_ms": 4.0, "url": "http://x/",
+             "method": "POST", "attempt": 3}  # fmt: skip
+    row.set_delivery(1, entry)
+    row.set_delivery(2, entry | {"ok": False, "state": "pending", "outcome": "503", "attempt": 1})
+    return row
+
+
+def test_qt_standard_texts_and_the_filter_bar_in_russian(qtbot, qapp):
+    """Qt's own strings (qtbase_ru.qm, found beside PySide6) and the texts lupdate cannot see
+    through a variable: the time ranges, delivery results, a retried delivery's "(attempt N)"."""
+    english = FilterBar()
+    qtbot.addWidget(english)
+    assert english.time_range.itemText(0) == "Any time"
+    assert "(attempt 3)" in _retried_row().cells()[6]
+    qm = i18n.qt_translation_file("ru")
+    assert qm is not None and qm.name == "qtbase_ru.qm"
+    assert i18n.install_language(qapp, "ru") == "ru"
+    box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    qtbot.addWidget(box)
+    assert box.button(QDialogButtonBox.StandardButton.Cancel).text() == "Отмена"
+    bar = FilterBar()
+    qtbot.addWidget(bar)
+    assert [bar.time_range.itemText(i) for i in range(bar.time_range.count())] == [
+        "За всё время", "Последние 5 минут", "Последний час", "Последние 24 часа",
+    ]  # fmt: skip
+    assert bar.time_range.itemData(0) is None and bar.time_range.itemData(2) == 3600
+    assert bar.delivery.itemText(bar.delivery.findData("retrying")) == "Повтор"
+    assert bar.delivery.itemText(bar.delivery.findData("none")) == "Нет подписчика"
+    cell = _retried_row().cells()[6]
+    assert "200 · 4 ms (попытка 3)" in cell and "503 · 4 ms (повтор, попытка 1)" in cell
 
 
 def test_saved_language_is_installed_at_startup(qapp):

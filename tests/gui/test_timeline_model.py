@@ -285,6 +285,100 @@ def test_a_filtered_view_admits_matching_tail_rows(model, qtbot) -> None:
     assert model.event_id_at(n) == base + 1
 
 
+def _success(delivery_id: int, event_id: int, attempt: int = 2) -> DeliveryResult:
+    return DeliveryResult(
+        id=delivery_id, event_id=event_id, subscription_id=1, method="GET", url="http://x/",
+        state="delivered", attempt=attempt, status_code=200, error=None, latency_ms=3.0, started_at=0,
+        finished_at=0,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("flt", [DisplayFilter(failures_only=True), DisplayFilter(delivery="retrying")])
+def test_a_row_whose_retry_succeeds_leaves_a_filtered_view(model, history, qtbot, flt) -> None:
+    """A retrying delivery (id % 10 == 9: one failed attempt, pending) that then succeeds no longer
+    matches "failures only" / "retrying": its row goes at once, without running the filter again."""
+    waiting = [i for i, (state, _) in history["deliveries"].items() if state == "pending"]
+    model.set_filter(flt, sync=True)
+    n = model.rowCount()
+    assert n and all(model.event_id_at(r) is not None for r in range(n))
+    view = _view(model, qtbot)
+    shown, evicted = waiting[5], waiting[-3]  # one read into the cache, one never read
+    assert model.row_at(model.row_of_event(shown)) is not None and not model.source.has(evicted)
+    view.scrollTo(model.index(model.row_of_event(shown), 0))
+    removed: list[int] = []
+    model.rowsRemoved.connect(lambda _p, first, last: removed.append(last - first + 1))
+    model.push_result(_success(shown, shown))  # the delivery id is the event id in this history
+    model.push_result(_success(evicted, evicted))
+    qtbot.waitUntil(lambda: model.rowCount() == n - 2, timeout=2000)
+    assert sum(removed) == 2
+    assert model.row_of_event(shown) == -1 and model.row_of_event(evicted) == -1
+    assert shown not in model.event_ids and evicted not in model.event_ids
+    ids = list(model.event_ids)
+    assert ids == sorted(ids) and len(ids) == n - 2
+    # The same filter run again agrees with the tail's verdict (the store says "pending" still:
+    # the results above came from callbacks only, so compare with the Python verdict instead).
+    assert all(model.source.get(i) is None or model._matches(model.source.get(i)) for i in ids[:200])
+    # A result that keeps an event matching leaves it where it is.
+    other = waiting[7]
+    before = model.rowCount()
+    model.push_result(
+        DeliveryResult(
+            id=other,
+            event_id=other,
+            subscription_id=1,
+            method="GET",
+            url="http://x/",
+            state="pending",
+            attempt=2,
+            status_code=503,
+            error="non-2xx status",
+            latency_ms=3.0,
+            started_at=0,
+            finished_at=0,
+        )  # fmt: skip
+    )
+    qtbot.waitUntil(
+        lambda: (
+            model.source.get(other) is not None and model.source.get(other).deliveries[other]["attempt"] == 2
+        ),
+        timeout=2000,
+    )
+    assert model.rowCount() == before and model.row_of_event(other) >= 0
+
+
+def test_grouped_a_call_whose_failures_all_succeed_leaves_the_view(model, history, qtbot) -> None:
+    model.set_filter(DisplayFilter(failures_only=True), sync=True)
+    model.set_grouped(True, sync=True)
+    _view(model, qtbot)
+    calls = model.call_count
+    header = 3
+    call_id = model.call_id_at(header)
+    assert call_id is not None
+    members = list(model.members(call_id))
+    model.expand_call(call_id)
+    assert model.rowCount() == calls + len(members)
+    model.source.fetch(members)
+    rows = [model.source.get(i) for i in members]
+    results = [
+        _success(d, r.event_id, attempt=9) for r in rows if r is not None for d in r.deliveries
+    ]  # every delivery of the call's shown events
+    assert results
+    # One event of the call succeeds first: its child row goes, the header stays with one less.
+    model.push_result(results[0])
+    first = results[0].event_id
+    qtbot.waitUntil(lambda: first not in model.event_ids, timeout=2000)
+    left = [i for i in members if i != first]
+    if left:
+        assert model.is_header(model.header_row(call_id)) and model.members(call_id) == left
+        assert model.rowCount() == calls + len(left)
+    for res in results[1:]:
+        model.push_result(res)
+    qtbot.waitUntil(lambda: model.call_count == calls - 1, timeout=2000)
+    assert model.header_row(call_id) == -1 and model.rowCount() == calls - 1
+    assert all(model.is_header(r) for r in range(model.rowCount()))
+    assert not any(i in model.event_ids for i in members)
+
+
 # -- grouping -------------------------------------------------------------------------------------------
 def test_grouped_by_call_a_row_expands_to_its_events(model, history, qtbot) -> None:
     events = history["events"]

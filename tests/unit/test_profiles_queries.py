@@ -115,3 +115,34 @@ def test_recent_events_keeps_its_shape(history) -> None:
                           "fields", "deliveries"}  # fmt: skip
     for d in event["deliveries"]:
         assert set(d) >= {"subscription_id", "method", "url", "status_code", "error", "latency_ms", "state"}
+
+
+def test_a_digit_text_that_starts_a_call_id_and_a_number_finds_both(tmp_path: Path) -> None:
+    """An all-digit text may be the start of a CallID and a part of a number: the two branches
+    of one UNION, the CallID one through the calls index, the number one a scan of the JSON."""
+    from pbxdesk.domain import EventData, EventType
+    from pbxdesk.store.queries import DisplayFilter
+
+    path = tmp_path / "digits.sqlite"
+    Profile.open(path).close()
+    t = 1_700_000_000_000_000
+    events = [
+        EventData(101, EventType.DIAL_IN, "12345678-aaaa", t, caller_id_num="+70000000000"),  # by CallID
+        EventData(102, EventType.DIAL_IN, "ffff0000-bbbb", t + 1, caller_id_num="+71234500000"),  # by number
+        EventData(103, EventType.DIAL_IN, "eeee0000-cccc", t + 2, caller_id_num="+79999999999"),  # neither
+        EventData(101, EventType.HANGUP, "12345678-aaaa", t + 3),  # by CallID: no number at all
+    ]
+    writer = BatchWriter(path)
+    try:
+        for i, ev in enumerate(events, 1):
+            writer.add_event(event_row(i, ev, NAMES.get(ev.extension_id, ""), "sim"))
+        writer.flush(timeout=30)
+    finally:
+        writer.close()
+    with Profile.open(path, create=False) as profile:
+        resolved = queries.resolve_filter(profile.conn, DisplayFilter(text="12345"))
+        assert resolved.call_prefix == "12345" and resolved.number_text == "12345"
+        assert list(queries.run_display_filter(profile.conn, DisplayFilter(text="12345")).ids) == [1, 2, 4]
+        sql, params = queries.display_filter_sql(resolved)
+        plan = _plan(profile.conn, sql, params)
+        assert " UNION " in sql and "sqlite_autoindex_calls_1 (call_id>? AND call_id<?)" in plan, plan
