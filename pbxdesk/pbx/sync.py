@@ -139,12 +139,15 @@ class PullReport:
 
 
 @dataclass(slots=True)
-class _Mapping:
+class IdMapping:
+    """Which local id is which remote one (the ``pbx_sync`` setting); also used by the GUI's
+    live edits, so a push after them sees the same pairs."""
+
     extensions: dict[int, int]
     subscriptions: dict[int, int]
 
     @classmethod
-    def load(cls, profile: Any) -> _Mapping:
+    def load(cls, profile: Any) -> IdMapping:
         raw = profile.get_setting(SYNC_SETTING) or {}
         return cls(
             {int(k): int(v) for k, v in (raw.get("extensions") or {}).items()},
@@ -184,7 +187,7 @@ async def _remote(client: PbxClient, profile: Any) -> tuple[list[Extension], lis
 async def pull(client: PbxClient, profile: Any) -> PullReport:
     """Make the profile's configuration the account's (see the module's docstring)."""
     exts, subs, skipped_ext, skipped_mon = await _remote(client, profile)
-    mapping = _Mapping.load(profile)
+    mapping = IdMapping.load(profile)
     local_by_remote = {mapping.extensions.get(e.id, e.id): e for e in profile.extensions()}
     merged = []
     for r in exts:
@@ -193,7 +196,7 @@ async def pull(client: PbxClient, profile: Any) -> PullReport:
             replace(local, id=r.id, name=r.name, type=r.type, status=r.status, label=r.label) if local else r
         )
     profile.replace_config(merged, subs)
-    new = _Mapping({e.id: e.id for e in exts}, {s.id: s.id for s in subs if s.id is not None})
+    new = IdMapping({e.id: e.id for e in exts}, {s.id: s.id for s in subs if s.id is not None})
     new.save(profile, client)
     return PullReport(len(exts), len(subs), skipped_ext, skipped_mon)
 
@@ -206,7 +209,7 @@ def diff(
     local_subs: list[Subscription],
     remote_exts: list[Extension],
     remote_subs: list[Subscription],
-    mapping: _Mapping,
+    mapping: IdMapping,
 ) -> SyncPlan:
     """What a push would do to make the account like the profile."""
     plan = SyncPlan()
@@ -270,7 +273,7 @@ def _local_of(ext_map: dict[int, int], remote_id: int) -> int:
 
 async def plan_push(client: PbxClient, profile: Any) -> SyncPlan:
     exts, subs, _, _ = await _remote(client, profile)
-    return diff(profile.extensions(), profile.subscriptions(), exts, subs, _Mapping.load(profile))
+    return diff(profile.extensions(), profile.subscriptions(), exts, subs, IdMapping.load(profile))
 
 
 # -- push -----------------------------------------------------------------------------------------
@@ -293,7 +296,7 @@ async def push(
     on_result: Callable[[ItemResult], None] | None = None,
 ) -> PushReport:
     """Apply ``plan`` item by item; each result is reported, failures do not undo the rest."""
-    mapping = _Mapping.load(profile)
+    mapping = IdMapping.load(profile)
     local_exts = {e.id: e for e in profile.extensions()}
     local_subs = {s.id: s for s in profile.subscriptions()}
     report = PushReport()
@@ -316,7 +319,7 @@ async def push(
 async def _apply(
     client: PbxClient,
     c: Change,
-    mapping: _Mapping,
+    mapping: IdMapping,
     local_exts: dict[int, Extension],
     local_subs: dict[int | None, Subscription],
     failed_ext: set[int],

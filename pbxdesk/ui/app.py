@@ -71,6 +71,7 @@ def run_app(profile_name: str) -> int:
         await window.start_session()
         await closed.wait()
         await window.live.stop()  # removes the monitor's subscriptions at the PBX
+        await window.account.disconnect()  # the Live mode's API client
         await window.session.close()
 
     try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -35,13 +36,14 @@ from pbxdesk.pbx import api
 from pbxdesk.pbx.client import PbxClient
 from pbxdesk.pbx.monitor import Monitor, monitor_extension
 from pbxdesk.store import secrets
+from pbxdesk.ui.account import API_SETTING
+from pbxdesk.ui.dialogs.common import BusyRow
 
 if TYPE_CHECKING:
     from pbxdesk.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
-API_SETTING = "pbx_api"  # {"base_url": ..., "client_id": ...}: never the secret
 LIVE_SETTING = "live_receiver"  # {"host": ..., "port": ..., "public_url": ...}
 CALL_EVENTS = (EventType.DIAL_IN, EventType.DIAL_OUT, EventType.ANSWER, EventType.HANGUP)
 
@@ -60,8 +62,10 @@ class MonitorRequest:
 class MonitorDialog(QDialog):
     """Asks what to monitor; OK only when every field is valid, problems shown in place."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: MainWindow, submit: Callable[[MonitorRequest], object] | None = None) -> None:
         super().__init__(window)
+        self.submit = submit  # a coroutine function: the dialog stays open until it succeeds
+        self._task: asyncio.Task[None] | None = None
         self.setWindowTitle(self.tr("Monitor an extension on the PBX"))
         self.setMinimumWidth(560)
         profile = window.profile
@@ -69,7 +73,7 @@ class MonitorDialog(QDialog):
         live = profile.get_setting(LIVE_SETTING, {}) or {}
         self.base_url = QLineEdit(saved_api.get("base_url", api.DEFAULT_BASE_URL))
         self.client_id = QLineEdit(saved_api.get("client_id", ""))
-        self.secret = QLineEdit(secrets.get_secret(window.profile_name, secrets.CLIENT_SECRET) or "")
+        self.secret = QLineEdit(window.account.saved_secret())
         self.secret.setEchoMode(QLineEdit.EchoMode.Password)
         self.extension = QLineEdit()
         self.extension.setPlaceholderText(self.tr("an id (175) or a short number (@200)"))
@@ -83,6 +87,7 @@ class MonitorDialog(QDialog):
         self.problem = QLabel()
         self.problem.setStyleSheet("color: #cf222e;")
         self.problem.setWordWrap(True)
+        self.busy_row = BusyRow()
         form = QFormLayout()
         form.addRow(self.tr("API address:"), self.base_url)
         form.addRow(self.tr("Client id:"), self.client_id)
@@ -105,6 +110,7 @@ class MonitorDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.problem)
+        layout.addWidget(self.busy_row)
         layout.addWidget(self.buttons)
         for edit in (self.base_url, self.client_id, self.secret, self.extension, self.public_url):
             edit.textChanged.connect(self.validate)
@@ -139,7 +145,43 @@ class MonitorDialog(QDialog):
             self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
             return
         self.problem.clear()
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(True)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(self._task is None)
+
+    def accept(self) -> None:
+        if self.submit is None:
+            super().accept()
+            return
+        if self._task is not None:
+            return
+        try:
+            req = self.request()
+        except ValidationError as exc:
+            self.problem.setText(str(exc))
+            return
+        self.problem.clear()
+        self.busy_row.show_busy(self.tr("Connecting to the PBX and subscribing the extension…"))
+        self.buttons.setEnabled(False)
+        self._task = asyncio.ensure_future(self._submit(req))
+
+    async def _submit(self, req: MonitorRequest) -> None:
+        try:
+            await self.submit(req)  # type: ignore[misc]
+        except PbxDeskError as exc:
+            self.problem.setText(str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 - said in the dialog, never a traceback
+            log.exception("live monitoring failed to start")
+            self.problem.setText(self.tr("Unexpected error: {0}").format(exc))
+            return
+        finally:
+            self._task = None
+            self.busy_row.show_busy(None)
+            self.buttons.setEnabled(True)
+        super().accept()
+
+    def reject(self) -> None:
+        if self._task is None:  # half-made subscriptions are undone by the start itself
+            super().reject()
 
 
 class LiveMonitor:
@@ -150,6 +192,8 @@ class LiveMonitor:
         self.receiver: LiveReceiver | None = None
         self.client: PbxClient | None = None
         self.monitor: Monitor | None = None
+        self.dialog: MonitorDialog | None = None
+        self.on_change: Callable[[], None] | None = None  # started or stopped (the window's toolbar)
         self.status = ""  # what the status bar shows
         self.start_action = QAction(
             QCoreApplication.translate("LiveMonitor", "Monitor an extension on the PBX…"), window
@@ -169,18 +213,16 @@ class LiveMonitor:
         return self.monitor is not None
 
     def _ask(self) -> None:
-        dialog = MonitorDialog(self.window)
-        dialog.setModal(True)
-        dialog.accepted.connect(lambda: asyncio.ensure_future(self._start_from(dialog)))
-        dialog.open()
+        self.ask()
 
-    async def _start_from(self, dialog: MonitorDialog) -> None:
-        try:
-            await self.start(dialog.request())
-        except PbxDeskError as exc:
-            self.window.statusBar().showMessage(
-                QCoreApplication.translate("LiveMonitor", "Live monitoring failed: {0}").format(exc), 15000
-            )
+    def ask(self) -> MonitorDialog:
+        """The monitor dialog, prefilled; it stays open (progress, errors) until monitoring runs."""
+        dialog = MonitorDialog(self.window, submit=self.start)
+        dialog.setModal(True)
+        self.dialog = dialog
+        dialog.finished.connect(lambda _r: setattr(self, "dialog", None))
+        dialog.open()
+        return dialog
 
     async def start(self, req: MonitorRequest) -> None:
         """Start the receiver, subscribe the extension at the PBX; PbxDeskError on failure."""
@@ -204,8 +246,9 @@ class LiveMonitor:
             raise PbxDeskError(f"the live receiver could not listen ({exc.strerror})") from None
         # Relay to the profile's subscriptions, never back to the receiver itself.
         session.engine.set_subscriptions(self.receiver.relay_subscriptions(profile.subscriptions()))
-        self.client = PbxClient(req.client_id, req.client_secret, base_url=req.base_url)
         try:
+            # The account's shared client: the Live dialogs and sync use the same sign-in.
+            self.client = await self.window.account.connect(req.base_url, req.client_id, req.client_secret)
             self.monitor = await monitor_extension(
                 self.client,
                 int(req.extension) if req.extension.isdigit() else req.extension,
@@ -227,6 +270,8 @@ class LiveMonitor:
         self.start_action.setEnabled(False)
         self.stop_action.setEnabled(True)
         log.info("monitoring extension %s", req.extension)
+        if self.on_change is not None:
+            self.on_change()
 
     async def stop(self) -> None:
         """Remove exactly the subscriptions made, stop the receiver."""
@@ -248,14 +293,14 @@ class LiveMonitor:
         self.status = ""
         self.start_action.setEnabled(True)
         self.stop_action.setEnabled(False)
+        if self.on_change is not None:
+            self.on_change()
 
     async def _close_parts(self) -> None:
         if self.receiver is not None:
             await self.receiver.stop()
             self.receiver = None
-        if self.client is not None:
-            await self.client.aclose()
-            self.client = None
+        self.client = None  # the account's: it stays connected for the Live dialogs
         engine = self.window.session.engine
         if engine is not None:
             engine.set_subscriptions(self.window.profile.subscriptions())

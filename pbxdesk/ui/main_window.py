@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QBrush, QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -37,14 +37,17 @@ from pbxdesk.engine.outbox import DeliveryResult
 from pbxdesk.engine.scenario import load_scenario
 from pbxdesk.engine.session import FeedSession
 from pbxdesk.engine.stats import LiveStats
+from pbxdesk.pbx.account_edit import remote_extension_id, remote_subscription_id
 from pbxdesk.resources_dir import resource
 from pbxdesk.store.profile import Profile
+from pbxdesk.ui.account import AccountConnection
 from pbxdesk.ui.call_flow import CallFlowView, FlowStep
 from pbxdesk.ui.delivery_actions import install_delivery_actions
 from pbxdesk.ui.detail_pane import DetailPane
 from pbxdesk.ui.dialogs.menus import install_menus
 from pbxdesk.ui.filter_bar import FilterBar
 from pbxdesk.ui.icons import app_icon, extension_icon
+from pbxdesk.ui.live_feed import LIVE_FEED, install_live_feed
 from pbxdesk.ui.live_monitor import install_live_monitor
 from pbxdesk.ui.stats_view import StatsView
 from pbxdesk.ui.timeline_model import TimelineModel, row_from_event
@@ -69,6 +72,8 @@ class MainWindow(QMainWindow):
         self._follow = True
         self._closing = False
         self._reselect: int | None = None  # the event to select again after a re-filter
+        self._feed_index = 0  # the feed chosen before the current one (Live cancelled: back to it)
+        self.account = AccountConnection(profile, profile_name, self)  # Live mode's PBX account
         self.setWindowTitle(self.tr("pbxdesk — {0}").format(profile_name))
         self.setWindowIcon(app_icon())
         self.resize(1280, 780)
@@ -77,6 +82,8 @@ class MainWindow(QMainWindow):
         self._build_status()
         self.menus = install_menus(self)  # File, Edit, PBX menus; the extensions tree's actions
         self.live = install_live_monitor(self)  # PBX → Monitor an extension (live mode)
+        self.live.on_change = self._live_changed
+        self.live_feed = install_live_feed(self)  # the feed selector's Live entry, PBX → Sync
         self.delivery_actions = install_delivery_actions(self)  # the timeline's context menu
         self.model.rows_appended.connect(self._after_append)
         self.model.rows_updated.connect(self._rows_updated)
@@ -109,11 +116,13 @@ class MainWindow(QMainWindow):
         bar.addWidget(QLabel(self.tr(" Feed: ")))
         self.feed_combo = QComboBox()
         self.feed_combo.addItem(self.tr("Simulated PBX (demo traffic)"), None)
+        self.feed_combo.addItem(self.tr("Live: PBX account"), LIVE_FEED)
         for path in sorted(resource("scenarios").glob("*.toml")):
             self.feed_combo.addItem(self.tr("Scenario: {0}").format(path.stem), str(path))
         self.feed_combo.addItem(self.tr("Open scenario file…"), OPEN_SCENARIO)
         self.feed_combo.setToolTip(
-            self.tr("Where events come from: the demo traffic on this profile's PBX, or a scenario file "
+            self.tr("Where events come from: the demo traffic on this profile's PBX, the real PBX account "
+                    "(Live: edits go to the account, Start monitors an extension), or a scenario file "
                     "(its own extensions and subscriptions; see README, Scenario files)")
         )  # fmt: skip
         self.feed_combo.activated.connect(self._feed_chosen)
@@ -257,20 +266,52 @@ class MainWindow(QMainWindow):
         subs_by_ext: dict[int, list] = {}
         for sub in self.profile.subscriptions():
             subs_by_ext.setdefault(sub.extension_id, []).append(sub)
+        live = self.live_mode
+        local_only = self.tr("Only in this profile, not on the PBX account (Sync with account… pushes it)")
         for ext in self.profile.extensions():
             detail = ext.label or ext.type.value
             item = QTreeWidgetItem([ext.name, detail])
             item.setIcon(0, extension_icon(ext.type.value))
             item.setToolTip(0, self.tr("{0} · id {1}").format(ext.type.value, ext.id))
             item.setData(0, Qt.ItemDataRole.UserRole, ext.id)
+            if live and remote_extension_id(self.profile, ext.id) is None:
+                self._mark_local_only(item, local_only)
             for sub in subs_by_ext.get(ext.id, []):
                 child = QTreeWidgetItem([sub.event_type.value, f"{sub.method.value} {sub.url}"])
                 child.setToolTip(1, sub.url)
                 child.setData(0, Qt.ItemDataRole.UserRole, sub.id)
+                if live and sub.id is not None and remote_subscription_id(self.profile, sub.id) is None:
+                    self._mark_local_only(child, local_only)
                 item.addChild(child)
             self.ext_tree.addTopLevelItem(item)
         self.ext_tree.expandAll()
         self.filter_bar.set_extensions(self.profile.extensions())
+
+    @staticmethod
+    def _mark_local_only(item: QTreeWidgetItem, why: str) -> None:
+        """Greyed in Live mode: what the dialogs cannot change on the account."""
+        for col in (0, 1):
+            item.setForeground(col, QBrush(Qt.GlobalColor.gray))
+            item.setToolTip(col, why)
+
+    # -- Live mode: the PBX account --------------------------------------------------------------
+    @property
+    def live_mode(self) -> bool:
+        """Live is chosen and the account connected: the dialogs change the account."""
+        feed = getattr(self, "live_feed", None)
+        return feed is not None and feed.active
+
+    def live_account(self) -> AccountConnection | None:
+        """The account the dialogs save to, None in Simulated mode (they save to the profile)."""
+        return self.account if self.live_mode else None
+
+    def config_view_changed(self) -> None:
+        """Live mode came or went: the side panel marks what is not on the account."""
+        self._fill_extensions()
+
+    def _live_changed(self) -> None:
+        if self.feed_combo.currentData() == LIVE_FEED:
+            self._set_running(self.live.active)
 
     # -- feed control --------------------------------------------------------------------------
     async def start_session(self, *, autostart: bool = True) -> None:
@@ -284,7 +325,16 @@ class MainWindow(QMainWindow):
             self.start_feed()
 
     def _feed_chosen(self, index: int) -> None:
-        if self.feed_combo.itemData(index) != OPEN_SCENARIO:
+        previous, data = self._feed_index, self.feed_combo.itemData(index)
+        if data == LIVE_FEED:
+            if previous != index:
+                self.live_feed.chosen(previous)
+            self._feed_index = index
+            return
+        if self.feed_combo.itemData(previous) == LIVE_FEED:
+            self.live_feed.left()
+        if data != OPEN_SCENARIO:
+            self._feed_index = index
             return
         path, _ = QFileDialog.getOpenFileName(
             self, self.tr("Open a scenario"), str(resource("scenarios")), self.tr("Scenarios (*.toml)")
@@ -294,8 +344,12 @@ class MainWindow(QMainWindow):
             return
         self.feed_combo.insertItem(index, self.tr("Scenario: {0}").format(Path(path).stem), path)
         self.feed_combo.setCurrentIndex(index)
+        self._feed_index = index
 
     def start_feed(self) -> None:
+        if self.feed_combo.currentData() == LIVE_FEED:
+            self.live_feed.start()  # the toolbar follows the monitor (_live_changed)
+            return
         try:
             speed = SPEEDS[self.speed_combo.currentIndex()][1]
             source = self.feed_combo.currentData()
@@ -310,6 +364,8 @@ class MainWindow(QMainWindow):
         self._set_running(True)
 
     async def stop_feed(self) -> None:
+        if self.live.active:
+            await self.live.stop()  # removes exactly the subscriptions it made at the PBX
         await self.session.stop()
         self._set_running(False)
 
@@ -318,8 +374,9 @@ class MainWindow(QMainWindow):
 
     def _set_running(self, running: bool) -> None:
         self.start_action.setEnabled(not running)
-        self.pause_action.setEnabled(running)
+        self.pause_action.setEnabled(running and self.feed_combo.currentData() != LIVE_FEED)  # a PBX plays on
         self.stop_action.setEnabled(running)
+        self.feed_combo.setEnabled(not running)
 
     # -- engine callbacks (cheap: the model batches) ----------------------------------------
     def _on_event(self, event_id: int, ev: EventData) -> None:
@@ -443,7 +500,7 @@ class MainWindow(QMainWindow):
         self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
 
     def _refresh_status(self) -> None:
-        if self.stop_action.isEnabled() and not self.session.running:
+        if self.stop_action.isEnabled() and not self.session.running and not self.live.active:
             self._set_running(False)  # a scenario played to its end
         m = self.model
         state = self.tr("running") if self.session.running else self.tr("stopped")
@@ -458,6 +515,10 @@ class MainWindow(QMainWindow):
         rec = self.session.receiver
         if self.live.status:
             self.receiver_label.setText(self.live.status)
+        elif self.live_mode:
+            self.receiver_label.setText(
+                self.tr("Live: {0} · edits go to the PBX account").format(self.account.label)
+            )
         elif self.session.receiver_error:
             self.receiver_label.setText(f"⚠ {self.session.receiver_error}")
         elif rec.port:

@@ -3,20 +3,56 @@ while any field is invalid."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
+    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from pbxdesk.domain import PbxDeskError
+
+log = logging.getLogger(__name__)
+
 ERROR_COLOUR = "#cf222e"
 WARNING_COLOUR = "#9a6700"
 OK_COLOUR = "#1a7f37"
+INFO_COLOUR = "#0969da"
+
+
+class BusyRow(QWidget):
+    """An indeterminate bar and what is going on; hidden while idle."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 0)
+        self.bar.setTextVisible(False)
+        self.bar.setMaximumWidth(120)
+        self.bar.setMaximumHeight(12)
+        self.label = QLabel()
+        self.label.setObjectName("busy_label")
+        self.label.setWordWrap(True)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 4, 0, 0)
+        row.addWidget(self.bar)
+        row.addWidget(self.label, 1)
+        self.hide()
+
+    def show_busy(self, text: str | None) -> None:
+        self.label.setText(text or "")
+        self.setVisible(bool(text))
 
 
 class MessageLabel(QLabel):
@@ -51,6 +87,12 @@ class FormDialog(QDialog):
         self.field_forms: dict[str, QFormLayout] = {}
         self.form_error = MessageLabel()
         self.form_error.setObjectName("form_error")
+        # Above the form: where the dialog saves (Live mode: the PBX account).
+        self.banner = MessageLabel(INFO_COLOUR)
+        self.banner.setObjectName("banner")
+        self.busy_row = BusyRow()
+        self._busy_task: asyncio.Task[None] | None = None
+        self._extra_widgets: list[QWidget] = []
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -63,10 +105,13 @@ class FormDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         self._layout = QVBoxLayout(self)
+        self._layout.addWidget(self.banner)
         self._layout.addLayout(self.form)
         self._extra = QVBoxLayout()
         self._layout.addLayout(self._extra)
         self._layout.addWidget(self.form_error)
+        self._layout.addWidget(self.busy_row)
+        self._layout.addStretch(1)  # room a dialog grows by goes here, not between a field's lines
         self._layout.addWidget(self.buttons)
 
     def add_field(
@@ -97,6 +142,7 @@ class FormDialog(QDialog):
     def add_widget(self, widget: QWidget) -> None:
         """Something below the form (before the dialog's own error line and buttons)."""
         self._extra.addWidget(widget)
+        self._extra_widgets.append(widget)
 
     def set_row_visible(self, key: str, visible: bool) -> None:
         self.field_forms[key].setRowVisible(self.field_rows[key], visible)
@@ -112,9 +158,72 @@ class FormDialog(QDialog):
         self.errors = {k: v for k, v in self.validate().items() if v}
         for key, label in self.error_labels.items():
             label.show_message(self.errors.get(key))
-        self.form_error.show_message(None)
-        self.ok_button.setEnabled(not self.errors)
+        # A problem of the whole form (no field of its own) shows on the dialog's line.
+        unplaced = [v for k, v in self.errors.items() if k not in self.error_labels]
+        self.form_error.show_message("\n".join(unplaced) or None)
+        self.ok_button.setEnabled(not self.errors and not self.busy)
+        if self.errors:
+            self._grow()
         return not self.errors
 
     def show_form_error(self, text: str) -> None:
         self.form_error.show_message(text)
+        self._grow()
+
+    def _grow(self) -> None:
+        """Taller when a message appears, so the fields are not squeezed under it."""
+        layout = self.layout()
+        if layout is None or not self.isVisible():
+            return
+        layout.activate()
+        width = self.width()
+        needed = (
+            layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else layout.sizeHint().height()
+        )
+        if needed > self.height():
+            self.resize(width, needed)
+
+    # -- saving in the background (Live mode: the PBX account) -----------------------------------
+    @property
+    def busy(self) -> bool:
+        return self._busy_task is not None
+
+    def _set_busy(self, text: str | None) -> None:
+        self.busy_row.show_busy(text)
+        busy = bool(text)
+        for row in [*self.field_rows.values(), *self._extra_widgets]:
+            row.setEnabled(not busy)  # nothing typed now would be saved
+        self.buttons.setEnabled(not busy)
+        self.ok_button.setEnabled(not busy and not self.errors)
+        self._grow()
+
+    def run_busy(self, text: str, work: Awaitable[Any], done: Callable[[Any], None]) -> None:
+        """Run ``work`` on the app's loop with ``text`` showing and the form locked; then
+        ``done(result)``, or its PbxDeskError in red with the form as it was (nothing lost)."""
+        self.form_error.show_message(None)
+        self._set_busy(text)
+        self._busy_task = asyncio.ensure_future(self._run(work, done))
+
+    async def _run(self, work: Awaitable[Any], done: Callable[[Any], None]) -> None:
+        try:
+            result = await work
+        except PbxDeskError as exc:
+            self._busy_task = None
+            self._set_busy(None)
+            self.show_form_error(str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 - said in the dialog, never a traceback
+            log.exception("saving failed")
+            self._busy_task = None
+            self._set_busy(None)
+            self.show_form_error(self.tr("Unexpected error: {0}").format(exc))
+            return
+        self._busy_task = None
+        self._set_busy(None)
+        done(result)
+
+    def reject(self) -> None:
+        # Cancelling half way could leave the PBX changed and the profile not: wait for it.
+        if self.busy:
+            return
+        super().reject()

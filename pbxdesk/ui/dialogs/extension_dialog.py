@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDialog,
     QDoubleSpinBox,
     QLineEdit,
     QWidget,
@@ -20,8 +22,12 @@ from pbxdesk.domain import (
     ValidationError,
 )
 from pbxdesk.domain.validation import check_event_allowed, validate_extension_name
+from pbxdesk.pbx import account_edit
 from pbxdesk.store.profile import Profile
 from pbxdesk.ui.dialogs.common import FormDialog
+
+if TYPE_CHECKING:
+    from pbxdesk.ui.account import AccountConnection
 
 _FULL_NAME = re.compile(r"^[0-9]+\*[0-9]+$")
 _NUMBER = re.compile(r"^\+?[0-9]{3,20}$")
@@ -44,11 +50,20 @@ def pbx_domain(profile: Profile) -> str:
 
 class ExtensionDialog(FormDialog):
     """``extension`` None: a new one (saved with ``Profile.add_extension``); else it is edited
-    (its id stays: the PBX assigned it and subscriptions point at it)."""
+    (its id stays: the PBX assigned it and subscriptions point at it). With ``account`` (Live
+    mode) OK saves on the PBX account first, then in the profile."""
 
-    def __init__(self, profile: Profile, extension: Extension | None = None, parent: QWidget | None = None):
+    def __init__(
+        self,
+        profile: Profile,
+        extension: Extension | None = None,
+        parent: QWidget | None = None,
+        *,
+        account: AccountConnection | None = None,
+    ):
         super().__init__(parent)
         self.profile = profile
+        self.account = account
         self.original = extension
         self.prefix = client_prefix(profile)
         self.others = [e for e in profile.extensions() if extension is None or e.id != extension.id]
@@ -125,7 +140,18 @@ class ExtensionDialog(FormDialog):
             w.textChanged.connect(self.revalidate)
         self.route_combo.editTextChanged.connect(self.revalidate)
         self.type_combo.currentIndexChanged.connect(self._type_changed)
+        if account is not None:
+            self._live_banner(account)
         self._type_changed()
+
+    def _live_banner(self, account: AccountConnection) -> None:
+        self.banner.show_message(
+            self.tr("Live mode: OK saves on the PBX account {0}, then in this profile. Recording, "
+                    "numbers, agents and routes are simulator settings: they stay in this profile."
+                    ).format(account.label)
+        )  # fmt: skip
+        if self.original is None:
+            self.set_row_visible("id", False)  # the PBX assigns it
 
     # -- loading -------------------------------------------------------------------------------
     def _free_id(self) -> int:
@@ -191,6 +217,8 @@ class ExtensionDialog(FormDialog):
         return ""
 
     def _id_problem(self, text: str) -> str:
+        if self.account is not None and self.original is None:
+            return ""  # the PBX assigns it
         text = text.strip()
         if not text:
             return self.tr("An id is required")
@@ -276,6 +304,15 @@ class ExtensionDialog(FormDialog):
             "agents": self._agents_problem(),
             "route": self._route_problem(),
         }
+        if (
+            self.account is not None
+            and self.original is not None
+            and account_edit.remote_extension_id(self.profile, self.original.id) is None
+        ):
+            errors["live"] = self.tr(
+                "{0} is only in this profile, not on the PBX account: push it with PBX → Sync with "
+                "account…, or edit it in Simulated mode"
+            ).format(self.original.name)
         did = self.did_edit.text().strip()
         if did and not errors["did"]:
             clash = next((e for e in self.others if e.did == did), None)
@@ -309,6 +346,9 @@ class ExtensionDialog(FormDialog):
         if not self.revalidate():
             return
         ext = self.extension()
+        if self.account is not None:
+            self._save_on_account(self.account, ext)
+            return
         try:
             if self.original is None:
                 self.profile.add_extension(ext)
@@ -319,3 +359,16 @@ class ExtensionDialog(FormDialog):
             return
         self.saved = ext
         super().accept()
+
+    def _save_on_account(self, account: AccountConnection, ext: Extension) -> None:
+        save = account_edit.create_extension if self.original is None else account_edit.update_extension
+
+        async def work() -> Extension:
+            client = await account.connect_saved()
+            return await save(client, self.profile, ext)
+
+        def done(saved: Extension) -> None:
+            self.saved = saved
+            QDialog.accept(self)
+
+        self.run_busy(self.tr("Saving to the PBX…"), work(), done)

@@ -7,6 +7,8 @@ running), and their result is applied when they finish.
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import logging
 from typing import TYPE_CHECKING
 
@@ -15,6 +17,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox, QTreeWidgetItem
 
 from pbxdesk.domain import PbxDeskError
+from pbxdesk.pbx import account_edit
 from pbxdesk.ui.dialogs.extension_dialog import ExtensionDialog
 from pbxdesk.ui.dialogs.preferences_dialog import PreferencesDialog
 from pbxdesk.ui.dialogs.subscription_dialog import SubscriptionDialog
@@ -36,6 +39,7 @@ class PbxMenus(QObject):
         self.window = window
         self.dialog: ExtensionDialog | SubscriptionDialog | PreferencesDialog | None = None
         self.question: QMessageBox | None = None
+        self.pending: asyncio.Future[None] | None = None  # a delete on the PBX account under way
         self.exporter = TimelineExporter(window)
         bar = window.menuBar()
 
@@ -137,12 +141,18 @@ class PbxMenus(QObject):
             self.dialog = None
 
     def new_extension(self) -> None:
-        self._open(ExtensionDialog(self.window.profile, parent=self.window))
+        account = self.window.live_account()
+        self._open(ExtensionDialog(self.window.profile, parent=self.window, account=account))
 
     def new_subscription(self, extension_id: int | None = None) -> None:
         if extension_id is None or isinstance(extension_id, bool):  # triggered(bool) from a menu
             extension_id = self._extension_of(self.window.ext_tree.currentItem())
-        self._open(SubscriptionDialog(self.window.profile, extension_id=extension_id, parent=self.window))
+        self._open(
+            SubscriptionDialog(
+                self.window.profile, extension_id=extension_id, parent=self.window,
+                account=self.window.live_account(),
+            )
+        )  # fmt: skip
 
     def preferences(self) -> None:
         self._open(PreferencesDialog(self.window.profile, parent=self.window))
@@ -154,15 +164,16 @@ class PbxMenus(QObject):
 
     def edit_item(self, item: QTreeWidgetItem) -> None:
         profile = self.window.profile
+        account = self.window.live_account()
         item_id = item.data(0, ID_ROLE)
         if self._kind(item) == "extension":
             ext = profile.extension(item_id)
             if ext is not None:
-                self._open(ExtensionDialog(profile, ext, parent=self.window))
+                self._open(ExtensionDialog(profile, ext, parent=self.window, account=account))
             return
         sub = profile.subscription(item_id)
         if sub is not None:
-            self._open(SubscriptionDialog(profile, sub, parent=self.window))
+            self._open(SubscriptionDialog(profile, sub, parent=self.window, account=account))
 
     # -- deleting --------------------------------------------------------------------------------
     def delete_current(self) -> None:
@@ -171,8 +182,9 @@ class PbxMenus(QObject):
             self.delete_item(item)
 
     def delete_item(self, item: QTreeWidgetItem) -> None:
-        """Ask first (a window-modal question), then delete."""
+        """Ask first (a window-modal question), then delete (in Live mode on the account too)."""
         profile = self.window.profile
+        account = self.window.live_account()
         item_id = item.data(0, ID_ROLE)
         if self._kind(item) == "extension":
             ext = profile.extension(item_id)
@@ -190,7 +202,11 @@ class PbxMenus(QObject):
             text = self.tr("Delete extension {0} and its {1} subscription(s)? Its history stays.").format(
                 ext.name, n
             )
-            self._ask(text, lambda: profile.delete_extension(ext.id))
+            if account is None:
+                self._ask(text, lambda: profile.delete_extension(ext.id))
+                return
+            text += "\n\n" + self._where(account_edit.remote_extension_id(profile, ext.id))
+            self._ask(text, lambda: self._on_account(account_edit.delete_extension, ext.id))
         else:
             sub = profile.subscription(item_id)
             if sub is None:
@@ -198,7 +214,32 @@ class PbxMenus(QObject):
             text = self.tr("Delete the {0} subscription to {1} {2}?").format(
                 sub.event_type.value, sub.method.value, sub.url
             )
-            self._ask(text, lambda: profile.delete_subscription(item_id))
+            if account is None:
+                self._ask(text, lambda: profile.delete_subscription(item_id))
+                return
+            text += "\n\n" + self._where(account_edit.remote_subscription_id(profile, item_id))
+            self._ask(text, lambda: self._on_account(account_edit.delete_subscription, item_id))
+
+    def _where(self, remote_id: int | None) -> str:
+        account = self.window.account
+        if remote_id is None:
+            return self.tr("It is not on the PBX account: only this profile changes.")
+        return self.tr("Live mode: it is deleted on the PBX account {0} too.").format(account.label)
+
+    async def _on_account(self, delete: object, item_id: int) -> None:
+        """A delete on the account, then in the profile; progress and failure in the status bar
+        (the question is gone by then), the failure also in a message box."""
+        bar = self.window.statusBar()
+        bar.showMessage(self.tr("Deleting on the PBX account…"))
+        try:
+            client = await self.window.account.connect_saved()
+            await delete(client, self.window.profile, item_id)  # type: ignore[operator]
+        except PbxDeskError as exc:
+            bar.showMessage(self.tr("Not deleted: {0}").format(exc), 15_000)
+            self._tell(self.tr("Not deleted: {0}").format(exc))
+            return
+        self.config_changed()
+        bar.showMessage(self.tr("Deleted on the PBX account and in this profile"), 8000)
 
     def _ask(self, text: str, action: object) -> None:
         box = QMessageBox(
@@ -219,9 +260,12 @@ class PbxMenus(QObject):
             if result != QMessageBox.StandardButton.Yes:
                 return
             try:
-                action()  # type: ignore[operator]
+                result = action()  # type: ignore[operator]
             except PbxDeskError as exc:
                 self.window.statusBar().showMessage(str(exc), 10_000)
+                return
+            if inspect.isawaitable(result):  # Live mode: it reports and refreshes itself
+                self.pending = asyncio.ensure_future(result)
                 return
             self.config_changed()
 
@@ -241,6 +285,10 @@ class PbxMenus(QObject):
     def _saved(self, dialog: object) -> None:
         if isinstance(dialog, ExtensionDialog | SubscriptionDialog):
             self.config_changed()
+            if dialog.account is not None:
+                self.window.statusBar().showMessage(
+                    self.tr("Saved on the PBX account and in this profile"), 8000
+                )
         elif isinstance(dialog, PreferencesDialog):
             self.window.statusBar().showMessage(self.tr("Preferences saved"), 5000)
 

@@ -6,25 +6,31 @@ import asyncio
 import contextlib
 import http
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
     QHBoxLayout,
     QLineEdit,
     QPushButton,
     QWidget,
 )
 
-from pbxdesk.domain import EventType, HttpMethod, PbxDeskError, Subscription, ValidationError
+from pbxdesk.domain import EventType, Extension, HttpMethod, PbxDeskError, Subscription, ValidationError
 from pbxdesk.domain.validation import check_event_allowed, parse_method, validate_url
 from pbxdesk.engine.policy import POLICY_SETTING, DeliveryPolicy
 from pbxdesk.engine.request import build_request
 from pbxdesk.engine.senders import AttemptOutcome, make_senders
+from pbxdesk.pbx import account_edit
 from pbxdesk.store.profile import Profile
 from pbxdesk.ui.dialogs.common import ERROR_COLOUR, OK_COLOUR, FormDialog, MessageLabel
 from pbxdesk.ui.dialogs.extension_dialog import pbx_domain
 from pbxdesk.ui.dialogs.sample import sample_event
+
+if TYPE_CHECKING:
+    from pbxdesk.ui.account import AccountConnection
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +57,8 @@ def profile_policy(profile: Profile) -> DeliveryPolicy:
 
 
 class SubscriptionDialog(FormDialog):
-    """``subscription`` None: a new one on ``extension_id`` (if given); else it is edited."""
+    """``subscription`` None: a new one on ``extension_id`` (if given); else it is edited. With
+    ``account`` (Live mode) OK saves on the PBX account first, then in the profile."""
 
     test_finished = Signal(object)  # the AttemptOutcome of a test send
 
@@ -62,9 +69,11 @@ class SubscriptionDialog(FormDialog):
         *,
         extension_id: int | None = None,
         parent: QWidget | None = None,
+        account: AccountConnection | None = None,
     ) -> None:
         super().__init__(parent)
         self.profile = profile
+        self.account = account
         self.original = subscription
         self.extensions = profile.extensions()
         self.others = [s for s in profile.subscriptions() if subscription is None or s.id != subscription.id]
@@ -126,6 +135,12 @@ class SubscriptionDialog(FormDialog):
         self.method_combo.currentIndexChanged.connect(self.revalidate)
         self.url_edit.textChanged.connect(self.revalidate)
         self.finished.connect(self._cancel_test)
+        if account is not None:
+            self.banner.show_message(
+                self.tr("Live mode: OK saves on the PBX account {0}, then in this profile.").format(
+                    account.label
+                )
+            )
         self.revalidate()
 
     # -- the rules -------------------------------------------------------------------------------
@@ -168,6 +183,8 @@ class SubscriptionDialog(FormDialog):
             errors["method"] = self.tr("The method must be GET or POST")
         errors["url"] = self._url_problem(self.url_edit.text())
         self.testable = not any(errors.values())
+        if self.account is not None:
+            self._live_problems(ext, errors)
         self.test_button.setEnabled(self.testable and self._test_task is None)
         if self.testable and ext is not None:
             url = self.url_edit.text().strip()
@@ -182,6 +199,24 @@ class SubscriptionDialog(FormDialog):
                     "This extension already sends {0} to this URL (subscription #{1})"
                 ).format(et.value, same.id)
         return errors
+
+    def _live_problems(self, ext: Extension | None, errors: dict[str, str]) -> None:
+        """What the account cannot take: an extension or subscription it does not have."""
+        if ext is not None and account_edit.remote_extension_id(self.profile, ext.id) is None:
+            errors["extension"] = self.tr(
+                "{0} is only in this profile, not on the PBX account: push it with "
+                "PBX → Sync with account… first"
+            ).format(ext.name)
+        original = self.original
+        if (
+            original is not None
+            and original.id is not None
+            and (account_edit.remote_subscription_id(self.profile, original.id) is None)
+        ):
+            errors["live"] = self.tr(
+                "This subscription is only in this profile, not on the PBX account: push it with "
+                "PBX → Sync with account…, or edit it in Simulated mode"
+            )
 
     def subscription(self) -> Subscription:
         ext = self._extension()
@@ -198,6 +233,9 @@ class SubscriptionDialog(FormDialog):
         if not self.revalidate():
             return
         sub = self.subscription()
+        if self.account is not None:
+            self._save_on_account(self.account, sub)
+            return
         try:
             if self.original is None:
                 sub = self.profile.add_subscription(sub)
@@ -208,6 +246,19 @@ class SubscriptionDialog(FormDialog):
             return
         self.saved = sub
         super().accept()
+
+    def _save_on_account(self, account: AccountConnection, sub: Subscription) -> None:
+        save = account_edit.create_subscription if self.original is None else account_edit.update_subscription
+
+        async def work() -> Subscription:
+            client = await account.connect_saved()
+            return await save(client, self.profile, sub)
+
+        def done(saved: Subscription) -> None:
+            self.saved = saved
+            QDialog.accept(self)
+
+        self.run_busy(self.tr("Saving to the PBX…"), work(), done)
 
     # -- the test send -----------------------------------------------------------------------------
     def send_test(self) -> None:

@@ -1,0 +1,222 @@
+"""PBX → Sync with account… against the emulator on 127.0.0.1: the difference is shown before
+anything is sent; Push applies it item by item (a refused item says why in its row); Pull
+replaces the profile's configuration after asking; errors show in the dialog."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import replace
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMessageBox
+
+from pbxdesk.domain import EventType, HttpMethod, Subscription
+from pbxdesk.engine.scenario import parse_scenario
+from pbxdesk.engine.session import RECEIVER_PORT_SETTING, ensure_demo
+from pbxdesk.pbx.emulator import Fault, PbxEmulator
+from pbxdesk.store.paths import profile_path
+from pbxdesk.store.profile import Profile
+from pbxdesk.ui.dialogs.sync_dialog import COL_CHANGE, COL_FIELD, COL_ITEM, COL_LOCAL, COL_PBX, COL_RESULT
+from pbxdesk.ui.main_window import MainWindow
+
+CID, SECRET = "sync-gui-app", "sync-gui-secret"
+PBX = """\
+[pbx]
+seed = 1
+
+[[extensions]]
+id = 175
+name = "099"
+type = "phone"
+label = "Anna (PBX)"
+
+[[extensions]]
+id = 200
+name = "200"
+type = "queue"
+agents = ["000*099"]
+
+[[subscriptions]]
+extension = 175
+event_type = "dial-out"
+method = "GET"
+url = "https://crm.example/show.php?myid=175"
+
+[[subscriptions]]
+extension = 200
+event_type = "dial-in"
+method = "POST"
+url = "https://crm.example/queue"
+"""
+
+
+@pytest.fixture(autouse=True)
+def qt_settings(tmp_path):
+    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(fmt, QSettings.Scope.UserScope, str(tmp_path / "qt-settings"))
+
+
+@pytest.fixture
+def profile(pbx_home, free_port):
+    p = Profile.open(profile_path("default"))
+    p.set_setting(RECEIVER_PORT_SETTING, free_port)
+    ensure_demo(p)
+    yield p
+    p.close()
+
+
+async def until(predicate, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.02)
+
+
+def shown(label) -> str:
+    return "" if label.isHidden() else label.text()
+
+
+def rows(dialog) -> list[tuple[str, str, list[tuple[str, str, str]]]]:
+    """The tree as the user reads it: (change, item, [(field, on the PBX, in this profile)])."""
+    out = []
+    for i in range(dialog.tree.topLevelItemCount()):
+        top = dialog.tree.topLevelItem(i)
+        fields = [
+            (top.child(j).text(COL_FIELD), top.child(j).text(COL_PBX), top.child(j).text(COL_LOCAL))
+            for j in range(top.childCount())
+        ]
+        out.append((top.text(COL_CHANGE), top.text(COL_ITEM), fields))
+    return out
+
+
+def test_sync_shows_the_diff_then_pull_and_push(qtbot, profile, run_async):
+    window = MainWindow(profile, "default")
+    qtbot.addWidget(window)
+    emu = PbxEmulator(CID, SECRET, scenario=parse_scenario(PBX))
+
+    async def scenario():
+        await emu.start(play=False)
+        await window.start_session(autostart=False)
+        # Not connected and nothing saved: said in the dialog, nothing can be pushed.
+        window.live_feed.sync_action.trigger()
+        d = window.live_feed.sync_dialog
+        await until(lambda: not d.busy)
+        assert "not connected to a PBX account" in shown(d.error)
+        assert not d.push_button.isEnabled() and not d.pull_button.isEnabled()
+        # Connect from the dialog; it compares at once.
+        d.connect_button.click()
+        c = d.connect_dialog
+        c.base_url.setText(emu.base_url)
+        c.client_id.setText(CID)
+        c.secret.setText(SECRET)
+        c.remember.setChecked(False)
+        c.ok_button.click()
+        await until(lambda: d.plan is not None and not d.busy)
+        assert d.account_label.text() == f"Account: <b>{CID} @ 127.0.0.1:{emu.port}</b>"
+        # The demo profile was never on the account: everything is to add; the PBX's own
+        # extensions are listed as left alone.
+        shown_rows = rows(d)
+        assert ("Add", "extension 000*101", [("Name", "—", "000*101"), ("Type", "—", "phone"),
+                ("Status", "—", "active"), ("Label", "—", "Anna Petrova (sales)")]) in shown_rows  # fmt: skip
+        assert all(r[0] == "Add" for r in shown_rows)
+        assert "extension 000*099 (id 175) is on the PBX only" in shown(d.notes)
+        assert d.summary.text().startswith(f"{len(shown_rows)} to add, 0 to change, 0 to remove")
+        assert 101 not in emu.extensions  # shown, not sent
+
+        # Pull: asked first; "Cancel" changes nothing.
+        d.pull_button.click()
+        d.question.button(QMessageBox.StandardButton.No).click()
+        assert profile.extension(101) is not None
+        d.pull_button.click()
+        assert "Replace this profile's 5 extensions" in d.question.text()
+        d.question.button(QMessageBox.StandardButton.Yes).click()
+        await until(lambda: not d.busy and "Pulled" in d.summary.text())
+        assert d.summary.text() == "Pulled 2 extensions and 2 subscriptions from the account."
+        assert [e.name for e in profile.extensions()] == ["000*099", "000*200"]
+        assert d.tree.topLevelItemCount() == 0  # the profile is the account now
+        assert window.ext_tree.topLevelItem(0).text(0) == "000*099"  # the side panel follows
+
+        # Local changes, then compare: the diff shows the PBX's value and the profile's.
+        anna = profile.extension(175)
+        profile.update_extension(replace(anna, label="Anna"))
+        profile.add_subscription(
+            Subscription(175, EventType.ANSWER, HttpMethod.POST, "https://crm.example/a")
+        )
+        d.compare_button.click()
+        await until(lambda: not d.busy and d.tree.topLevelItemCount() == 2)
+        assert rows(d) == [
+            ("Change", "extension 000*099", [("Label", "Anna (PBX)", "Anna")]),
+            ("Add", "subscription 000*099 · answer",
+             [("Extension", "—", "000*099"), ("Event", "—", "answer"), ("Method", "—", "POST"),
+              ("URL", "—", "https://crm.example/a")]),
+        ]  # fmt: skip
+        assert emu.extensions[175].label == "Anna (PBX)"  # still nothing sent
+
+        # Push: each row gets its result; the account is like the profile.
+        d.push_button.click()
+        await until(lambda: not d.busy and d.report is not None)
+        assert [d.tree.topLevelItem(i).text(COL_RESULT) for i in range(2)] == ["✔ done", "✔ done"]
+        assert d.summary.text() == "Pushed: 2 done. The account now matches this profile."
+        assert emu.extensions[175].label == "Anna"
+        on_175 = [(s.event_type.value, s.url) for s in emu.subscriptions.values() if s.extension_id == 175]
+        assert on_175 == [
+            ("dial-out", "https://crm.example/show.php?myid=175"),
+            ("answer", "https://crm.example/a"),
+        ]
+        assert not d.push_button.isEnabled()  # the plan shown is done: compare again first
+        d.compare_button.click()
+        await until(lambda: not d.busy)
+        assert d.summary.text() == "The account matches this profile: nothing to push."
+        d.close_button.click()
+        await window.session.close()
+        await window.account.disconnect()
+        await emu.stop()
+
+    run_async(scenario())
+
+
+def test_push_failures_and_an_unreachable_pbx_are_shown_in_place(qtbot, profile, run_async):
+    window = MainWindow(profile, "default")
+    qtbot.addWidget(window)
+    emu = PbxEmulator(CID, SECRET, scenario=parse_scenario(PBX))
+
+    async def scenario():
+        await emu.start(play=False)
+        await window.start_session(autostart=False)
+        await window.account.connect(emu.base_url, CID, SECRET)
+        d = window.live_feed.open_sync()
+        await until(lambda: d.plan is not None and not d.busy)
+        d.pull_button.click()
+        d.question.button(QMessageBox.StandardButton.Yes).click()
+        await until(lambda: not d.busy and "Pulled" in d.summary.text())
+        profile.add_subscription(Subscription(175, EventType.HANGUP, HttpMethod.GET, "https://crm.example/h"))
+        profile.update_extension(replace(profile.extension(200), label="Queue"))
+        d.compare_button.click()
+        await until(lambda: not d.busy and d.tree.topLevelItemCount() == 2)
+        # The PBX refuses new subscriptions (HTTP 400): that row says why, the other is done.
+        emu.faults.append(Fault(status=400, path="/api/ver1.0/extension/175/event", method="POST",
+                                message="no more events today"))  # fmt: skip
+        d.push_button.click()
+        await until(lambda: not d.busy and d.report is not None)
+        results = {d.tree.topLevelItem(i).text(COL_ITEM): d.tree.topLevelItem(i).text(COL_RESULT)
+                   for i in range(2)}  # fmt: skip
+        assert results["extension 000*200"] == "✔ done"
+        assert results["subscription 000*099 · hangup"].startswith("✘ ")
+        assert "no more events today" in results["subscription 000*099 · hangup"]
+        assert d.summary.text().startswith("Pushed: 1 done, 1 failed")
+        assert emu.extensions[200].label == "Queue"
+        # The PBX goes away: comparing again says so in the dialog, not in a traceback.
+        await emu.stop()
+        d.compare_button.click()
+        await until(lambda: not d.busy)
+        said = shown(d.error)
+        assert "check the network" in said or "the connection to the PBX failed" in said, said
+        assert d.isVisible() and d.close_button.isEnabled()
+        d.close_button.click()
+        await window.session.close()
+        await window.account.disconnect()
+
+    run_async(scenario())
