@@ -34,7 +34,7 @@ from pbxdesk.engine.policy import POLICY_SETTING, DeliveryPolicy
 from pbxdesk.engine.request import build_request, encode_fields
 from pbxdesk.engine.senders import AttemptOutcome, Sender, make_senders
 from pbxdesk.store.profile import Profile
-from pbxdesk.store.writer import EVENT_SQL, BatchWriter, compact_json, event_row
+from pbxdesk.store.writer import EVENT_SQL, BatchWriter, compact_json, event_row_deferred
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +140,7 @@ class Delivery:
         return (self.url, self.call_id)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DeliveryResult:
     """One attempt's outcome, as listeners (timeline, progress, CLI summary) see it."""
 
@@ -233,6 +233,7 @@ class DeliveryEngine:
         # outbox waits for): each hand-over wakes the writer thread, a GIL round trip.
         self._ops: list[tuple[str, tuple[Any, ...]]] = []
         self._flush_due = False
+        self._in_flight_marks: dict[int, int] = {}  # delivery id -> its attempt under way
         self._workers: list[asyncio.Task[None]] = []
         self._senders: list[Sender] = []
         self._idle = asyncio.Event()
@@ -321,7 +322,7 @@ class DeliveryEngine:
         fields = ev.to_fields()
         if self.writer is not None:
             name = self.names.get(ev.extension_id, "")
-            self._write(EVENT_SQL, event_row(event_id, ev, name, source, fields))
+            self._write(EVENT_SQL, event_row_deferred(event_id, ev, name, source, fields))
         if self.on_event is not None:
             self.on_event(event_id, ev)
         subs = self.matching(ev)
@@ -390,7 +391,7 @@ class DeliveryEngine:
         if not batch or self.writer is None:
             return
         loop = self._loop_or_running()
-        ops, self._ops = self._ops, []
+        ops = self._take_ops()
         # Rows are durable once this commit is done; only then may their first attempt start.
         self.writer.execute_all(ops, then=lambda: loop.call_soon_threadsafe(self._committed, batch))
 
@@ -441,6 +442,9 @@ class DeliveryEngine:
         if self.writer is None:
             return
         self._ops.append((sql, params))
+        self._schedule_flush()
+
+    def _schedule_flush(self) -> None:
         if not self._flush_due:
             self._flush_due = True
             self._loop_or_running().call_later(FLUSH_DELAY_S, self._flush_timer)
@@ -449,10 +453,18 @@ class DeliveryEngine:
         self._flush_due = False
         self._flush_ops()
 
+    def _take_ops(self) -> list[tuple[str, tuple[Any, ...]]]:
+        """The statements waiting for the writer, in order; in-flight marks last (each delivery's
+        row and its earlier attempts' records come before its mark)."""
+        ops, self._ops = self._ops, []
+        if self._in_flight_marks:
+            ops.extend((_MARK_IN_FLIGHT, (n, d_id)) for d_id, n in self._in_flight_marks.items())
+            self._in_flight_marks.clear()
+        return ops
+
     def _flush_ops(self) -> None:
-        if self._ops and self.writer is not None:
-            ops, self._ops = self._ops, []
-            self.writer.execute_all(ops)
+        if self.writer is not None and (self._ops or self._in_flight_marks):
+            self.writer.execute_all(self._take_ops())
 
     # -- sending ----------------------------------------------------------------------------------
     async def _worker(self, sender: Sender) -> None:
@@ -481,7 +493,7 @@ class DeliveryEngine:
     async def _attempt(self, d: Delivery, sender: Sender) -> None:
         d.attempts += 1
         d.state = IN_FLIGHT
-        self._write(_MARK_IN_FLIGHT, (d.attempts, d.id))
+        self._mark_in_flight(d)
         if d.encoded is None:
             d.encoded = encode_fields(d.fields)
         req = build_request(d.method, d.url, d.encoded)
@@ -513,9 +525,23 @@ class DeliveryEngine:
             self._finish(d)
             self._count_endpoint(d)
 
+    def _mark_in_flight(self, d: Delivery) -> None:
+        """Record that attempt ``d.attempts`` has started, unless it ends before the next flush.
+
+        Most attempts to a fast subscriber end within the flush delay: their mark would be
+        overwritten in the same batch, so it is only written for an attempt still running at
+        the flush. Killed before that, the delivery stays pending and goes out again on the
+        next start, the same as in flight (at least once either way).
+        """
+        if self.writer is None:
+            return
+        self._in_flight_marks[d.id] = d.attempts
+        self._schedule_flush()
+
     def _record(self, d: Delivery, request_headers: dict[str, str], out: AttemptOutcome) -> None:
         if self.writer is None:
             return
+        self._in_flight_marks.pop(d.id, None)
         self._write(
             _INSERT_ATTEMPT,
             (d.id, d.attempts, out.started_at, out.finished_at, out.latency_ms, out.status_code,

@@ -198,10 +198,13 @@ class AiohttpSender(_Base):
                 out.status_code = resp.status
                 out.response_headers = {k.lower(): v for k, v in resp.headers.items()}
                 seen = 0
-                while chunk := await resp.content.read(READ_CHUNK):
+                content = resp.content
+                while chunk := await content.read(READ_CHUNK):
                     seen = self._take(out, buf, chunk, seen)
                     if seen > self.policy.max_response_bytes:
                         out.error = BODY_TOO_LARGE
+                        break
+                    if content.at_eof():  # a short answer arrives whole: no read just to see the end
                         break
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             out.error = classify_error(exc)

@@ -7,6 +7,7 @@ started. Imports nothing heavy: the writer process starts with this module alone
 
 from __future__ import annotations
 
+import json
 import logging
 import marshal
 import sqlite3
@@ -20,6 +21,13 @@ from pbxdesk.store.connection import connect
 log = logging.getLogger(__name__)
 
 Op = tuple[str, tuple[Any, ...]]
+
+EVENT_SQL = (
+    "INSERT INTO events (id, call_id, sub_call_id, event_type, extension_id, extension_name, "
+    "event_time, source, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+# One encoder made once: json.dumps with its own separators builds a new one per call.
+compact_json = json.JSONEncoder(separators=(",", ":")).encode
 
 # Checkpoint when idle after this many rows, or regardless after that many (keeps the WAL
 # bounded under a sustained load).
@@ -63,6 +71,12 @@ def grouped(ops: list[Op]) -> list[tuple[str, list[tuple[Any, ...]]]]:
     return ordered + rest
 
 
+def _encoded_event(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """An event row whose fields came as a dict (``event_row_deferred``) gets its JSON here."""
+    data = row[-1]
+    return (*row[:-1], compact_json(data)) if type(data) is dict else row
+
+
 class Committer:
     """Owns the writing connection of one profile."""
 
@@ -77,6 +91,8 @@ class Committer:
         """Run ``ops`` in one transaction; ``idle``: nothing else is waiting to be written."""
         with self.conn:
             for sql, rows in grouped(ops):
+                if sql == EVENT_SQL:
+                    rows = [_encoded_event(r) for r in rows]
                 if len(rows) == 1:
                     self.conn.execute(sql, rows[0])
                 else:

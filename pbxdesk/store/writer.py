@@ -17,7 +17,6 @@ instead. If no process can be started, the courier commits in its own thread.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import queue
@@ -31,21 +30,15 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pbxdesk.domain import EventData, PbxDeskError
-from pbxdesk.store.committer import Committer, Op, read_frame, write_frame
+from pbxdesk.store.committer import EVENT_SQL, Committer, Op, compact_json, read_frame, write_frame
 
 log = logging.getLogger(__name__)
 
-EVENT_SQL = (
-    "INSERT INTO events (id, call_id, sub_call_id, event_type, extension_id, extension_name, "
-    "event_time, source, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
 DELIVERY_SQL = (
     "INSERT INTO deliveries (id, event_id, subscription_id, method, url, request_body, "
     "status_code, error, latency_ms, response_body, started_at, finished_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-# One encoder made once: json.dumps with its own separators builds a new one per call.
-compact_json = json.JSONEncoder(separators=(",", ":")).encode
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +64,15 @@ def event_row(
         source,
         compact_json(ev.to_fields() if fields is None else fields),
     )
+
+
+def event_row_deferred(
+    event_id: int, ev: EventData, ext_name: str, source: str, fields: dict[str, str]
+) -> tuple[Any, ...]:
+    """``event_row`` with the fields left as a dict, for ``BatchWriter`` only: its committer
+    encodes them (in the writer process, off the event loop's CPU)."""
+    return (event_id, ev.call_id, ev.sub_call_id, ev.event_type.value, ev.extension_id, ext_name,
+            ev.event_time, source, fields)  # fmt: skip
 
 
 class _Backend(Protocol):
