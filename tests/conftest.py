@@ -237,7 +237,7 @@ class Outbox:
     _closed: bool = False
 
     async def flush(self) -> None:
-        await asyncio.sleep(0)  # the engine hands its statements to the writer once per loop turn
+        self.engine.hand_over()
         await asyncio.to_thread(self.writer.flush)
 
     async def rows(self, sql: str, params: tuple = ()) -> list[tuple]:

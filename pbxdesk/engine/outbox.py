@@ -49,6 +49,8 @@ PENDING, IN_FLIGHT, DELIVERED, FAILED, CANCELLED, PAUSED = (
 OPEN_STATES = (PENDING, IN_FLIGHT, PAUSED)
 KEEP_SUMMARY_BYTES = 4096
 FLUSH_DELAY_S = 0.002  # how long recorded statements may wait before going to the writer
+LATENCY_WINDOW = 100_000
+MARK_SWEEP_S = 0.25  # an attempt running one to two periods is recorded as in flight
 
 _INSERT_DELIVERY = (
     "INSERT INTO deliveries (id, event_id, subscription_id, method, url, state, call_id, endpoint, "
@@ -184,7 +186,8 @@ class EngineStats:
     cancelled: int = 0
     attempts: int = 0
     retries_scheduled: int = 0
-    latencies_ms: list[float] = field(default_factory=list)
+    # The latest attempts' latencies (a run's percentiles): bounded, a GUI session runs for days.
+    latencies_ms: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))
 
 
 DeliveryListener = Callable[[DeliveryResult], None]
@@ -233,7 +236,10 @@ class DeliveryEngine:
         # outbox waits for): each hand-over wakes the writer thread, a GIL round trip.
         self._ops: list[tuple[str, tuple[Any, ...]]] = []
         self._flush_due = False
-        self._in_flight_marks: dict[int, int] = {}  # delivery id -> its attempt under way
+        # delivery id -> (its attempt under way, the sweep it started in)
+        self._in_flight_marks: dict[int, tuple[int, int]] = {}
+        self._sweep_no = 0
+        self._sweep_due = False
         self._workers: list[asyncio.Task[None]] = []
         self._senders: list[Sender] = []
         self._idle = asyncio.Event()
@@ -261,6 +267,7 @@ class DeliveryEngine:
         return 0
 
     async def stop(self) -> None:
+        self._sweep_marks(everything=True)
         self._flush_ops()
         for d in self._open.values():
             if d.timer is not None:
@@ -454,17 +461,32 @@ class DeliveryEngine:
         self._flush_ops()
 
     def _take_ops(self) -> list[tuple[str, tuple[Any, ...]]]:
-        """The statements waiting for the writer, in order; in-flight marks last (each delivery's
-        row and its earlier attempts' records come before its mark)."""
         ops, self._ops = self._ops, []
-        if self._in_flight_marks:
-            ops.extend((_MARK_IN_FLIGHT, (n, d_id)) for d_id, n in self._in_flight_marks.items())
-            self._in_flight_marks.clear()
         return ops
 
     def _flush_ops(self) -> None:
-        if self.writer is not None and (self._ops or self._in_flight_marks):
+        if self.writer is not None and self._ops:
             self.writer.execute_all(self._take_ops())
+
+    def hand_over(self) -> None:
+        """Give the writer every statement recorded so far now (they otherwise wait up to
+        FLUSH_DELAY_S); ``writer.flush()`` after this makes them durable."""
+        self._flush_ops()
+
+    def _sweep_marks(self, *, everything: bool = False) -> None:
+        """Write the in-flight marks of attempts running for a sweep period or more (all of
+        them with ``everything``, on stop), after what is queued (the delivery's row and its
+        earlier attempts' records come first)."""
+        self._sweep_due = False
+        marks = self._in_flight_marks
+        old = [(d_id, n) for d_id, (n, sweep) in marks.items() if everything or sweep < self._sweep_no]
+        for d_id, n in old:
+            del marks[d_id]
+            self._write(_MARK_IN_FLIGHT, (n, d_id))
+        self._sweep_no += 1
+        if marks and not everything:
+            self._sweep_due = True
+            self._loop_or_running().call_later(MARK_SWEEP_S, self._sweep_marks)
 
     # -- sending ----------------------------------------------------------------------------------
     async def _worker(self, sender: Sender) -> None:
@@ -526,17 +548,21 @@ class DeliveryEngine:
             self._count_endpoint(d)
 
     def _mark_in_flight(self, d: Delivery) -> None:
-        """Record that attempt ``d.attempts`` has started, unless it ends before the next flush.
+        """Record that attempt ``d.attempts`` has started, once it has run for a while.
 
-        Most attempts to a fast subscriber end within the flush delay: their mark would be
-        overwritten in the same batch, so it is only written for an attempt still running at
-        the flush. Killed before that, the delivery stays pending and goes out again on the
-        next start, the same as in flight (at least once either way).
+        A mark per attempt was a fifth of the rows written under load, each overwritten
+        moments later by the attempt's end. So the profile says "in flight" for an attempt
+        running longer than one or two sweep periods (a slow or hanging subscriber, what a
+        user watches), and for every attempt under way at a stop. An attempt killed younger
+        than that leaves its delivery pending: it goes out again on the next start, as one in
+        flight would (at least once either way).
         """
         if self.writer is None:
             return
-        self._in_flight_marks[d.id] = d.attempts
-        self._schedule_flush()
+        self._in_flight_marks[d.id] = (d.attempts, self._sweep_no)
+        if not self._sweep_due:
+            self._sweep_due = True
+            self._loop_or_running().call_later(MARK_SWEEP_S, self._sweep_marks)
 
     def _record(self, d: Delivery, request_headers: dict[str, str], out: AttemptOutcome) -> None:
         if self.writer is None:

@@ -13,6 +13,7 @@ import socket
 import ssl
 import time
 from dataclasses import dataclass, field
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Protocol
 
 import aiohttp
@@ -128,6 +129,8 @@ class HttpxSender(_Base):
             limits=httpx.Limits(max_connections=8, max_keepalive_connections=8),
             headers={"User-Agent": USER_AGENT},
             trust_env=False,
+            # The PBX sends no cookies: a jar that accepts none (from any domain).
+            cookies=CookieJar(DefaultCookiePolicy(allowed_domains=[])),
         )
 
     async def send(self, req: WebhookRequest) -> AttemptOutcome:
@@ -180,6 +183,8 @@ class AiohttpSender(_Base):
                 connector=aiohttp.TCPConnector(limit=self.pool_size),
                 headers={"User-Agent": USER_AGENT},
                 auto_decompress=False,
+                # The PBX sends no cookies: one a subscriber sets must not ride on later deliveries.
+                cookie_jar=aiohttp.DummyCookieJar(),
                 # aiohttp's own deadline covers connecting, sending and reading the whole
                 # answer (a slow drip ends too), with one timer instead of a second one.
                 timeout=aiohttp.ClientTimeout(total=self.policy.timeout),

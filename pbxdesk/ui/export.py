@@ -124,6 +124,9 @@ class TimelineExporter(QObject):
         try:
             writer = getattr(w.session, "writer", None)
             if writer is not None:
+                engine = getattr(w.session, "engine", None)
+                if engine is not None:
+                    engine.hand_over()
                 await asyncio.to_thread(writer.flush)
             result = await asyncio.to_thread(
                 history_export.export_file,

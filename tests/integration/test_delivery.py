@@ -14,6 +14,8 @@ from dataclasses import replace
 from pathlib import Path
 from urllib.parse import parse_qsl
 
+import pytest
+
 from pbxdesk.domain import (
     CallFlow,
     CallStatus,
@@ -490,3 +492,38 @@ async def test_instant_run_does_not_wait_for_the_call(receiver, seed_scenario, f
     summary = await run_scenario(sc, None, instant=True, policy=replace(fast_policy))
     assert summary.delivered == 3
     assert loop.time() - t0 < 5  # a 31 s call, delivered at once on the virtual clock
+
+
+@pytest.mark.parametrize("client", ["aiohttp", "httpx"])
+async def test_a_cookie_a_subscriber_sets_never_rides_on_later_deliveries(
+    outbox, call_events, client
+) -> None:
+    """The PBX sends no cookies; a handler that sets one (a framework's session) must not see
+    it come back on the next webhook, or a test run would not match the real PBX."""
+    from aiohttp import web
+
+    seen: list[str | None] = []
+
+    async def handle(request: web.Request) -> web.Response:
+        seen.append(request.headers.get("Cookie"))
+        resp = web.Response(text="ok")
+        resp.set_cookie("session", "abc123", path="/")
+        return resp
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        url = f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
+        subs = [Subscription(175, EventType(t), HttpMethod.POST, url, id=i)
+                for i, t in enumerate(("dial-in", "answer", "hangup"), 1)]  # fmt: skip
+        box = await outbox(subs, http_client=client)
+        for ev in call_events("c-1"):
+            box.engine.submit(ev)
+        assert await box.settle()
+        assert seen == [None, None, None]
+    finally:
+        await runner.cleanup()

@@ -93,6 +93,21 @@ async def test_an_attempt_in_flight_at_the_stop_is_sent_again(recorder, outbox, 
     assert await again.rows("SELECT n, status_code FROM attempts") == [(2, 200)]
 
 
+async def test_a_long_attempt_shows_in_flight_in_the_profile_while_it_runs(
+    recorder, outbox, call_events
+) -> None:
+    """A slow subscriber: the profile says "in flight" while the attempt runs (what the
+    timeline and another process see), not only at a stop; the answer then replaces it."""
+    recorder.respond = lambda _r: (200, b"slow\n", 1.5)
+    box = await outbox(_subs(f"{recorder.base_url}/hook", types=("hangup",)), timeout=5.0)
+    box.engine.submit(call_events("c-1", types=("hangup",))[0])
+    await _until(lambda: len(recorder.requests) == 1)
+    await asyncio.sleep(0.7)  # more than two sweep periods
+    assert await box.rows("SELECT state, attempts FROM deliveries") == [("in_flight", 1)]
+    assert await box.settle()
+    assert await box.rows("SELECT state, attempts, status_code FROM deliveries") == [("delivered", 1, 200)]
+
+
 async def test_a_paused_endpoint_stays_paused_across_a_restart(recorder, outbox, call_events) -> None:
     endpoint = f"127.0.0.1:{recorder.port}"
     box = await outbox(_subs(f"{recorder.base_url}/hook"))
