@@ -242,6 +242,10 @@ class DeliveryEngine:
         self._sweep_due = False
         self._workers: list[asyncio.Task[None]] = []
         self._senders: list[Sender] = []
+        self._generation = 0  # of workers: apply_policy starts a new one, the old retires
+        self._busy: set[asyncio.Task[Any]] = set()  # workers with an attempt under way
+        self._retiring: list[asyncio.Task[None]] = []  # closing the old generation's clients
+        self._old_workers: list[asyncio.Task[None]] = []
         self._idle = asyncio.Event()
         self._idle.set()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -259,12 +263,47 @@ class DeliveryEngine:
     async def start(self, *, resume: bool = True) -> int:
         """Start the workers; with ``resume``, pick up deliveries the profile left open."""
         self._loop = asyncio.get_running_loop()
-        self._senders = make_senders(self.policy, self.policy.max_concurrency)
-        for i, sender in enumerate(self._senders):
-            self._workers.append(asyncio.create_task(self._worker(sender), name=f"delivery-worker-{i}"))
+        self._start_workers()
         if resume and self.profile_path is not None:
             return await self._resume()
         return 0
+
+    def _start_workers(self) -> None:
+        self._generation += 1
+        gen = self._generation
+        self._senders = make_senders(self.policy, self.policy.max_concurrency)
+        self._workers = [
+            asyncio.create_task(self._worker(sender, gen), name=f"delivery-worker-{gen}.{i}")
+            for i, sender in enumerate(self._senders)
+        ]
+
+    def apply_policy(self, policy: DeliveryPolicy) -> None:
+        """Deliver under ``policy`` from now on (Preferences, while the engine runs).
+
+        New workers and HTTP clients take the new timeout, client, redirect rule and limits at
+        once; an attempt under way ends under the old ones, then its worker retires. Retries
+        scheduled from now on follow the new schedule (those already due keep their time).
+        """
+        self.policy = policy
+        if not self._workers:  # not started: start() uses it
+            return
+        old_workers, old_senders = self._workers, self._senders
+        self._start_workers()
+        for task in old_workers:
+            if task not in self._busy:
+                task.cancel()  # waiting for work: no delivery in hand (Queue.get keeps items)
+        for waiting in self._ep_waiting.values():  # a new per-host limit: workers check again
+            while waiting:
+                self._ready.put_nowait(waiting.popleft())
+        self._old_workers.extend(old_workers)
+
+        async def retire() -> None:
+            await asyncio.gather(*old_workers, return_exceptions=True)
+            for sender in {id(s): s for s in old_senders}.values():
+                await sender.aclose()
+
+        self._retiring.append(asyncio.create_task(retire()))
+        log.info("delivery policy applied: %s", policy.to_json())
 
     async def stop(self) -> None:
         self._sweep_marks(everything=True)
@@ -276,6 +315,12 @@ class DeliveryEngine:
             task.cancel()
         await asyncio.gather(*self._workers, return_exceptions=True)
         self._workers.clear()
+        if self._retiring:
+            for task in self._old_workers:
+                task.cancel()
+            await asyncio.gather(*self._retiring, return_exceptions=True)
+            self._retiring.clear()
+            self._old_workers.clear()
         for sender in {id(s): s for s in self._senders}.values():
             await sender.aclose()
         self._senders.clear()
@@ -489,9 +534,14 @@ class DeliveryEngine:
             self._loop_or_running().call_later(MARK_SWEEP_S, self._sweep_marks)
 
     # -- sending ----------------------------------------------------------------------------------
-    async def _worker(self, sender: Sender) -> None:
-        while True:
+    async def _worker(self, sender: Sender, generation: int) -> None:
+        me = asyncio.current_task()
+        assert me is not None
+        while generation == self._generation:
             d = await self._ready.get()
+            if generation != self._generation:  # retired by apply_policy: a current worker takes it
+                self._ready.put_nowait(d)
+                return
             if d.state != PENDING:
                 continue  # cancelled or paused while queued
             if d.endpoint in self.paused_endpoints:
@@ -502,11 +552,13 @@ class DeliveryEngine:
                 self._ep_waiting[ep].append(d)
                 continue
             self._ep_active[ep] += 1
+            self._busy.add(me)
             try:
                 await self._attempt(d, sender)
             except Exception:  # a bug must not kill the worker; the delivery stays open
                 log.exception("delivery %s: attempt crashed", d.id)
             finally:
+                self._busy.discard(me)
                 self._ep_active[ep] -= 1
                 waiting = self._ep_waiting.get(ep)
                 if waiting:

@@ -1246,12 +1246,12 @@
         <translation>Сохранено в аккаунте АТС и в этом профиле</translation>
     </message>
     <message>
-        <location line="+3"/>
-        <source>Preferences saved</source>
-        <translation>Настройки сохранены</translation>
+        <location line="+7"/>
+        <source>Preferences saved; the delivery settings apply now</source>
+        <translation>Настройки сохранены; параметры доставки действуют сразу</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+19"/>
         <source>Saved: deliveries follow it now; new extensions join the feed at its next Start</source>
         <translation>Сохранено: доставки уже идут по новой конфигурации; новые добавочные появятся в потоке после следующего запуска</translation>
     </message>
@@ -1334,12 +1334,12 @@
         <translation>доставок подряд, не прошедших ни с одной попытки</translation>
     </message>
     <message>
-        <location line="+3"/>
-        <source>Delivery settings apply from the next start of pbxdesk.</source>
-        <translation>Настройки доставки применяются при следующем запуске pbxdesk.</translation>
+        <location line="+4"/>
+        <source>Delivery settings apply as soon as you press OK; an attempt under way ends under the old ones.</source>
+        <translation>Параметры доставки начинают действовать, как только вы нажмёте OK; попытка, которая уже идёт, завершится по старым.</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+12"/>
         <source>Live receiver</source>
         <translation>Живой приёмник</translation>
     </message>
@@ -2014,7 +2014,7 @@
         <translation>Экспорт событий ({0}) в {1}…</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+17"/>
         <location line="+5"/>
         <source>Export failed: {0}</source>
         <translation>Экспорт не удался: {0}</translation>

@@ -17,7 +17,7 @@ from pbxdesk.engine.policy import POLICY_SETTING, DeliveryPolicy
 from pbxdesk.engine.session import RECEIVER_PORT_SETTING, ensure_demo
 from pbxdesk.store.paths import profile_path
 from pbxdesk.store.profile import Profile
-from pbxdesk.ui.dialogs import ExtensionDialog, SubscriptionDialog
+from pbxdesk.ui.dialogs import ExtensionDialog, PreferencesDialog, SubscriptionDialog
 from pbxdesk.ui.main_window import MainWindow
 
 
@@ -424,6 +424,29 @@ def test_window_menus_create_edit_delete(qtbot, profile, run_async):
         assert profile.extension(103) is None
         assert not [s for s in profile.subscriptions() if s.extension_id == 103]
         assert "000*103" not in window.names.values() and 103 not in engine.names
+        await window.session.close()
+
+    run_async(scenario())
+
+
+def test_preferences_apply_to_the_running_engine(qtbot, profile, run_async):
+    """OK in Preferences: the engine of the open session delivers under the new policy at once."""
+    window = MainWindow(profile, "default")
+    qtbot.addWidget(window)
+
+    async def scenario():
+        await window.start_session(autostart=False)
+        engine = window.session.engine
+        assert engine.policy.timeout != 7.0
+        window.menus.preferences_action.trigger()
+        d = window.menus.dialog
+        assert isinstance(d, PreferencesDialog)
+        d.timeout_spin.setValue(7.0)
+        d.concurrency_spin.setValue(5)
+        d.accept()
+        assert engine.policy.timeout == 7.0 and engine.policy.max_concurrency == 5
+        assert len(engine._workers) == 5  # the new generation of workers, with new clients
+        assert "apply now" in window.statusBar().currentMessage()
         await window.session.close()
 
     run_async(scenario())

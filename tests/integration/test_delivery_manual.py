@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 from urllib.parse import parse_qsl
 
 import pytest
@@ -342,3 +343,37 @@ async def test_a_success_resets_the_auto_pause_count(recorder, outbox, call_even
     ]  # fmt: skip
     assert box.engine.paused_endpoints == {}
     assert await box.rows("SELECT COUNT(*) FROM endpoints WHERE paused = 1") == [(0,)]
+
+
+# -- delivery settings changed while the engine runs (Preferences) -------------------------------
+
+
+async def test_a_new_timeout_applies_to_the_next_attempt(recorder, outbox, call_events) -> None:
+    """The subscriber answers in 0.8 s: past the 0.5 s timeout, within the 3 s one applied."""
+    recorder.respond = lambda _r: (200, b"ok\n", 0.8)
+    box = await outbox(_subs(f"{recorder.base_url}/hook", types=("hangup",)))
+    box.engine.apply_policy(replace(box.engine.policy, timeout=3.0, schedule=(0.0,)))
+    box.engine.submit(call_events("c-1", types=("hangup",))[0])
+    assert await box.settle()
+    assert [(r.state, r.error) for r in box.results] == [("delivered", None)]
+
+
+async def test_more_concurrency_applies_at_once_and_nothing_in_flight_is_lost(
+    recorder, outbox, call_events
+) -> None:
+    recorder.respond = lambda _r: (200, b"ok\n", 0.4)
+    hook = f"{recorder.base_url}/hook"
+    box = await outbox(_subs(hook, types=("hangup",)), max_concurrency=1, per_endpoint=1)
+    calls = [call_events(f"c-{i}", types=("hangup",))[0] for i in range(5)]
+    box.engine.submit(calls[0])
+    await _until(lambda: len(recorder.requests) == 1)  # one attempt under way under the old policy
+    for ev in calls[1:]:
+        box.engine.submit(ev)
+    box.engine.apply_policy(replace(box.engine.policy, max_concurrency=8, per_endpoint=8))
+    # The four new ones go out together while the first is still under way.
+    await _until(lambda: len(recorder.requests) == 5, timeout=0.35)
+    assert await box.settle()
+    assert sorted(r.state for r in box.results) == ["delivered"] * 5
+    assert len(recorder.requests) == 5  # the attempt under way was neither lost nor sent twice
+    rows = await box.rows("SELECT state, attempts FROM deliveries")
+    assert rows == [("delivered", 1)] * 5

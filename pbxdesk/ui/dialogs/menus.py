@@ -290,7 +290,12 @@ class PbxMenus(QObject):
                     self.tr("Saved on the PBX account and in this profile"), 8000
                 )
         elif isinstance(dialog, PreferencesDialog):
-            self.window.statusBar().showMessage(self.tr("Preferences saved"), 5000)
+            engine = self.window.session.engine
+            if engine is not None and dialog.policy_saved is not None:
+                engine.apply_policy(dialog.policy_saved)
+            self.window.statusBar().showMessage(
+                self.tr("Preferences saved; the delivery settings apply now"), 5000
+            )
 
     def config_changed(self) -> None:
         """Refresh the tree and the window's name maps; the running engine delivers to the new

@@ -146,7 +146,10 @@ class PreferencesDialog(FormDialog):
             self.tr("deliveries in a row that failed every attempt"),
             form=form,
         )
-        note = QLabel(self.tr("Delivery settings apply from the next start of pbxdesk."))
+        note = QLabel(
+            self.tr("Delivery settings apply as soon as you press OK; an attempt under way ends "
+                    "under the old ones.")
+        )  # fmt: skip
         note.setWordWrap(True)
         form.addRow(note)
         self.schedule_edit.textChanged.connect(self.revalidate)
