@@ -238,6 +238,7 @@ async def _async_checks(started: float, start_label: str) -> None:
         ensure_demo(profile)
         window = await _open_window(profile, started, start_label)
         try:
+            await asyncio.to_thread(_check_writer_process, profile_path("selftest-writer"))
             await _run_scenario()
         finally:
             await _close_window(window)
@@ -340,6 +341,34 @@ async def _run_scenario() -> None:
         f"{SCENARIO}: {summary.events} events, {summary.deliveries} deliveries to {receiver.base_url}, "
         f"all 2xx ({', '.join(types)}), all stored"
     )
+
+
+def _check_writer_process(path: Path) -> None:
+    """The profile writer's own process starts (in the frozen app: this executable started
+    with --writer-process) and commits; without it pbxdesk would write from a thread."""
+    from pbxdesk.domain import EventData, EventType
+    from pbxdesk.store.profile import Profile
+    from pbxdesk.store.writer import BatchWriter, event_row
+
+    Profile.open(path).close()
+    writer = BatchWriter(path)
+    try:
+        deadline = time.monotonic() + STEP_TIMEOUT_S
+        n = 0
+        while writer.process_pid is None and writer.error is None and time.monotonic() < deadline:
+            n += 1  # the process takes over at a commit once it is ready
+            writer.add_event(event_row(n, EventData(100, EventType.DIAL_IN, f"selftest-{n}", n), "", "sim"))
+            writer.flush()
+            time.sleep(0.02)
+        pid = writer.process_pid
+        writer.flush()
+    finally:
+        writer.close()
+    _check(pid is not None, f"the profile writer process did not start ({writer.error or 'no answer'})")
+    with Profile.open(path, create=False) as stored:
+        events = stored.counts()["events"]
+    _check(events == n, f"the writer committed {events} of {n} events")
+    _say(f"profile writer process (pid {pid}) commits")
 
 
 def _check(condition: bool, reason: str) -> None:

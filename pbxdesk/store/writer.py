@@ -127,6 +127,11 @@ class _ChildBackend:
         except (EOFError, OSError, ValueError):
             return f"the writer process ended unexpectedly (exit code {self.process.poll()})"
 
+    @property
+    def process_pid(self) -> int | None:
+        """The writer process's pid once it commits, None while (or when) the thread does."""
+        return self.process.pid if self.process is not None and self._local is None else None
+
     def _child_ready(self) -> bool:
         """True once the process has said it is ready (then the thread's connection closes)."""
         if self._local is None:
@@ -193,6 +198,7 @@ class BatchWriter:
         self.error: BaseException | None = None
         self.committed_rows = 0
         self.commits = 0
+        self._backend: _Backend | None = None
         self._thread = threading.Thread(target=self._run, name="pbxdesk-writer", daemon=True)
         self._thread.start()
 
@@ -218,6 +224,12 @@ class BatchWriter:
         """
         self._q.put(callback)
 
+    @property
+    def process_pid(self) -> int | None:
+        """The pid of the process committing for this writer; None while the thread does."""
+        backend = self._backend
+        return backend.process_pid if isinstance(backend, _ChildBackend) else None
+
     def flush(self, timeout: float = 30.0) -> None:
         """Block until every statement queued before this call is committed."""
         if self._thread.is_alive():
@@ -234,7 +246,7 @@ class BatchWriter:
     # -- the courier thread ------------------------------------------------------------------
     def _run(self) -> None:
         try:
-            backend = _open_backend(self.path, self.process)
+            backend = self._backend = _open_backend(self.path, self.process)
         except BaseException as exc:
             self.error = exc
             self._release_waiters()

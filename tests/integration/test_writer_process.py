@@ -1,0 +1,138 @@
+"""The profile writer's own process: it takes over from the thread, commits everything in
+order, reports its death clearly, and does not outlive the app."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pbxdesk.domain import EventData, EventType, PbxDeskError
+from pbxdesk.store.profile import Profile
+from pbxdesk.store.writer import BatchWriter, event_row
+
+
+def _event(n: int) -> tuple:
+    return event_row(n, EventData(100, EventType.DIAL_IN, f"call-{n}", 1_700_000_000_000_000 + n), "", "sim")
+
+
+def _until_process(writer: BatchWriter, start: int = 1, timeout: float = 20.0) -> int:
+    """Write events until the process commits them; returns how many were written."""
+    n = start - 1
+    deadline = time.monotonic() + timeout
+    while writer.process_pid is None:
+        assert time.monotonic() < deadline, f"the writer process never took over ({writer.error})"
+        n += 1
+        writer.add_event(_event(n))
+        writer.flush()
+        time.sleep(0.01)
+    return n
+
+
+def _ids(path: Path) -> list[int]:
+    conn = sqlite3.connect(path)
+    try:
+        return [r[0] for r in conn.execute("SELECT id FROM events ORDER BY id")]
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def profile_file(tmp_path: Path) -> Path:
+    path = tmp_path / "w.sqlite"
+    Profile.open(path).close()
+    return path
+
+
+def test_the_process_takes_over_and_every_row_lands_in_order(profile_file: Path) -> None:
+    writer = BatchWriter(profile_file)
+    try:
+        n = _until_process(writer)
+        assert writer.process_pid != os.getpid()
+        for i in range(n + 1, n + 2001):  # a burst, through the process
+            writer.add_event(_event(i))
+        writer.flush()
+    finally:
+        writer.close()
+    assert _ids(profile_file) == list(range(1, n + 2001))
+    assert writer.error is None
+
+
+def test_without_a_process_the_thread_writes(profile_file: Path) -> None:
+    writer = BatchWriter(profile_file, process=False)
+    try:
+        for i in range(1, 11):
+            writer.add_event(_event(i))
+        writer.flush()
+        assert writer.process_pid is None
+    finally:
+        writer.close()
+    assert _ids(profile_file) == list(range(1, 11))
+
+
+def test_a_killed_writer_process_is_reported_and_nothing_committed_is_lost(profile_file: Path) -> None:
+    writer = BatchWriter(profile_file)
+    try:
+        n = _until_process(writer)
+        pid = writer.process_pid
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
+        time.sleep(0.2)
+        writer.add_event(_event(n + 1))
+        with pytest.raises(PbxDeskError, match=r"writing the history failed .*writer process"):
+            writer.flush(timeout=10)
+    finally:
+        writer.close()
+    assert _ids(profile_file) == list(range(1, n + 1))
+
+
+def test_the_writer_process_ends_with_the_app(profile_file: Path) -> None:
+    """The app is killed: its writer process sees the pipe close and exits; what it had
+    committed stays."""
+    code = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "sys.path.insert(0, sys.argv[2])\n"
+        "from tests.integration.test_writer_process import _until_process\n"
+        "from pbxdesk.store.writer import BatchWriter\n"
+        "w = BatchWriter(Path(sys.argv[1]))\n"
+        "n = _until_process(w)\n"
+        "print(w.process_pid, n, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    root = str(Path(__file__).resolve().parents[2])
+    app = subprocess.Popen(
+        [sys.executable, "-c", code, str(profile_file), root], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        pid_text, n_text = app.stdout.readline().split()
+        child, n = int(pid_text), int(n_text)
+        app.kill()
+        app.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while _alive(child):
+            assert time.monotonic() < deadline, "the writer process outlived the app"
+            time.sleep(0.05)
+    finally:
+        if app.poll() is None:
+            app.kill()
+    assert _ids(profile_file) == list(range(1, n + 1))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie (exited, not yet reaped by init) counts as gone.
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
