@@ -33,3 +33,26 @@ def run_async(qapp) -> Iterator[Callable[[Coroutine[Any, Any, Any]], Any]]:
     finally:
         loop.close()
         asyncio.set_event_loop(None)
+
+
+@pytest.fixture(autouse=True)
+def qt_settings(tmp_path):
+    """QSettings in the test's own folder, never the user's."""
+    from PySide6.QtCore import QSettings
+
+    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(fmt, QSettings.Scope.UserScope, str(tmp_path / "qt-settings"))
+
+
+@pytest.fixture
+def profile(pbx_home, free_port):
+    """The default profile with the demo PBX, its built-in receiver on a free port."""
+    from pbxdesk.engine.session import RECEIVER_PORT_SETTING, ensure_demo
+    from pbxdesk.store.paths import profile_path
+    from pbxdesk.store.profile import Profile
+
+    p = Profile.open(profile_path("default"))
+    p.set_setting(RECEIVER_PORT_SETTING, free_port)
+    ensure_demo(p)
+    yield p
+    p.close()

@@ -7,48 +7,21 @@ import asyncio
 import time
 from urllib.parse import parse_qsl
 
-import pytest
 from aiohttp import web
-from PySide6.QtCore import QSettings, Qt, QTimer
+from gui_helpers import until
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QMenu, QMessageBox
 
 from pbxdesk.domain import EventData, EventType, ExtensionType, HttpMethod, Subscription
 from pbxdesk.engine.policy import POLICY_SETTING, DeliveryPolicy
-from pbxdesk.engine.session import RECEIVER_PORT_SETTING, ensure_demo
-from pbxdesk.store.paths import profile_path
-from pbxdesk.store.profile import Profile
 from pbxdesk.ui.dialogs import ExtensionDialog, PreferencesDialog, SubscriptionDialog
 from pbxdesk.ui.main_window import MainWindow
-
-
-@pytest.fixture(autouse=True)
-def qt_settings(tmp_path):
-    """QSettings in the test's own folder, never the user's."""
-    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
-        QSettings.setPath(fmt, QSettings.Scope.UserScope, str(tmp_path / "qt-settings"))
-
-
-@pytest.fixture
-def profile(free_port):
-    p = Profile.open(profile_path("default"))
-    p.set_setting(RECEIVER_PORT_SETTING, free_port)
-    ensure_demo(p)
-    yield p
-    p.close()
 
 
 def shown_error(dialog, key: str) -> str:
     """The red line under a field, as the user sees it ('' when hidden)."""
     label = dialog.error_labels[key]
     return "" if label.isHidden() else label.text()
-
-
-async def until(predicate, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
 
 
 class Server:

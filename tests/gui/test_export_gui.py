@@ -3,16 +3,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import datetime as dt
 import json
-import time
 from pathlib import Path
 
-import pytest
 from aiohttp import web
-from PySide6.QtCore import QSettings
+from gui_helpers import until
 from PySide6.QtWidgets import QFileDialog
 
 from pbxdesk.engine.headless import run_scenario
@@ -59,20 +56,6 @@ at = 0.1
 from = "000*099"
 to = "+79817654321"
 """
-
-
-@pytest.fixture(autouse=True)
-def qt_settings(tmp_path):
-    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
-        QSettings.setPath(fmt, QSettings.Scope.UserScope, str(tmp_path / "qt-settings"))
-
-
-async def until(predicate, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
 
 
 async def _history(path: Path) -> web.AppRunner:

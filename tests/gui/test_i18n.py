@@ -13,10 +13,7 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QLocale, QSettings, Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
-from pbxdesk.engine.session import RECEIVER_PORT_SETTING, ensure_demo
 from pbxdesk.resources_dir import resource
-from pbxdesk.store.paths import profile_path
-from pbxdesk.store.profile import Profile
 from pbxdesk.ui import i18n
 from pbxdesk.ui.dialogs import ExtensionDialog, PreferencesDialog, SubscriptionDialog
 from pbxdesk.ui.filter_bar import FilterBar
@@ -40,15 +37,6 @@ def qt_settings(tmp_path, qapp):
         QSettings.setPath(fmt, QSettings.Scope.UserScope, str(tmp_path / "qt-settings"))
     yield
     i18n.remove_translators(qapp)
-
-
-@pytest.fixture
-def profile(free_port):
-    p = Profile.open(profile_path("default"))
-    p.set_setting(RECEIVER_PORT_SETTING, free_port)
-    ensure_demo(p)
-    yield p
-    p.close()
 
 
 def _messages(path: Path) -> dict[tuple[str, str], ET.Element]:

@@ -4,54 +4,22 @@ with progress and the PBX's refusals shown in the dialog; Start/Stop monitor an 
 
 from __future__ import annotations
 
-import asyncio
 import socket
-import time
 
-import pytest
-from PySide6.QtCore import QSettings, Qt
+from gui_helpers import shown, until
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from pbxdesk.domain import Extension, ExtensionType
-from pbxdesk.engine.session import RECEIVER_PORT_SETTING, ensure_demo
 from pbxdesk.pbx import sync
 from pbxdesk.pbx.client import PbxClient
 from pbxdesk.pbx.emulator import PbxEmulator
-from pbxdesk.store.paths import profile_path
-from pbxdesk.store.profile import Profile
 from pbxdesk.ui.dialogs import ExtensionDialog, SubscriptionDialog
 from pbxdesk.ui.live_feed import LIVE_FEED
 from pbxdesk.ui.live_monitor import LIVE_SETTING
 from pbxdesk.ui.main_window import MainWindow
 
 CID, SECRET = "live-gui-app", "live-gui-secret"
-
-
-@pytest.fixture(autouse=True)
-def qt_settings(tmp_path):
-    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
-        QSettings.setPath(fmt, QSettings.Scope.UserScope, str(tmp_path / "qt-settings"))
-
-
-@pytest.fixture
-def profile(pbx_home, free_port):
-    p = Profile.open(profile_path("default"))
-    p.set_setting(RECEIVER_PORT_SETTING, free_port)
-    ensure_demo(p)
-    yield p
-    p.close()
-
-
-async def until(predicate, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
-
-
-def shown(label) -> str:
-    return "" if label.isHidden() else label.text()
 
 
 def item(window: MainWindow, name: str, child_event: str | None = None):

@@ -4,20 +4,14 @@ replaces the profile's configuration after asking; errors show in the dialog."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 from dataclasses import replace
 
-import pytest
-from PySide6.QtCore import QSettings
+from gui_helpers import shown, until
 from PySide6.QtWidgets import QMessageBox
 
 from pbxdesk.domain import EventType, HttpMethod, Subscription
 from pbxdesk.engine.scenario import parse_scenario
-from pbxdesk.engine.session import RECEIVER_PORT_SETTING, ensure_demo
 from pbxdesk.pbx.emulator import Fault, PbxEmulator
-from pbxdesk.store.paths import profile_path
-from pbxdesk.store.profile import Profile
 from pbxdesk.ui.dialogs.sync_dialog import COL_CHANGE, COL_FIELD, COL_ITEM, COL_LOCAL, COL_PBX, COL_RESULT
 from pbxdesk.ui.main_window import MainWindow
 
@@ -50,33 +44,6 @@ event_type = "dial-in"
 method = "POST"
 url = "https://crm.example/queue"
 """
-
-
-@pytest.fixture(autouse=True)
-def qt_settings(tmp_path):
-    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
-        QSettings.setPath(fmt, QSettings.Scope.UserScope, str(tmp_path / "qt-settings"))
-
-
-@pytest.fixture
-def profile(pbx_home, free_port):
-    p = Profile.open(profile_path("default"))
-    p.set_setting(RECEIVER_PORT_SETTING, free_port)
-    ensure_demo(p)
-    yield p
-    p.close()
-
-
-async def until(predicate, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
-
-
-def shown(label) -> str:
-    return "" if label.isHidden() else label.text()
 
 
 def rows(dialog) -> list[tuple[str, str, list[tuple[str, str, str]]]]:

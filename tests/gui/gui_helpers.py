@@ -1,0 +1,21 @@
+"""Helpers the GUI tests share (imported by name: pytest puts this folder on sys.path)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+
+async def until(predicate: Callable[[], object], timeout: float = 15.0) -> None:
+    """Let the Qt/asyncio loop run until ``predicate()`` is true; fail after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.02)
+
+
+def shown(label) -> str:
+    """A label's text if it is shown, else ""."""
+    return "" if label.isHidden() else label.text()
