@@ -49,6 +49,7 @@ from pbxdesk.ui.filter_bar import FilterBar
 from pbxdesk.ui.icons import app_icon, extension_icon
 from pbxdesk.ui.live_feed import LIVE_FEED, install_live_feed
 from pbxdesk.ui.live_monitor import install_live_monitor
+from pbxdesk.ui.profile_switcher import ProfileSwitcher
 from pbxdesk.ui.stats_view import StatsView
 from pbxdesk.ui.timeline_model import TimelineModel, row_from_event
 
@@ -110,8 +111,8 @@ class MainWindow(QMainWindow):
         self.addToolBar(bar)
         style = self.style()
         bar.addWidget(QLabel(self.tr(" Profile: ")))
-        profile_label = QLabel(f"<b>{self.profile_name}</b>  ")
-        bar.addWidget(profile_label)
+        self.profiles = ProfileSwitcher(self)  # the app reopens on the profile chosen
+        bar.addWidget(self.profiles.combo)
         bar.addSeparator()
         bar.addWidget(QLabel(self.tr(" Feed: ")))
         self.feed_combo = QComboBox()

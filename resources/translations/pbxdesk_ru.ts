@@ -810,7 +810,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../pbxdesk/ui/main_window.py" line="+77"/>
+        <location filename="../../pbxdesk/ui/main_window.py" line="+78"/>
         <source>pbxdesk — {0}</source>
         <translation>pbxdesk — {0}</translation>
     </message>
@@ -1493,6 +1493,39 @@
         <location line="+2"/>
         <source>The number of events cannot be negative</source>
         <translation>Число событий не может быть отрицательным</translation>
+    </message>
+</context>
+<context>
+    <name>ProfileSwitcher</name>
+    <message>
+        <location filename="../../pbxdesk/ui/profile_switcher.py" line="+34"/>
+        <source>The profile shown: its PBX, subscriptions and history. Pick another to switch.</source>
+        <translation>Открытый профиль: его АТС, подписки и история. Выберите другой, чтобы переключиться.</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Cannot be opened: {0}</source>
+        <translation>Не открывается: {0}</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>{0} events, {1} MB</source>
+        <translation>Событий: {0}, {1} МБ</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>New profile…</source>
+        <translation>Новый профиль…</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>New profile</source>
+        <translation>Новый профиль</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Name of the new profile (letters, digits, spaces, &apos;.&apos;, &apos;_&apos;, &apos;-&apos;); it starts with the demo PBX.</source>
+        <translation>Имя нового профиля (буквы, цифры, пробелы, «.», «_», «-»); он начнётся с демонстрационной АТС.</translation>
     </message>
 </context>
 <context>

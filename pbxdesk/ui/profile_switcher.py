@@ -1,0 +1,90 @@
+"""The toolbar's profile selector: every profile on this machine, and "New profile…".
+
+Choosing another profile asks the app (``ui/app.py``) to close this window's session and
+reopen on that profile; nothing here opens a profile itself.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QComboBox, QInputDialog, QLineEdit
+
+from pbxdesk.domain import PbxDeskError
+from pbxdesk.store.manager import create_profile, list_profiles
+from pbxdesk.store.paths import check_profile_name
+
+if TYPE_CHECKING:
+    from pbxdesk.ui.main_window import MainWindow
+
+NEW_PROFILE = "\0new"  # the combo's data for "New profile…" (no profile name has a NUL)
+
+
+class ProfileSwitcher(QObject):
+    switch_requested = Signal(str)  # the profile name to reopen on
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.combo = QComboBox()
+        self.combo.setObjectName("profile_combo")
+        self.combo.setMinimumContentsLength(12)
+        self.combo.setToolTip(
+            self.tr("The profile shown: its PBX, subscriptions and history. Pick another to switch.")
+        )
+        self.combo.activated.connect(self._chosen)
+        self.fill()
+
+    def fill(self) -> None:
+        """List the profiles again (usable ones by name; a damaged one greyed, saying why)."""
+        current = self.window.profile_name
+        self.combo.clear()
+        infos = {info.name: info for info in list_profiles()}
+        for name in sorted(set(infos) | {current}):
+            info = infos.get(name)
+            self.combo.addItem(name, name)
+            item = self.combo.model().item(self.combo.count() - 1)  # type: ignore[attr-defined]
+            if info is None:
+                continue
+            if info.problem and name != current:
+                item.setEnabled(False)
+                item.setToolTip(self.tr("Cannot be opened: {0}").format(info.problem))
+            elif info.events is not None:
+                item.setToolTip(
+                    self.tr("{0} events, {1} MB").format(f"{info.events:,}", f"{info.size_bytes / 1e6:.1f}")
+                )
+        self.combo.insertSeparator(self.combo.count())
+        self.combo.addItem(self.tr("New profile…"), NEW_PROFILE)
+        self.combo.setCurrentIndex(self.combo.findData(current))
+
+    def _chosen(self, index: int) -> None:
+        data = self.combo.itemData(index)
+        self.combo.setCurrentIndex(self.combo.findData(self.window.profile_name))  # until it switches
+        if data == NEW_PROFILE:
+            self._ask_new_name()
+        elif data and data != self.window.profile_name:
+            self.switch_requested.emit(str(data))
+
+    def _ask_new_name(self, problem: str = "") -> None:
+        dialog = QInputDialog(self.window)
+        dialog.setWindowTitle(self.tr("New profile"))
+        text = self.tr(
+            "Name of the new profile (letters, digits, spaces, '.', '_', '-'); it starts with the demo PBX."
+        )
+        dialog.setLabelText(f"{problem}\n\n{text}" if problem else text)
+        dialog.setTextEchoMode(QLineEdit.EchoMode.Normal)
+        dialog.textValueSelected.connect(self.create_and_switch)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def create_and_switch(self, name: str) -> bool:
+        """Create profile ``name`` and ask to switch to it; a bad or taken name asks again,
+        saying why (nothing is created then)."""
+        try:
+            create_profile(check_profile_name(name.strip()))
+        except PbxDeskError as exc:
+            self._ask_new_name(str(exc))
+            return False
+        self.switch_requested.emit(name.strip())
+        return True
