@@ -24,6 +24,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,13 +76,31 @@ def event_row_deferred(
             ev.event_time, source, fields)  # fmt: skip
 
 
+Done = Callable[[str | None], None]  # a batch's end: None committed, else why it was not
+
+
 class _Backend(Protocol):
-    def commit(self, ops: list[Op], *, idle: bool) -> None: ...
+    def commit_async(self, ops: list[Op], *, idle: bool, done: Done) -> None: ...
 
     def close(self) -> None: ...
 
 
+class _ThreadBackend:
+    """Commits in the courier thread itself."""
+
+    def __init__(self, path: Path) -> None:
+        self.committer = Committer(path)
+
+    def commit_async(self, ops: list[Op], *, idle: bool, done: Done) -> None:
+        self.committer.commit(ops, idle=idle)
+        done(None)
+
+    def close(self) -> None:
+        self.committer.close()
+
+
 WRITER_PROCESS_FLAG = "--writer-process"  # the frozen app's argv for "be the writer process"
+PIPELINE_DEPTH = 2  # batches sent to the writer process before the first is committed
 
 
 def writer_command(path: Path) -> tuple[list[str], dict[str, str]]:
@@ -96,10 +115,13 @@ def writer_command(path: Path) -> tuple[list[str], dict[str, str]]:
 
 
 class _ChildBackend:
-    """Commits in a writer process; ``commit`` returns once the process has committed.
+    """Commits in a writer process.
 
     The process takes a moment to start (a new interpreter): until it says it is ready, the
     courier commits from its own thread, so the first deliveries of a session never wait.
+    Then batches are pipelined: the courier sends the next while the process commits the
+    last (at most PIPELINE_DEPTH unanswered), and a reader thread takes the answers in order
+    and ends each batch.
     """
 
     def __init__(self, path: Path) -> None:
@@ -107,25 +129,39 @@ class _ChildBackend:
         self.process: subprocess.Popen[bytes] | None = None
         self._ready = threading.Event()
         self._ready_answer: str | None = None
+        self._unanswered: deque[Done] = deque()
+        self._slots = threading.Semaphore(PIPELINE_DEPTH)
+        self._broken: str | None = None  # why the process can take no more
+        self._reader: threading.Thread | None = None
         cmd, env = writer_command(path)
         try:
             self.process = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
         except OSError as exc:
             log.warning("no writer process (%s); writing from a thread", exc)
             return
-        threading.Thread(target=self._await_ready, name="pbxdesk-writer-start", daemon=True).start()
+        self._reader = threading.Thread(
+            target=self._read_answers, args=(self.process,), name="pbxdesk-writer-answers", daemon=True
+        )
+        self._reader.start()
 
-    def _await_ready(self) -> None:
-        assert self.process is not None and self.process.stdout is not None
-        self._ready_answer = self._recv()
+    def _read_answers(self, proc: subprocess.Popen[bytes]) -> None:
+        self._ready_answer = _answer(proc)
         self._ready.set()
-
-    def _recv(self) -> str | None:
-        assert self.process is not None and self.process.stdout is not None
-        try:
-            return read_frame(self.process.stdout)
-        except (EOFError, OSError, ValueError):
-            return f"the writer process ended unexpectedly (exit code {self.process.poll()})"
+        if self._ready_answer is not None:
+            return
+        while True:
+            answer = _answer(proc)
+            if answer is None and self._unanswered:
+                done = self._unanswered.popleft()
+                self._slots.release()
+                done(None)
+                continue
+            # An error, or the process ended (after a close, once everything was answered).
+            self._broken = answer or "the writer process answered what was never sent"
+            while self._unanswered:
+                self._unanswered.popleft()(self._broken)
+            self._slots.release()  # a courier waiting for a slot sees the break
+            return
 
     @property
     def process_pid(self) -> int | None:
@@ -146,19 +182,22 @@ class _ChildBackend:
         self._local = None
         return True
 
-    def commit(self, ops: list[Op], *, idle: bool) -> None:
+    def commit_async(self, ops: list[Op], *, idle: bool, done: Done) -> None:
         if not self._child_ready():
             assert self._local is not None
             self._local.commit(ops, idle=idle)
+            done(None)
             return
         assert self.process is not None and self.process.stdin is not None
+        self._slots.acquire()
+        if self._broken is not None:
+            self._slots.release()
+            raise PbxDeskError(self._broken)
+        self._unanswered.append(done)
         try:
             write_frame(self.process.stdin, (ops, idle))
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError) as exc:  # the reader sees the end and fails what waits
             raise PbxDeskError(f"the writer process is gone ({exc})") from None
-        answer = self._recv()
-        if answer is not None:
-            raise PbxDeskError(answer)
 
     def _stop_child(self) -> None:
         proc, self.process = self.process, None
@@ -166,13 +205,15 @@ class _ChildBackend:
             return
         with contextlib.suppress(OSError, ValueError):
             assert proc.stdin is not None
-            write_frame(proc.stdin, None)
+            write_frame(proc.stdin, None)  # after every batch sent: each is answered first
             proc.stdin.close()
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
+        if self._reader is not None:
+            self._reader.join(timeout=10)
         if proc.stdout is not None:
             proc.stdout.close()
 
@@ -183,7 +224,7 @@ class _ChildBackend:
 
 
 def _open_backend(path: Path, use_process: bool) -> _Backend:
-    return _ChildBackend(path) if use_process else Committer(path)
+    return _ChildBackend(path) if use_process else _ThreadBackend(path)
 
 
 class BatchWriter:
@@ -286,18 +327,36 @@ class BatchWriter:
                             item = self._q.get(timeout=wait)
                         except queue.Empty:
                             break
-                if ops:
-                    backend.commit(ops, idle=self._q.empty())
-                    self.committed_rows += len(ops)
-                    self.commits += 1
-                for n in notify:
-                    n.set() if isinstance(n, threading.Event) else n()
+                if ops or notify:
+                    try:
+                        done = self._batch_end(len(ops), notify)
+                        backend.commit_async(ops, idle=self._q.empty(), done=done)
+                    except BaseException as exc:
+                        self.error = self.error or exc  # before the waiters wake and look
+                        _release(notify)
+                        raise
         except BaseException as exc:  # surfaced through flush() and .error
             log.exception("profile writer failed")
-            self.error = exc
+            self.error = self.error or exc
             self._release_waiters()
         finally:
             backend.close()
+
+    def _batch_end(self, rows: int, notify: list[Callable[[], None] | threading.Event]) -> Done:
+        """What ends a batch (in the courier, or the thread reading the writer process)."""
+
+        def done(problem: str | None) -> None:
+            if problem is not None:
+                self.error = self.error or PbxDeskError(problem)
+                _release(notify)  # flush() returns and raises; commit callbacks are not called
+                return
+            if rows:
+                self.committed_rows += rows
+                self.commits += 1
+            for n in notify:
+                n.set() if isinstance(n, threading.Event) else n()
+
+        return done
 
     def _release_waiters(self) -> None:
         while True:
@@ -307,3 +366,18 @@ class BatchWriter:
                 return
             if isinstance(item, threading.Event):
                 item.set()
+
+
+def _release(notify: list[Callable[[], None] | threading.Event]) -> None:
+    for n in notify:
+        if isinstance(n, threading.Event):
+            n.set()
+
+
+def _answer(proc: subprocess.Popen[bytes]) -> str | None:
+    """The writer process's next answer: None (ready, committed) or what went wrong."""
+    assert proc.stdout is not None
+    try:
+        return read_frame(proc.stdout)
+    except (EOFError, OSError, ValueError):
+        return f"the writer process ended unexpectedly (exit code {proc.poll()})"
