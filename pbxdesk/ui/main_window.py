@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pbxdesk.domain import EventData, PbxDeskError
+from pbxdesk.domain import EventData, ExtensionStatus, PbxDeskError
 from pbxdesk.engine.outbox import DeliveryResult
 from pbxdesk.engine.scenario import load_scenario
 from pbxdesk.engine.session import FeedSession
@@ -271,10 +271,16 @@ class MainWindow(QMainWindow):
         local_only = self.tr("Only in this profile, not on the PBX account (Sync with account… pushes it)")
         for ext in self.profile.extensions():
             detail = ext.label or ext.type.value
+            blocked = ext.status is ExtensionStatus.BLOCKED
+            if blocked:
+                detail = self.tr("blocked · {0}").format(detail)
             item = QTreeWidgetItem([ext.name, detail])
             item.setIcon(0, extension_icon(ext.type.value))
-            item.setToolTip(0, self.tr("{0} · id {1}").format(ext.type.value, ext.id))
+            status = self.tr("blocked") if blocked else self.tr("active")
+            item.setToolTip(0, self.tr("{0} · id {1} · {2}").format(ext.type.value, ext.id, status))
             item.setData(0, Qt.ItemDataRole.UserRole, ext.id)
+            if blocked:
+                item.setForeground(1, QBrush(Qt.GlobalColor.darkRed))
             if live and remote_extension_id(self.profile, ext.id) is None:
                 self._mark_local_only(item, local_only)
             for sub in subs_by_ext.get(ext.id, []):

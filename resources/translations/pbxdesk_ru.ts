@@ -846,12 +846,12 @@
     </message>
     <message>
         <location line="+2"/>
-        <location line="+224"/>
+        <location line="+230"/>
         <source>Scenario: {0}</source>
         <translation>Сценарий: {0}</translation>
     </message>
     <message>
-        <location line="-223"/>
+        <location line="-229"/>
         <source>Open scenario file…</source>
         <translation>Открыть файл сценария…</translation>
     </message>
@@ -938,11 +938,26 @@
     </message>
     <message>
         <location line="+5"/>
-        <source>{0} · id {1}</source>
-        <translation>{0} · id {1}</translation>
+        <source>blocked · {0}</source>
+        <translation>заблокирован · {0}</translation>
     </message>
     <message>
-        <location line="+65"/>
+        <location line="+3"/>
+        <source>blocked</source>
+        <translation>заблокирован</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>active</source>
+        <translation>активен</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0} · id {1} · {2}</source>
+        <translation>{0} · ид {1} · {2}</translation>
+    </message>
+    <message>
+        <location line="+67"/>
         <source>Open a scenario</source>
         <translation>Открыть сценарий</translation>
     </message>

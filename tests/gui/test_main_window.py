@@ -130,3 +130,20 @@ def test_call_flow_and_stats_tabs(qtbot, pbx_home, run_async, free_port, tmp_pat
     assert window.stats_view.table.rowCount() >= 1
     assert window.stats_view.table.item(0, 0).text() == f"127.0.0.1:{free_port}"
     profile.close()
+
+
+def test_side_panel_says_which_extensions_are_blocked(qtbot, profile) -> None:
+    from dataclasses import replace
+
+    from pbxdesk.domain import ExtensionStatus
+
+    first = profile.extensions()[0]
+    profile.update_extension(replace(first, status=ExtensionStatus.BLOCKED))
+    window = MainWindow(profile, "default")
+    qtbot.addWidget(window)
+    tree = window.ext_tree
+    items = {tree.topLevelItem(i).text(0): tree.topLevelItem(i) for i in range(tree.topLevelItemCount())}
+    blocked = items[first.name]
+    assert blocked.text(1).startswith("blocked · ") and blocked.toolTip(0).endswith("· blocked")
+    others = [item for name, item in items.items() if name != first.name]
+    assert others and all(i.toolTip(0).endswith("· active") and "blocked" not in i.text(1) for i in others)
