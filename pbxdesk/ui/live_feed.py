@@ -18,6 +18,7 @@ from PySide6.QtGui import QAction
 from pbxdesk.domain import PbxDeskError
 from pbxdesk.ui.account import AccountConnection, AccountDialog
 from pbxdesk.ui.dialogs.sync_dialog import SyncDialog
+from pbxdesk.ui.error_text import error_text
 
 if TYPE_CHECKING:
     from pbxdesk.ui.main_window import MainWindow
@@ -74,7 +75,7 @@ class LiveFeed(QObject):
             try:
                 await self.account.connect_saved()
             except PbxDeskError as exc:
-                problem = str(exc)
+                problem = error_text(exc)
             else:
                 self.window.statusBar().showMessage(
                     self.tr("Connected to {0}: edits now go to the PBX account").format(self.account.label),

@@ -38,6 +38,7 @@ from pbxdesk.pbx.monitor import Monitor, monitor_extension
 from pbxdesk.store import secrets
 from pbxdesk.ui.account import API_SETTING
 from pbxdesk.ui.dialogs.common import BusyRow
+from pbxdesk.ui.error_text import error_text
 
 if TYPE_CHECKING:
     from pbxdesk.ui.main_window import MainWindow
@@ -167,7 +168,7 @@ class MonitorDialog(QDialog):
         try:
             await self.submit(req)  # type: ignore[misc]
         except PbxDeskError as exc:
-            self.problem.setText(str(exc))
+            self.problem.setText(error_text(exc))
             return
         except Exception as exc:  # noqa: BLE001 - said in the dialog, never a traceback
             log.exception("live monitoring failed to start")
@@ -287,7 +288,7 @@ class LiveMonitor:
                         15000,
                     )
             except PbxDeskError as exc:
-                self.window.statusBar().showMessage(str(exc), 15000)
+                self.window.statusBar().showMessage(error_text(exc), 15000)
             self.monitor = None
         await self._close_parts()
         self.status = ""

@@ -360,6 +360,44 @@
     </message>
 </context>
 <context>
+    <name>ErrorText</name>
+    <message>
+        <location filename="../../pbxdesk/ui/error_text.py" line="+21"/>
+        <source>The PBX did not accept the credentials</source>
+        <translation>АТС не приняла учётные данные</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The PBX cannot be reached</source>
+        <translation>АТС недоступна</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Not found on the PBX</source>
+        <translation>Не найдено на АТС</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The PBX refused the request</source>
+        <translation>АТС отклонила запрос</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The PBX asks to slow down</source>
+        <translation>АТС просит сбавить темп</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The PBX failed on its side</source>
+        <translation>Сбой на стороне АТС</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The PBX answered with an error</source>
+        <translation>АТС ответила ошибкой</translation>
+    </message>
+</context>
+<context>
     <name>ExtensionDialog</name>
     <message>
         <location filename="../../pbxdesk/ui/dialogs/extension_dialog.py" line="+74"/>
@@ -746,7 +784,7 @@
 <context>
     <name>FormDialog</name>
     <message>
-        <location filename="../../pbxdesk/ui/dialogs/common.py" line="+103"/>
+        <location filename="../../pbxdesk/ui/dialogs/common.py" line="+104"/>
         <source>OK</source>
         <translation>ОК</translation>
     </message>
@@ -764,7 +802,7 @@
 <context>
     <name>LiveFeed</name>
     <message>
-        <location filename="../../pbxdesk/ui/live_feed.py" line="+38"/>
+        <location filename="../../pbxdesk/ui/live_feed.py" line="+39"/>
         <source>S&amp;ync with account…</source>
         <translation>&amp;Синхронизация с аккаунтом…</translation>
     </message>
@@ -787,7 +825,7 @@
 <context>
     <name>LiveMonitor</name>
     <message>
-        <location filename="../../pbxdesk/ui/live_monitor.py" line="+199"/>
+        <location filename="../../pbxdesk/ui/live_monitor.py" line="+200"/>
         <source>Monitor an extension on the PBX…</source>
         <translation>Мониторинг внутреннего номера на АТС…</translation>
     </message>
@@ -1114,7 +1152,7 @@
 <context>
     <name>PbxMenus</name>
     <message>
-        <location filename="../../pbxdesk/ui/dialogs/menus.py" line="+46"/>
+        <location filename="../../pbxdesk/ui/dialogs/menus.py" line="+47"/>
         <source>&amp;File</source>
         <translation>&amp;Файл</translation>
     </message>
@@ -1787,7 +1825,7 @@
 <context>
     <name>SyncDialog</name>
     <message>
-        <location filename="../../pbxdesk/ui/dialogs/sync_dialog.py" line="+44"/>
+        <location filename="../../pbxdesk/ui/dialogs/sync_dialog.py" line="+45"/>
         <source>Add</source>
         <translation>Добавить</translation>
     </message>

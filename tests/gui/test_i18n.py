@@ -155,3 +155,20 @@ def test_language_choice():
     assert i18n.resolve_language("en", QLocale("ru_RU")) == "en"
     assert i18n.resolve_language("ru", QLocale("en_US")) == "ru"
     assert i18n.resolve_language("xx", QLocale("en_US")) == "en"
+
+
+def test_pbx_errors_get_a_headline_in_the_users_language(qapp) -> None:
+    """The PBX client's messages are English (Qt-free layers): the UI puts a translated
+    headline in front, so a Russian user knows what happened before reading the detail."""
+    from pbxdesk.pbx.errors import AuthError, OfflineError
+    from pbxdesk.ui.error_text import error_text
+
+    auth = AuthError("the PBX refused the credentials")
+    assert error_text(auth) == "The PBX did not accept the credentials — the PBX refused the credentials"
+    assert error_text(ValueError("plain")) == "plain"
+    try:
+        assert i18n.install_language(qapp, "ru") == "ru"
+        assert error_text(auth).startswith("АТС не приняла учётные данные — ")
+        assert error_text(OfflineError("connection refused")) == "АТС недоступна — connection refused"
+    finally:
+        i18n.remove_translators(qapp)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from pbxdesk.domain import PbxDeskError
+from pbxdesk.ui.error_text import error_text
 
 log = logging.getLogger(__name__)
 
@@ -210,7 +211,7 @@ class FormDialog(QDialog):
         except PbxDeskError as exc:
             self._busy_task = None
             self._set_busy(None)
-            self.show_form_error(str(exc))
+            self.show_form_error(error_text(exc))
             return
         except Exception as exc:  # noqa: BLE001 - said in the dialog, never a traceback
             log.exception("saving failed")

@@ -21,6 +21,7 @@ from pbxdesk.pbx import account_edit
 from pbxdesk.ui.dialogs.extension_dialog import ExtensionDialog
 from pbxdesk.ui.dialogs.preferences_dialog import PreferencesDialog
 from pbxdesk.ui.dialogs.subscription_dialog import SubscriptionDialog
+from pbxdesk.ui.error_text import error_text
 from pbxdesk.ui.export import TimelineExporter
 
 if TYPE_CHECKING:
@@ -235,8 +236,8 @@ class PbxMenus(QObject):
             client = await self.window.account.connect_saved()
             await delete(client, self.window.profile, item_id)  # type: ignore[operator]
         except PbxDeskError as exc:
-            bar.showMessage(self.tr("Not deleted: {0}").format(exc), 15_000)
-            self._tell(self.tr("Not deleted: {0}").format(exc))
+            bar.showMessage(self.tr("Not deleted: {0}").format(error_text(exc)), 15_000)
+            self._tell(self.tr("Not deleted: {0}").format(error_text(exc)))
             return
         self.config_changed()
         bar.showMessage(self.tr("Deleted on the PBX account and in this profile"), 8000)
@@ -262,7 +263,7 @@ class PbxMenus(QObject):
             try:
                 result = action()  # type: ignore[operator]
             except PbxDeskError as exc:
-                self.window.statusBar().showMessage(str(exc), 10_000)
+                self.window.statusBar().showMessage(error_text(exc), 10_000)
                 return
             if inspect.isawaitable(result):  # Live mode: it reports and refreshes itself
                 self.pending = asyncio.ensure_future(result)

@@ -33,6 +33,7 @@ from pbxdesk.domain import PbxDeskError
 from pbxdesk.pbx import sync
 from pbxdesk.store.profile import Profile
 from pbxdesk.ui.dialogs.common import ERROR_COLOUR, OK_COLOUR, WARNING_COLOUR, BusyRow, MessageLabel
+from pbxdesk.ui.error_text import error_text
 
 if TYPE_CHECKING:
     from pbxdesk.ui.account import AccountConnection
@@ -169,7 +170,7 @@ class SyncDialog(QDialog):
             result = await work()
         except PbxDeskError as exc:
             self._finish()
-            self.error.show_message(str(exc))
+            self.error.show_message(error_text(exc))
             return
         except Exception as exc:  # noqa: BLE001 - said in the dialog, never a traceback
             log.exception("sync failed")
