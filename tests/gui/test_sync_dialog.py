@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from fixtures.pbx_account import QUEUE_URL, SHOW_URL, account_pbx
 from gui_helpers import shown, until
 from PySide6.QtWidgets import QMessageBox
 
@@ -16,34 +17,7 @@ from pbxdesk.ui.dialogs.sync_dialog import COL_CHANGE, COL_FIELD, COL_ITEM, COL_
 from pbxdesk.ui.main_window import MainWindow
 
 CID, SECRET = "sync-gui-app", "sync-gui-secret"
-PBX = """\
-[pbx]
-seed = 1
-
-[[extensions]]
-id = 175
-name = "099"
-type = "phone"
-label = "Anna (PBX)"
-
-[[extensions]]
-id = 200
-name = "200"
-type = "queue"
-agents = ["000*099"]
-
-[[subscriptions]]
-extension = 175
-event_type = "dial-out"
-method = "GET"
-url = "https://crm.example/show.php?myid=175"
-
-[[subscriptions]]
-extension = 200
-event_type = "dial-in"
-method = "POST"
-url = "https://crm.example/queue"
-"""
+PBX = account_pbx((175, "dial-out", "GET", SHOW_URL), (200, "dial-in", "POST", QUEUE_URL))
 
 
 def rows(dialog) -> list[tuple[str, str, list[tuple[str, str, str]]]]:

@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from fixtures.pbx_account import QUEUE_URL, SHOW_URL, account_pbx
 
 from pbxdesk.domain import EventType, Extension, ExtensionType, HttpMethod, Subscription
 from pbxdesk.engine.scenario import parse_scenario
@@ -17,40 +18,11 @@ from pbxdesk.pbx.monitor import MONITOR_SETTING
 from pbxdesk.store.profile import Profile
 
 CID, SECRET = "sync-app", "sync-secret"
-PBX = """\
-[pbx]
-seed = 1
-
-[[extensions]]
-id = 175
-name = "099"
-type = "phone"
-label = "Anna (PBX)"
-
-[[extensions]]
-id = 200
-name = "200"
-type = "queue"
-agents = ["000*099"]
-
-[[subscriptions]]
-extension = 175
-event_type = "dial-out"
-method = "GET"
-url = "https://crm.example/show.php?myid=175"
-
-[[subscriptions]]
-extension = 175
-event_type = "hangup"
-method = "GET"
-url = "https://crm.example/show.php?myid=175"
-
-[[subscriptions]]
-extension = 200
-event_type = "dial-in"
-method = "POST"
-url = "https://crm.example/queue"
-"""
+PBX = account_pbx(
+    (175, "dial-out", "GET", SHOW_URL),
+    (175, "hangup", "GET", SHOW_URL),
+    (200, "dial-in", "POST", QUEUE_URL),
+)
 
 
 @pytest.fixture
