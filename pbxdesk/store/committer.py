@@ -29,6 +29,50 @@ EVENT_SQL = (
 # One encoder made once: json.dumps with its own separators builds a new one per call.
 compact_json = json.JSONEncoder(separators=(",", ":")).encode
 
+# An attempt's end writes two rows: the attempt, and its delivery's new state. The engine
+# sends one op (ATTEMPT_ENDED and ``attempt_ended_row``) and the writer makes both statements
+# of it here, off the event loop's CPU.
+ATTEMPT_ENDED = "-- attempt ended"
+INSERT_ATTEMPT = (
+    "INSERT INTO attempts (delivery_id, n, started_at, finished_at, latency_ms, status_code, error, "
+    "error_detail, request_headers, response_headers, response_body, response_truncated) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+UPDATE_AFTER_ATTEMPT = (
+    "UPDATE deliveries SET state = ?, attempts = ?, status_code = ?, error = ?, latency_ms = ?, "
+    "response_body = ?, started_at = ?, finished_at = ?, next_attempt_at = ? WHERE id = ?"
+)
+KEEP_SUMMARY_BYTES = 4096  # of the answer, on the delivery's row (the attempt keeps all it read)
+
+
+def attempt_ended_row(
+    delivery_id: int,
+    n: int,
+    started_at: int,
+    finished_at: int,
+    latency_ms: float,
+    status_code: int | None,
+    error: str | None,
+    error_detail: str | None,
+    request_headers: str | None,
+    response_headers: str,
+    body: bytes,
+    truncated: bool,
+    state: str,
+    next_attempt_at: int | None,
+) -> tuple[Any, ...]:
+    """The params of an ATTEMPT_ENDED op: the attempt's columns, then the delivery's state."""
+    return (delivery_id, n, started_at, finished_at, latency_ms, status_code, error, error_detail,
+            request_headers, response_headers, body, int(truncated), state, next_attempt_at)  # fmt: skip
+
+
+def _attempt_rows(params: tuple[Any, ...]) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    (d_id, n, started, finished, latency, status, error, _detail, _req, _resp, body, _trunc, state,
+     next_at) = params  # fmt: skip
+    summary = body[:KEEP_SUMMARY_BYTES].decode("utf-8", "replace")
+    return params[:12], (state, n, status, error, latency, summary, started, finished, next_at, d_id)
+
+
 # Checkpoint when idle after this many rows, or regardless after that many (keeps the WAL
 # bounded under a sustained load).
 CHECKPOINT_IDLE_ROWS = 2_000
@@ -61,6 +105,10 @@ def grouped(ops: list[Op]) -> list[tuple[str, list[tuple[Any, ...]]]]:
     inserts: dict[str, list[tuple[Any, ...]]] = {}
     rest: list[tuple[str, list[tuple[Any, ...]]]] = []
     for sql, params in ops:
+        if sql == ATTEMPT_ENDED:
+            attempt, update = _attempt_rows(params)
+            inserts.setdefault(INSERT_ATTEMPT, []).append(attempt)
+            sql, params = UPDATE_AFTER_ATTEMPT, update
         if _insert_rank(sql) is not None:
             inserts.setdefault(sql, []).append(params)
         elif rest and rest[-1][0] == sql:

@@ -25,9 +25,9 @@ from pbxdesk.domain import (
     Subscription,
 )
 from pbxdesk.engine.headless import run_scenario
-from pbxdesk.engine.outbox import KEEP_SUMMARY_BYTES
 from pbxdesk.engine.request import build_request
 from pbxdesk.engine.scenario import parse_scenario
+from pbxdesk.store.committer import KEEP_SUMMARY_BYTES
 
 BASE_US = 1_700_000_000_000_000
 DOMAIN = "sip.example.test"

@@ -202,3 +202,37 @@ def test_profile_paths_follow_pbxdesk_home(pbxdesk_home: Path) -> None:
     with Profile.open_named("work") as profile:
         assert profile.path == pbxdesk_home / "profiles" / "work.sqlite"
     assert (pbxdesk_home / "profiles" / "work.sqlite").exists()
+
+
+def test_an_attempts_end_is_one_op_and_writes_the_attempt_and_the_delivery(tmp_path: Path) -> None:
+    from pbxdesk.store.committer import ATTEMPT_ENDED, EVENT_SQL, Committer, attempt_ended_row
+
+    path = tmp_path / "p.sqlite"
+    Profile.open(path).close()
+    committer = Committer(path)
+    committer.commit(
+        [
+            (EVENT_SQL, (1, "c1", None, "dial-in", 100, "000*100", 1, "sim", "{}")),
+            ("INSERT INTO deliveries (id, event_id, method, url, state, attempts) "
+             "VALUES (1, 1, 'POST', 'http://h/', 'pending', 0)", ()),
+        ],
+        idle=True,
+    )  # fmt: skip
+    body = "é".encode() * 3000  # a summary cut in the middle of a character
+    committer.commit(
+        [
+            (ATTEMPT_ENDED, attempt_ended_row(1, 1, 10, 20, 1.5, 503, "non-2xx status", None, None, "{}",
+                                              body, False, "pending", 5_000_020)),
+        ],
+        idle=True,
+    )  # fmt: skip
+    committer.close()
+    with sqlite3.connect(path) as conn:
+        attempt = conn.execute("SELECT delivery_id, n, status_code, response_body FROM attempts").fetchone()
+        delivery = conn.execute(
+            "SELECT state, attempts, status_code, error, response_body, next_attempt_at FROM deliveries"
+        ).fetchone()
+    assert attempt == (1, 1, 503, body)
+    assert delivery[:4] == ("pending", 1, 503, "non-2xx status")
+    assert delivery[4] == "é" * 2048  # the first 4096 bytes; no broken character
+    assert delivery[5] == 5_000_020
