@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import marshal
+import re
 import sqlite3
 import struct
 import sys
@@ -17,15 +18,12 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from pbxdesk.store.connection import connect
+from pbxdesk.store.event_insert import EVENT_SQL, EventInserter
 
 log = logging.getLogger(__name__)
 
 Op = tuple[str, tuple[Any, ...]]
 
-EVENT_SQL = (
-    "INSERT INTO events (id, call_id, sub_call_id, event_type, extension_id, extension_name, "
-    "event_time, source, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
 # One encoder made once: json.dumps with its own separators builds a new one per call.
 compact_json = json.JSONEncoder(separators=(",", ":")).encode
 
@@ -119,10 +117,17 @@ def grouped(ops: list[Op]) -> list[tuple[str, list[tuple[Any, ...]]]]:
     return ordered + rest
 
 
-def _encoded_event(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    """An event row whose fields came as a dict (``event_row_deferred``) gets its JSON here."""
-    data = row[-1]
-    return (*row[:-1], compact_json(data)) if type(data) is dict else row
+_DELETES_CALLS = re.compile(r"^\s*DELETE\s+FROM\s+\"?calls\b", re.IGNORECASE)
+_deletes_calls_cache: dict[str, bool] = {}
+
+
+def _deletes_calls(sql: str) -> bool:
+    known = _deletes_calls_cache.get(sql)
+    if known is None:
+        if len(_deletes_calls_cache) >= 256:  # retention's statements vary with their chunk size
+            _deletes_calls_cache.clear()
+        known = _deletes_calls_cache[sql] = bool(_DELETES_CALLS.match(sql))
+    return known
 
 
 class Committer:
@@ -134,17 +139,31 @@ class Committer:
         # run inside a busy commit and stall the flow of batches.
         self.conn.execute("PRAGMA wal_autocheckpoint = 0")
         self._since_checkpoint = 0
+        self.events = EventInserter(self.conn, compact_json)
 
     def commit(self, ops: list[Op], *, idle: bool) -> None:
         """Run ``ops`` in one transaction; ``idle``: nothing else is waiting to be written."""
-        with self.conn:
-            for sql, rows in grouped(ops):
-                if sql == EVENT_SQL:
-                    rows = [_encoded_event(r) for r in rows]
-                if len(rows) == 1:
-                    self.conn.execute(sql, rows[0])
-                else:
-                    self.conn.executemany(sql, rows)
+        if not ops:
+            return
+        try:
+            with self.conn:
+                # The write lock first: no other connection commits between the cache check
+                # and this transaction's inserts.
+                self.conn.execute("BEGIN IMMEDIATE")
+                self.events.begin()
+                for sql, rows in grouped(ops):
+                    if sql == EVENT_SQL:
+                        self.events.insert(rows)
+                        continue
+                    if len(rows) == 1:
+                        self.conn.execute(sql, rows[0])
+                    else:
+                        self.conn.executemany(sql, rows)
+                    if _deletes_calls(sql):  # retention, through this writer: ids it kept may be gone
+                        self.events.forget()
+        except BaseException:
+            self.events.forget()
+            raise
         # Fold the WAL back into the file when the writer is idle (or the WAL grows large).
         self._since_checkpoint += len(ops)
         if (idle and self._since_checkpoint >= CHECKPOINT_IDLE_ROWS) or (

@@ -156,7 +156,9 @@ def _v2(db: sqlite_utils.Database) -> None:
 #   number, which grows with time, so new index entries land at the end of the index;
 # - makes ``events`` a view with the columns it always had (``data`` rebuilt, identical) and
 #   INSTEAD OF triggers that do the split for what is inserted (EVENT_SQL is unchanged).
-# The split is plain string work (no JSON parsing): the writer's thread spends ~2 µs on it.
+# The split is plain string work (no JSON parsing). The profile's writer does the same split in
+# Python and inserts into event_log directly (store/event_insert.py); the triggers serve every
+# other writer, and the rows the writer cannot split exactly as they would.
 EVENT_COLUMNS = (
     "id", "call_id", "sub_call_id", "event_type", "extension_id", "extension_name", "event_time",
     "source", "data",
