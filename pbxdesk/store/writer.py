@@ -101,6 +101,7 @@ class _ThreadBackend:
 
 WRITER_PROCESS_FLAG = "--writer-process"  # the frozen app's argv for "be the writer process"
 PIPELINE_DEPTH = 2  # batches sent to the writer process before the first is committed
+READY_WAIT_S = 0.5  # how long a batch waits for the writer process to start before the thread commits it
 
 
 def writer_command(path: Path) -> tuple[list[str], dict[str, str]]:
@@ -117,11 +118,13 @@ def writer_command(path: Path) -> tuple[list[str], dict[str, str]]:
 class _ChildBackend:
     """Commits in a writer process.
 
-    The process takes a moment to start (a new interpreter): until it says it is ready, the
-    courier commits from its own thread, so the first deliveries of a session never wait.
-    Then batches are pipelined: the courier sends the next while the process commits the
-    last (at most PIPELINE_DEPTH unanswered), and a reader thread takes the answers in order
-    and ends each batch.
+    The process takes a moment to start (a new interpreter, about 35 ms): the first batch
+    waits for it up to READY_WAIT_S, then is committed from the courier's own thread if it
+    must. Committing from the thread is what the process is there to avoid: while the event
+    loop is busy, sqlite3 waits for the GIL at every row, and a run's first batch took 0.3 s
+    that way (bench/delivery.py). Then batches are pipelined: the courier sends the next while
+    the process commits the last (at most PIPELINE_DEPTH unanswered), and a reader thread takes
+    the answers in order and ends each batch.
     """
 
     def __init__(self, path: Path) -> None:
@@ -172,7 +175,7 @@ class _ChildBackend:
         """True once the process has said it is ready (then the thread's connection closes)."""
         if self._local is None:
             return True
-        if self.process is None or not self._ready.is_set():
+        if self.process is None or not self._ready.wait(READY_WAIT_S):
             return False
         if self._ready_answer is not None:
             log.warning("the writer process could not start (%s); writing from a thread", self._ready_answer)
@@ -223,6 +226,22 @@ class _ChildBackend:
         self._stop_child()
 
 
+GIL_SWITCH_S = 0.0005
+
+
+def _prompt_gil_handoff() -> None:
+    """Let the writer's threads take the GIL within 0.5 ms instead of Python's 5 ms.
+
+    The courier and the answers' reader block on pipes; each time one wakes, it waits for the
+    GIL, and while the event loop is busy (a burst of simulated events, a redraw) a thread
+    waiting for it gets it only when the switch interval runs out. With 5 ms, the half dozen
+    hand-overs of one batch made a run's first commit 0.3 s late; with 0.5 ms, 45 ms
+    (bench/delivery.py). Only lowered, never raised; throughput is the same either way.
+    """
+    if sys.getswitchinterval() > GIL_SWITCH_S:
+        sys.setswitchinterval(GIL_SWITCH_S)
+
+
 def _open_backend(path: Path, use_process: bool) -> _Backend:
     return _ChildBackend(path) if use_process else _ThreadBackend(path)
 
@@ -239,7 +258,16 @@ class BatchWriter:
         self.error: BaseException | None = None
         self.committed_rows = 0
         self.commits = 0
+        # Opened here, not in the courier: there, each step of opening waited for the GIL while
+        # the event loop simulated a burst of events, and the first commit of a run came 0.3 s
+        # late (bench/delivery.py). A failure to open is kept and surfaces like a failed commit.
         self._backend: _Backend | None = None
+        self._open_error: BaseException | None = None
+        _prompt_gil_handoff()
+        try:
+            self._backend = _open_backend(path, process)
+        except Exception as exc:
+            self._open_error = exc
         self._thread = threading.Thread(target=self._run, name="pbxdesk-writer", daemon=True)
         self._thread.start()
 
@@ -286,10 +314,9 @@ class BatchWriter:
 
     # -- the courier thread ------------------------------------------------------------------
     def _run(self) -> None:
-        try:
-            backend = self._backend = _open_backend(self.path, self.process)
-        except BaseException as exc:
-            self.error = exc
+        backend = self._backend
+        if backend is None:
+            self.error = self._open_error
             self._release_waiters()
             return
         stop = False
