@@ -136,6 +136,7 @@ class _ChildBackend:
         self._slots = threading.Semaphore(PIPELINE_DEPTH)
         self._broken: str | None = None  # why the process can take no more
         self._reader: threading.Thread | None = None
+        self._ready_by = time.monotonic() + READY_WAIT_S
         cmd, env = writer_command(path)
         try:
             self.process = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
@@ -175,7 +176,10 @@ class _ChildBackend:
         """True once the process has said it is ready (then the thread's connection closes)."""
         if self._local is None:
             return True
-        if self.process is None or not self._ready.wait(READY_WAIT_S):
+        # Waits only until READY_WAIT_S after the start: a process slower than that (a frozen
+        # app's cold start) leaves the courier committing, not waiting again at every batch.
+        wait = max(0.0, self._ready_by - time.monotonic())
+        if self.process is None or not self._ready.wait(wait):
             return False
         if self._ready_answer is not None:
             log.warning("the writer process could not start (%s); writing from a thread", self._ready_answer)

@@ -136,3 +136,48 @@ def _alive(pid: int) -> bool:
             return fh.read().split(")")[-1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def test_the_first_batch_waits_for_the_process_and_a_slow_one_only_once(
+    profile_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pbxdesk.store import writer as writer_module
+
+    # Normal start: the first batch is committed by the process, not the thread.
+    writer = BatchWriter(profile_file)
+    try:
+        writer.add_event(_event(1))
+        writer.flush()
+        assert writer.process_pid is not None
+    finally:
+        writer.close()
+
+    # A process that takes 2 s to start (a frozen app's cold start): the first batch waits
+    # READY_WAIT_S for it, the thread commits it, and later batches do not wait again.
+    real = writer_module.writer_command
+
+    def slow(path: Path) -> tuple[list[str], dict[str, str]]:
+        cmd, env = real(path)
+        code = (
+            "import runpy, time; time.sleep(2); "
+            "runpy.run_module('pbxdesk.store.committer', run_name='__main__')"
+        )
+        return [sys.executable, "-c", code, str(path)], env
+
+    monkeypatch.setattr(writer_module, "writer_command", slow)
+    writer = BatchWriter(profile_file)
+    try:
+        t0 = time.monotonic()
+        writer.add_event(_event(2))
+        writer.flush()
+        first = time.monotonic() - t0
+        assert writer_module.READY_WAIT_S - 0.1 <= first < 1.5
+        assert writer.process_pid is None  # the thread committed it
+        t0 = time.monotonic()
+        writer.add_event(_event(3))
+        writer.flush()
+        assert time.monotonic() - t0 < 0.3
+        _until_process(writer, start=4)  # and the process takes over once it is up
+    finally:
+        writer.close()
+    assert _ids(profile_file)[:3] == [1, 2, 3]
