@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -76,45 +77,45 @@ def test_direct_rows_are_the_views_rows_byte_for_byte(tmp_path: Path) -> None:
     assert view[0][-1] == compact_json(rows[0][-1])  # and put back by the view
 
 
-def test_a_call_deleted_by_retention_is_interned_again(tmp_path: Path) -> None:
+def _call_a(n: int, event_type: str) -> tuple[Any, ...]:
+    return (n, "call-a", None, event_type, 100, "", n, "sim", _fields(event_type, "call-a", None))
+
+
+@pytest.fixture
+def committer(tmp_path: Path) -> Iterator[Committer]:
     path = tmp_path / "p.sqlite"
     Profile.open(path).close()
     committer = Committer(path)
-    first = (1, "call-a", None, "dial-in", 100, "", 1, "sim", _fields("dial-in", "call-a", None))
-    committer.commit([(EVENT_SQL, first)], idle=False)
+    yield committer
+    committer.close()
+
+
+def _call_ids(committer: Committer) -> list[tuple[str]]:
+    return committer.conn.execute("SELECT call_id FROM events").fetchall()
+
+
+def test_a_call_deleted_by_retention_is_interned_again(committer: Committer) -> None:
+    committer.commit([(EVENT_SQL, _call_a(1, "dial-in"))], idle=False)
     (ref,) = committer.conn.execute("SELECT call_ref FROM event_log").fetchone()
     # Retention queued through this writer: the event, then its call, go.
     committer.commit(_chunk_statements([1], [ref]), idle=False)
     assert committer.conn.execute("SELECT COUNT(*) FROM calls").fetchone() == (0,)
-    later = (2, "call-a", None, "hangup", 100, "", 2, "sim", _fields("hangup", "call-a", None))
-    committer.commit([(EVENT_SQL, later)], idle=False)  # no foreign key failure
-    assert committer.conn.execute("SELECT call_id FROM events").fetchall() == [("call-a",)]
-    committer.close()
+    committer.commit([(EVENT_SQL, _call_a(2, "hangup"))], idle=False)  # no foreign key failure
+    assert _call_ids(committer) == [("call-a",)]
 
 
-def test_a_call_deleted_by_another_connection_is_interned_again(tmp_path: Path) -> None:
-    path = tmp_path / "p.sqlite"
-    Profile.open(path).close()
-    committer = Committer(path)
-    first = (1, "call-a", None, "dial-in", 100, "", 1, "sim", _fields("dial-in", "call-a", None))
-    committer.commit([(EVENT_SQL, first)], idle=False)
-    with sqlite3.connect(path) as other:  # e.g. a prune without the writer
+def test_a_call_deleted_by_another_connection_is_interned_again(committer: Committer, tmp_path: Path) -> None:
+    committer.commit([(EVENT_SQL, _call_a(1, "dial-in"))], idle=False)
+    with sqlite3.connect(tmp_path / "p.sqlite") as other:  # e.g. a prune without the writer
         other.execute("DELETE FROM event_log")
         other.execute("DELETE FROM calls")
-    later = (2, "call-a", None, "hangup", 100, "", 2, "sim", _fields("hangup", "call-a", None))
-    committer.commit([(EVENT_SQL, later)], idle=False)
-    assert committer.conn.execute("SELECT call_id FROM events").fetchall() == [("call-a",)]
-    committer.close()
+    committer.commit([(EVENT_SQL, _call_a(2, "hangup"))], idle=False)
+    assert _call_ids(committer) == [("call-a",)]
 
 
-def test_a_rolled_back_batch_leaves_no_stale_call_ids(tmp_path: Path) -> None:
-    path = tmp_path / "p.sqlite"
-    Profile.open(path).close()
-    committer = Committer(path)
-    ok = (1, "call-a", None, "dial-in", 100, "", 1, "sim", _fields("dial-in", "call-a", None))
+def test_a_rolled_back_batch_leaves_no_stale_call_ids(committer: Committer) -> None:
     broken = "INSERT INTO deliveries (id, event_id) VALUES (1, 999)"  # no such event: the batch fails
     with pytest.raises(sqlite3.IntegrityError):
-        committer.commit([(EVENT_SQL, ok), (broken, ())], idle=False)
-    committer.commit([(EVENT_SQL, ok)], idle=False)  # call-a's id from the failed batch is not used
-    assert committer.conn.execute("SELECT call_id FROM events").fetchall() == [("call-a",)]
-    committer.close()
+        committer.commit([(EVENT_SQL, _call_a(1, "dial-in")), (broken, ())], idle=False)
+    committer.commit([(EVENT_SQL, _call_a(1, "dial-in"))], idle=False)  # not call-a's id from the failure
+    assert _call_ids(committer) == [("call-a",)]
