@@ -189,6 +189,8 @@ def _run(tmp: Path, started: float, start_label: str) -> None:
     _say("SVG app icon renders")
     # A frozen app's Qt may look for its translations where the build machine had them: check
     # that Qt's own translation of every language we ship is found (see ui/i18n.py).
+    from PySide6.QtCore import QTranslator
+
     from pbxdesk.ui import i18n
 
     for lang in i18n.LANGUAGES:
@@ -197,7 +199,11 @@ def _run(tmp: Path, started: float, start_label: str) -> None:
                 f"Qt's own translation qtbase_{lang}.qm is missing (looked in "
                 f"{', '.join(map(str, i18n.qt_translation_dirs()))}): its standard buttons stay English"
             )
-    _say("Qt's own translations found")
+        # Ours too, English's included: without it a count reads "1 event(s)".
+        ours = i18n.translation_file(lang)
+        if not QTranslator().load(ours):
+            raise SelfTestFailure(f"pbxdesk's translation {ours} is missing or unreadable")
+    _say("pbxdesk's and Qt's own translations found")
 
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)

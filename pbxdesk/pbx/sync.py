@@ -11,6 +11,9 @@
 Which local item is which remote one is kept in the profile's settings (``pbx_sync``):
 ``{"extensions": {local id: remote id}, "subscriptions": {local id: remote id}}``. Remote
 items that were never pulled are not touched by a push (they are listed as notes).
+
+Notes and each item's result are ``SyncText``: the English sentence the CLI prints, which also
+keeps its kind and parameters, so the GUI can say it in the user's language.
 """
 
 from __future__ import annotations
@@ -30,6 +33,54 @@ ADDED, CHANGED, REMOVED = "added", "changed", "removed"
 EXTENSION, SUBSCRIPTION = "extension", "subscription"
 _EXT_FIELDS = ("name", "type", "status", "label")
 _SUB_FIELDS = ("extension_id", "event_type", "method", "url")
+
+# The kinds of SyncText, with their English (the CLI's output: keep it as it is).
+NOTE_REMOTE_EXTENSION = "remote-extension"  # name, id
+NOTE_REMOTE_SUBSCRIPTION = "remote-subscription"  # id, event_type, extension_id, extension_name
+RESULT_DONE = "done"
+RESULT_SKIPPED = "skipped"  # extension_id: its extension failed earlier in the same push
+RESULT_NO_REMOTE_EXTENSION = "no-remote-extension"  # extension_id
+RESULT_ERROR = "error"  # error: the exception (the PBX refused, or the request failed)
+_ENGLISH = {
+    NOTE_REMOTE_EXTENSION: "extension {name} (id {id}) is on the PBX only: pull to get it",
+    NOTE_REMOTE_SUBSCRIPTION: (
+        "subscription #{id} ({event_type} of extension {extension_id}) is on the PBX only"
+    ),
+    RESULT_DONE: "done",
+    RESULT_SKIPPED: "skipped: extension {extension_id} could not be created or changed on the PBX",
+    RESULT_NO_REMOTE_EXTENSION: "extension {extension_id} is not on the PBX: push or pull it first",
+    RESULT_ERROR: "{error}",
+}
+
+
+class SyncText(str):
+    """A note or an item's result: the English sentence (what the CLI prints; it compares and
+    formats as that string), plus ``kind`` and ``params`` for a UI that says it in another
+    language. A str so the CLI, and whoever keeps these as text, need nothing new."""
+
+    kind: str
+    params: dict[str, Any]
+
+    def __new__(cls, kind: str, **params: Any) -> SyncText:
+        text = super().__new__(cls, _ENGLISH[kind].format(**params))
+        text.kind = kind
+        text.params = params
+        return text
+
+    def __getnewargs_ex__(self) -> tuple[tuple[str], dict[str, Any]]:  # copy and pickle: made again
+        return (self.kind,), dict(self.params)
+
+    @property
+    def text(self) -> str:
+        return str.__str__(self)
+
+
+class _Refused(PbxDeskError):
+    """An item the push does not send, and why."""
+
+    def __init__(self, why: SyncText) -> None:
+        super().__init__(why)
+        self.why = why
 
 
 def _ext_view(ext: Extension) -> dict[str, Any]:
@@ -85,7 +136,7 @@ class Change:
 @dataclass(slots=True)
 class SyncPlan:
     changes: list[Change] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # remote items a push leaves alone
+    notes: list[SyncText] = field(default_factory=list)  # remote items a push leaves alone
 
     @property
     def empty(self) -> bool:
@@ -105,7 +156,7 @@ class SyncPlan:
 class ItemResult:
     change: Change
     ok: bool
-    message: str
+    message: SyncText
     remote_id: int | None = None
 
     def describe(self) -> str:
@@ -256,11 +307,19 @@ def diff(
     known_remote_subs = set(mapping.subscriptions.values())
     for e in remote_exts:
         if e.id not in paired_ext and e.id not in mapping.extensions.values():
-            plan.notes.append(f"extension {e.name} (id {e.id}) is on the PBX only: pull to get it")
+            plan.notes.append(SyncText(NOTE_REMOTE_EXTENSION, name=e.name, id=e.id))
     for s in remote_subs:
         if s.id not in paired_sub and s.id not in known_remote_subs:
-            what = f"{s.event_type.value} of extension {s.extension_id}"
-            plan.notes.append(f"subscription #{s.id} ({what}) is on the PBX only")
+            owner = r_exts.get(s.extension_id)
+            plan.notes.append(
+                SyncText(
+                    NOTE_REMOTE_SUBSCRIPTION,
+                    id=s.id,
+                    event_type=s.event_type.value,
+                    extension_id=s.extension_id,
+                    extension_name=owner.name if owner is not None else str(s.extension_id),
+                )
+            )
     return plan
 
 
@@ -304,11 +363,12 @@ async def push(
     for change in sorted(plan.changes, key=lambda c: _ORDER[(c.entity, c.kind)]):
         try:
             remote_id = await _apply(client, change, mapping, local_exts, local_subs, failed_ext)
-            result = ItemResult(change, True, "done", remote_id)
+            result = ItemResult(change, True, SyncText(RESULT_DONE), remote_id)
         except (PbxApiError, PbxDeskError) as exc:
             if change.entity == EXTENSION and change.local_id is not None:
                 failed_ext.add(change.local_id)
-            result = ItemResult(change, False, str(exc))
+            why = exc.why if isinstance(exc, _Refused) else SyncText(RESULT_ERROR, error=exc)
+            result = ItemResult(change, False, why)
         mapping.save(profile, client)
         report.results.append(result)
         if on_result is not None:
@@ -350,12 +410,10 @@ async def _apply(
         return c.remote_id
     sub = local_subs[c.local_id]
     if sub.extension_id in failed_ext:
-        raise PbxDeskError(
-            f"skipped: extension {sub.extension_id} could not be created or changed on the PBX"
-        )
+        raise _Refused(SyncText(RESULT_SKIPPED, extension_id=sub.extension_id))
     remote_ext = mapping.extensions.get(sub.extension_id)
     if remote_ext is None:
-        raise PbxDeskError(f"extension {sub.extension_id} is not on the PBX: push or pull it first")
+        raise _Refused(SyncText(RESULT_NO_REMOTE_EXTENSION, extension_id=sub.extension_id))
     if c.kind == CHANGED:
         assert c.remote_id is not None and c.before is not None
         if c.before["extension_id"] != sub.extension_id:  # moved to another extension: re-create

@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QPoint, Qt
+from PySide6.QtCore import QCoreApplication, QObject, QPoint, Qt
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMenu
 
 from pbxdesk.domain import HttpMethod, PbxDeskError, ValidationError
@@ -19,8 +19,11 @@ if TYPE_CHECKING:
     from pbxdesk.ui.timeline_model import TimelineRow
 
 
-class DeliveryActions:
+class DeliveryActions(QObject):
+    # A QObject for self.tr(): a count's text ("%n deliveries") is only seen as plural by lupdate
+    # in a tr() call (see ui/i18n.py); the other texts keep their translate() calls.
     def __init__(self, window: MainWindow) -> None:
+        super().__init__()
         self.window = window
         self.menu: QMenu | None = None  # the open menu (tests look at it)
         table = window.table
@@ -106,9 +109,7 @@ class DeliveryActions:
 
     async def replay(self, call_id: str) -> str:
         created = await self._engine().replay_call(call_id)
-        return QCoreApplication.translate("DeliveryActions", "Call replayed: {0} deliveries queued").format(
-            len(created)
-        )
+        return self.tr("Call replayed: %Ln delivery(ies) queued", "", len(created))
 
     async def send_call(self, row: TimelineRow, url: str | None = None) -> str:
         if url is None:
@@ -125,15 +126,11 @@ class DeliveryActions:
             raise PbxDeskError(str(exc)) from None
         event_ids = [r.event_id for r in self.window.model.call_rows(row.call_id)]
         created = await self._engine().send_to(event_ids, target, HttpMethod.POST)
-        return QCoreApplication.translate("DeliveryActions", "{0} events of the call sent to {1}").format(
-            len(created), target
-        )
+        return self.tr("%Ln event(s) of the call sent to {0}", "", len(created)).format(target)
 
     def cancel(self, delivery_ids: list[int]) -> int:
         n = self._engine().cancel(delivery_ids=delivery_ids)
-        self.window.statusBar().showMessage(
-            QCoreApplication.translate("DeliveryActions", "{0} deliveries cancelled").format(n), 8000
-        )
+        self.window.statusBar().showMessage(self.tr("%Ln delivery(ies) cancelled", "", n), 8000)
         return n
 
     def pause(self, endpoint: str) -> None:
@@ -148,9 +145,7 @@ class DeliveryActions:
     def resume(self, endpoint: str) -> int:
         n = self._engine().resume_endpoint(endpoint)
         self.window.statusBar().showMessage(
-            QCoreApplication.translate(
-                "DeliveryActions", "Endpoint {0} resumed: {1} deliveries go out"
-            ).format(endpoint, n),
+            self.tr("Endpoint {0} resumed: %Ln delivery(ies) go(es) out", "", n).format(endpoint),
             8000,
         )
         return n

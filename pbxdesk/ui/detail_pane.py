@@ -162,9 +162,8 @@ def attempt_text(a: dict[str, Any], request: SentRequest) -> str:
         lines += ["", *[f"  {x}" for x in shown.splitlines()]]
         if more:
             shown_n = min(len(body), BODY_PREVIEW_BYTES)
-            lines.append(
-                "  " + QCoreApplication.translate("DetailPane", "… (first {0} bytes shown)").format(shown_n)
-            )
+            # DetailPane.tr, not translate(): lupdate sees a plural only in tr() (see ui/i18n.py).
+            lines.append("  " + DetailPane.tr("… (first %Ln byte(s) shown)", "", shown_n))
     else:
         lines.append("  " + QCoreApplication.translate("DetailPane", "(empty body)"))
     return "\n".join(lines)
@@ -393,9 +392,9 @@ class DetailPane(QWidget):
             self.exchange.setPlainText(attempt_text(a, d.request))
         else:
             text = [
-                self.tr("Delivery #{0} · {1} · {2} attempt(s)").format(
-                    d.id, state_label(d.state), d.attempts_made
-                ),
+                self.tr("Delivery #{0} · {1}").format(d.id, state_label(d.state))
+                + " · "
+                + self.tr("%Ln attempt(s)", "", d.attempts_made),
                 "",
                 self.tr("Request (as the subscriber received it)"),
                 *[f"  {x}" for x in d.request.text().splitlines()],
@@ -426,8 +425,8 @@ class DetailPane(QWidget):
             lines.append(self.tr("No subscription of this extension listens to this event type."))
         for d in self.deliveries:
             lines.append(f"→ {d.request.method} {d.request.url}")
-            line = self.tr("delivery #{0} · {1} · {2} attempt(s)")
-            lines.append("  " + line.format(d.id, state_label(d.state), d.attempts_made))
+            line = self.tr("delivery #{0} · {1}").format(d.id, state_label(d.state))
+            lines.append("  " + line + " · " + self.tr("%Ln attempt(s)", "", d.attempts_made))
             if d.request.body:
                 lines.append(f"  {d.request.body.decode('utf-8', 'replace')}")
             for a in d.attempts:

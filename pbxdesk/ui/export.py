@@ -88,7 +88,7 @@ class TimelineExporter(QObject):
             Path.home()
         )
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        dialog = QFileDialog(self.window, self.tr("Export {0} events").format(len(ids)), folder)
+        dialog = QFileDialog(self.window, self.tr("Export %Ln event(s)", "", len(ids)), folder)
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setFileMode(QFileDialog.FileMode.AnyFile)
         dialog.setNameFilters(list(self.filters.values()))
@@ -120,7 +120,7 @@ class TimelineExporter(QObject):
         """Write the file in a worker thread (after the history writer has committed what the
         timeline shows); the outcome goes to the status bar and the finished/failed signals."""
         w = self.window
-        w.statusBar().showMessage(self.tr("Exporting {0} events to {1}…").format(len(ids), path))
+        w.statusBar().showMessage(self.tr("Exporting %Ln event(s) to {0}…", "", len(ids)).format(path))
         try:
             writer = getattr(w.session, "writer", None)
             if writer is not None:
@@ -146,8 +146,10 @@ class TimelineExporter(QObject):
             self.failed.emit(str(exc))
             return None
         w.statusBar().showMessage(
-            self.tr("Exported {0} events, {1} delivery attempts to {2}").format(
-                result.events, result.attempts, result.path
+            self.tr("Exported {0}, {1} to {2}").format(
+                self.tr("%Ln event(s)", "", result.events),
+                self.tr("%Ln delivery attempt(s)", "", result.attempts),
+                result.path,
             ),
             10_000,
         )

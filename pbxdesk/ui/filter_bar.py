@@ -167,9 +167,11 @@ class FilterBar(QWidget):
         if busy:
             self.result_label.setText(self.tr("searching…"))
             return
-        text = self.tr("{0} events").format(f"{events:,}")
-        if calls is not None:
-            text = self.tr("{0} calls · {1}").format(f"{calls:,}", text)
+        # A text of its own when filtered: the verb agrees with the count ("1 event matches").
         if total_filtered:
-            text = self.tr("{0} match").format(text)
+            text = self.tr("%Ln event(s) match", "", events)
+        else:
+            text = self.tr("%Ln event(s)", "", events)
+        if calls is not None:
+            text = self.tr("%Ln call(s)", "", calls) + " · " + text
         self.result_label.setText(text)

@@ -5,6 +5,14 @@ QSettings (``ui/language``: ``en``, ``ru``, or empty for the system's language) 
 ``pbxdesk_<lang>.qm`` and Qt's own ``qtbase_<lang>.qm`` (the standard buttons and dialogs:
 QDialogButtonBox, QMessageBox, QFileDialog). A change in Preferences applies from the next start.
 
+English has a translation too, of plural forms only (``pbxdesk_en.qm``, lupdate's
+``-pluralonly``): the source says "%Ln event(s)", that file says "1 event" and "2 events".
+A count is ``self.tr("%Ln event(s)", "", n)`` in a QObject subclass, never
+``QCoreApplication.translate(ctx, text, None, n)``: lupdate (6.11) reads a bare name in that
+place as the old encoding argument and files the text as non-plural. A module-level function
+calls the class of its context instead (``DetailPane.tr(...)``). ``%Ln`` writes the number the
+way the UI's language does (``number_locale``).
+
 Where ``qtbase_<lang>.qm`` is: Qt's translations directory (``QLibraryInfo``) in a development
 install; in a frozen app that path is whatever the build machine's Qt was configured with, so the
 copy the PyInstaller spec bundles beside PySide6 (``PySide6/Qt/translations``, or
@@ -100,6 +108,15 @@ def resolve_language(choice: str, locale: QLocale | None = None) -> str:
     return code if code in LANGUAGES else SOURCE_LANGUAGE
 
 
+def number_locale(language: str, system: QLocale | None = None) -> QLocale:
+    """The locale numbers are written in for a UI language: the system's when it is of that
+    language (en_GB keeps its own ways), else the language's own. A Russian sentence with
+    "12,345" would read as a decimal fraction; the C locale of a bare container groups nothing."""
+    system = system or QLocale.system()
+    wanted = QLocale(language)
+    return system if system.language() == wanted.language() else wanted
+
+
 def remove_translators(app: QCoreApplication | None = None) -> None:
     app = app or QCoreApplication.instance()
     for tr in _installed:
@@ -110,17 +127,21 @@ def remove_translators(app: QCoreApplication | None = None) -> None:
 
 def install_language(app: QCoreApplication, language: str | None = None) -> str:
     """Install the translators for ``language`` (default: the saved choice); returns the code
-    shown. English needs none; a missing .qm file is logged and English stays."""
+    shown. English gets its plural forms only; a missing .qm file is logged and English stays."""
     remove_translators(app)
     code = resolve_language(saved_language() if language is None else language)
-    if code == SOURCE_LANGUAGE:
-        return code
+    QLocale.setDefault(number_locale(code))  # before any widget: spin boxes take it when made
     ours = QTranslator(app)
     if not ours.load(translation_file(code)):
+        if code == SOURCE_LANGUAGE:
+            log.warning("no English plural forms (%s): counts read '2 event(s)'", translation_file(code))
+            return code
         log.warning("no translation for %s (%s); the app stays in English", code, translation_file(code))
-        return SOURCE_LANGUAGE
+        return install_language(app, SOURCE_LANGUAGE)
     app.installTranslator(ours)
     _installed.append(ours)
+    if code == SOURCE_LANGUAGE:
+        return code  # Qt's own texts are English already
     # Qt's own strings: without them a Russian window has English Cancel/OK buttons and file dialogs.
     qt_file = qt_translation_file(code)
     qt = QTranslator(app)

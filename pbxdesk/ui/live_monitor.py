@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -185,10 +185,13 @@ class MonitorDialog(QDialog):
             super().reject()
 
 
-class LiveMonitor:
-    """Owns the receiver, the API client and the monitor while live mode is on."""
+class LiveMonitor(QObject):
+    """Owns the receiver, the API client and the monitor while live mode is on.
+
+    A QObject for self.tr(): lupdate sees a count's plural text only in tr() (see ui/i18n.py)."""
 
     def __init__(self, window: MainWindow) -> None:
+        super().__init__()
         self.window = window
         self.receiver: LiveReceiver | None = None
         self.client: PbxClient | None = None
@@ -282,9 +285,7 @@ class LiveMonitor:
                 failed = [r for r in results if not r.ok]
                 if failed:
                     self.window.statusBar().showMessage(
-                        QCoreApplication.translate(
-                            "LiveMonitor", "{0} subscription(s) could not be removed at the PBX"
-                        ).format(len(failed)),
+                        self.tr("%Ln subscription(s) could not be removed at the PBX", "", len(failed)),
                         15000,
                     )
             except PbxDeskError as exc:

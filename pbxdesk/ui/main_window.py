@@ -511,11 +511,15 @@ class MainWindow(QMainWindow):
             self._set_running(False)  # a scenario played to its end
         m = self.model
         state = self.tr("running") if self.session.running else self.tr("stopped")
-        self.counts_label.setText(
-            self.tr("Feed {0} · {1} events · {2} delivered · {3} retrying · {4} failed").format(
-                state, f"{m.total_events:,}", m.delivered, self._open_retries(), m.failed
-            )
-        )
+        # One count per tr(): each piece agrees with its own number.
+        pieces = [
+            self.tr("Feed {0}").format(state),
+            self.tr("%Ln event(s)", "", m.total_events),
+            self.tr("{0} delivered").format(m.delivered),
+            self.tr("{0} retrying").format(self._open_retries()),
+            self.tr("{0} failed").format(m.failed),
+        ]
+        self.counts_label.setText(" · ".join(pieces))
         self.filter_bar.show_result(
             m.event_count, not m.display_filter.is_empty, m.querying, m.call_count if m.grouped else None
         )
@@ -529,9 +533,8 @@ class MainWindow(QMainWindow):
         elif self.session.receiver_error:
             self.receiver_label.setText(f"⚠ {self.session.receiver_error}")
         elif rec.port:
-            self.receiver_label.setText(
-                self.tr("Test receiver {0} · {1} requests").format(rec.base_url, rec.count)
-            )
+            requests = self.tr("%Ln request(s)", "", rec.count)
+            self.receiver_label.setText(self.tr("Test receiver {0}").format(rec.base_url) + " · " + requests)
 
     def _open_retries(self) -> int:
         engine = self.session.engine

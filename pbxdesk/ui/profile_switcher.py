@@ -52,7 +52,7 @@ class ProfileSwitcher(QObject):
                 item.setToolTip(self.tr("Cannot be opened: {0}").format(info.problem))
             elif info.events is not None:
                 item.setToolTip(
-                    self.tr("{0} events, {1} MB").format(f"{info.events:,}", f"{info.size_bytes / 1e6:.1f}")
+                    self.tr("%Ln event(s), {0} MB", "", info.events).format(f"{info.size_bytes / 1e6:.1f}")
                 )
         self.combo.insertSeparator(self.combo.count())
         self.combo.addItem(self.tr("New profile…"), NEW_PROFILE)

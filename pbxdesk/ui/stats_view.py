@@ -75,12 +75,12 @@ class StatsView(QWidget):
         self.failed_curve.setData(xs, failed)
         rate = self.stats.success_rate
         self.summary.setText(
-            self.tr("{0} events · {1} attempts · success rate {2}").format(
-                self.stats.events_total,
-                self.stats.attempts_total,
-                "–" if rate is None else f"{rate:.1%}",
-            )
-        )
+            " · ".join([
+                self.tr("%Ln event(s)", "", self.stats.events_total),
+                self.tr("%Ln attempt(s)", "", self.stats.attempts_total),
+                self.tr("success rate {0}").format("–" if rate is None else f"{rate:.1%}"),
+            ])
+        )  # fmt: skip
         rows = self.stats.endpoints()
         self.table.setRowCount(len(rows))
         for i, e in enumerate(rows):

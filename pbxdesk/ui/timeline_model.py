@@ -1253,7 +1253,7 @@ class TimelineModel(QAbstractTableModel):
                 when = t.strftime("%H:%M:%S.") + f"{t.microsecond // 1000:03d}" if t else ""
                 return f"{mark} {when}"
             if col == 1:
-                return self.tr("{0} events").format(g.count) if g.count != 1 else self.tr("1 event")
+                return self.tr("%Ln event(s)", "", g.count)
             values = {2: s.extensions, 3: s.caller, 4: s.called, 5: s.status, 6: s.delivery, 7: call_id}
             return values.get(col, "")
         if role == _FONT:

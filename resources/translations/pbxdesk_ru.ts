@@ -148,7 +148,7 @@
 <context>
     <name>DeliveryActions</name>
     <message>
-        <location filename="../../pbxdesk/ui/delivery_actions.py" line="+47"/>
+        <location filename="../../pbxdesk/ui/delivery_actions.py" line="+50"/>
         <source>Redeliver #{0} to {1}</source>
         <translation>Доставить ещё раз №{0} на {1}</translation>
     </message>
@@ -187,13 +187,44 @@
         <source>Delivery #{0} queued again as #{1}</source>
         <translation>Доставка №{0} поставлена в очередь снова как №{1}</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <location line="+6"/>
-        <source>Call replayed: {0} deliveries queued</source>
-        <translation>Звонок повторён: в очереди доставок — {0}</translation>
+        <source>Call replayed: %Ln delivery(ies) queued</source>
+        <translation>
+            <numerusform>Звонок повторён: в очереди %Ln доставка</numerusform>
+            <numerusform>Звонок повторён: в очереди %Ln доставки</numerusform>
+            <numerusform>Звонок повторён: в очереди %Ln доставок</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+17"/>
+        <source>%Ln event(s) of the call sent to {0}</source>
+        <translation>
+            <numerusform>%Ln событие звонка отправлено на {0}</numerusform>
+            <numerusform>%Ln события звонка отправлены на {0}</numerusform>
+            <numerusform>%Ln событий звонка отправлено на {0}</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+4"/>
+        <source>%Ln delivery(ies) cancelled</source>
+        <translation>
+            <numerusform>Отменена %Ln доставка</numerusform>
+            <numerusform>Отменены %Ln доставки</numerusform>
+            <numerusform>Отменено %Ln доставок</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+15"/>
+        <source>Endpoint {0} resumed: %Ln delivery(ies) go(es) out</source>
+        <translation>
+            <numerusform>Адрес {0} возобновлён: уходит %Ln доставка</numerusform>
+            <numerusform>Адрес {0} возобновлён: уходят %Ln доставки</numerusform>
+            <numerusform>Адрес {0} возобновлён: уходит %Ln доставок</numerusform>
+        </translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="-32"/>
         <source>Send this call to another URL</source>
         <translation>Отправить звонок на другой URL</translation>
     </message>
@@ -208,24 +239,9 @@
         <translation>Ничего не отправлено</translation>
     </message>
     <message>
-        <location line="+7"/>
-        <source>{0} events of the call sent to {1}</source>
-        <translation>Событий звонка отправлено на {1}: {0}</translation>
-    </message>
-    <message>
-        <location line="+7"/>
-        <source>{0} deliveries cancelled</source>
-        <translation>Отменено доставок: {0}</translation>
-    </message>
-    <message>
-        <location line="+7"/>
+        <location line="+17"/>
         <source>Endpoint {0} paused: its deliveries wait</source>
         <translation>Адрес {0} приостановлен: его доставки ждут</translation>
-    </message>
-    <message>
-        <location line="+9"/>
-        <source>Endpoint {0} resumed: {1} deliveries go out</source>
-        <translation>Адрес {0} возобновлён: уходит доставок — {1}</translation>
     </message>
 </context>
 <context>
@@ -261,13 +277,17 @@
         <source> · error class: {0}</source>
         <translation> · класс ошибки: {0}</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <location line="+14"/>
-        <source>… (first {0} bytes shown)</source>
-        <translation>… (показаны первые {0} байт)</translation>
+        <source>… (first %Ln byte(s) shown)</source>
+        <translation>
+            <numerusform>… (показано начало: %Ln байт)</numerusform>
+            <numerusform>… (показано начало: %Ln байта)</numerusform>
+            <numerusform>… (показано начало: %Ln байт)</numerusform>
+        </translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+2"/>
         <source>(empty body)</source>
         <translation>(пустое тело)</translation>
     </message>
@@ -340,11 +360,26 @@
     </message>
     <message>
         <location line="+41"/>
-        <source>Delivery #{0} · {1} · {2} attempt(s)</source>
-        <translation>Доставка №{0} · {1} · попыток: {2}</translation>
+        <source>Delivery #{0} · {1}</source>
+        <translation>Доставка №{0} · {1}</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+2"/>
+        <location line="+32"/>
+        <source>%Ln attempt(s)</source>
+        <translation>
+            <numerusform>%Ln попытка</numerusform>
+            <numerusform>%Ln попытки</numerusform>
+            <numerusform>%Ln попыток</numerusform>
+        </translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="-1"/>
+        <source>delivery #{0} · {1}</source>
+        <translation>доставка №{0} · {1}</translation>
+    </message>
+    <message>
+        <location line="-29"/>
         <source>Request (as the subscriber received it)</source>
         <translation>Запрос (как его получил подписчик)</translation>
     </message>
@@ -352,11 +387,6 @@
         <location line="+20"/>
         <source>{0} on {1} · CallID {2} · event #{3}</source>
         <translation>{0} на {1} · CallID {2} · событие №{3}</translation>
-    </message>
-    <message>
-        <location line="+9"/>
-        <source>delivery #{0} · {1} · {2} attempt(s)</source>
-        <translation>доставка №{0} · {1} · попыток: {2}</translation>
     </message>
 </context>
 <context>
@@ -765,20 +795,32 @@
         <source>searching…</source>
         <translation>поиск…</translation>
     </message>
-    <message>
-        <location line="+2"/>
-        <source>{0} events</source>
-        <translation>событий: {0}</translation>
+    <message numerus="yes">
+        <location line="+4"/>
+        <source>%Ln event(s) match</source>
+        <translation>
+            <numerusform>найдено %Ln событие</numerusform>
+            <numerusform>найдено %Ln события</numerusform>
+            <numerusform>найдено %Ln событий</numerusform>
+        </translation>
     </message>
-    <message>
+    <message numerus="yes">
         <location line="+2"/>
-        <source>{0} calls · {1}</source>
-        <translation>звонков: {0} · {1}</translation>
+        <source>%Ln event(s)</source>
+        <translation>
+            <numerusform>%Ln событие</numerusform>
+            <numerusform>%Ln события</numerusform>
+            <numerusform>%Ln событий</numerusform>
+        </translation>
     </message>
-    <message>
+    <message numerus="yes">
         <location line="+2"/>
-        <source>{0} match</source>
-        <translation>совпадений: {0}</translation>
+        <source>%Ln call(s)</source>
+        <translation>
+            <numerusform>%Ln звонок</numerusform>
+            <numerusform>%Ln звонка</numerusform>
+            <numerusform>%Ln звонков</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -825,7 +867,7 @@
 <context>
     <name>LiveMonitor</name>
     <message>
-        <location filename="../../pbxdesk/ui/live_monitor.py" line="+200"/>
+        <location filename="../../pbxdesk/ui/live_monitor.py" line="+203"/>
         <source>Monitor an extension on the PBX…</source>
         <translation>Мониторинг внутреннего номера на АТС…</translation>
     </message>
@@ -839,10 +881,14 @@
         <source>Live: {0} → {1}</source>
         <translation>Живой режим: {0} → {1}</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <location line="+19"/>
-        <source>{0} subscription(s) could not be removed at the PBX</source>
-        <translation>Не удалось удалить на АТС подписок: {0}</translation>
+        <source>%Ln subscription(s) could not be removed at the PBX</source>
+        <translation>
+            <numerusform>Не удалось удалить на АТС %Ln подписку</numerusform>
+            <numerusform>Не удалось удалить на АТС %Ln подписки</numerusform>
+            <numerusform>Не удалось удалить на АТС %Ln подписок</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -1020,25 +1066,58 @@
         <translation>остановлен</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <source>Feed {0} · {1} events · {2} delivered · {3} retrying · {4} failed</source>
-        <translation>Поток {0} · событий: {1} · доставлено: {2} · повторяется: {3} · ошибок: {4}</translation>
+        <location line="+3"/>
+        <source>Feed {0}</source>
+        <translation>Поток {0}</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>%Ln event(s)</source>
+        <translation>
+            <numerusform>%Ln событие</numerusform>
+            <numerusform>%Ln события</numerusform>
+            <numerusform>%Ln событий</numerusform>
+        </translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+1"/>
+        <source>{0} delivered</source>
+        <translation>доставлено: {0}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0} retrying</source>
+        <translation>повторяется: {0}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0} failed</source>
+        <translation>ошибок: {0}</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+16"/>
+        <source>%Ln request(s)</source>
+        <translation>
+            <numerusform>%Ln запрос</numerusform>
+            <numerusform>%Ln запроса</numerusform>
+            <numerusform>%Ln запросов</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Test receiver {0}</source>
+        <translation>Тестовый приёмник {0}</translation>
+    </message>
+    <message>
+        <location line="-6"/>
         <source>Live: {0} · edits go to the PBX account</source>
         <translation>Живой режим: {0} · изменения идут в аккаунт АТС</translation>
-    </message>
-    <message>
-        <location line="+6"/>
-        <source>Test receiver {0} · {1} requests</source>
-        <translation>Тестовый приёмник {0} · запросов: {1}</translation>
     </message>
 </context>
 <context>
     <name>MonitorDialog</name>
     <message>
-        <location filename="../../pbxdesk/ui/live_monitor.py" line="-215"/>
+        <location filename="../../pbxdesk/ui/live_monitor.py" line="-218"/>
         <source>Monitor an extension on the PBX</source>
         <translation>Мониторинг внутреннего номера на АТС</translation>
     </message>
@@ -1241,13 +1320,17 @@
         <source>{0} cannot be deleted: {1} route calls to it. Change them first.</source>
         <translation>{0} нельзя удалить: на него направляют звонки {1}. Сначала измените их.</translation>
     </message>
-    <message>
-        <location line="+6"/>
-        <source>Delete extension {0} and its {1} subscription(s)? Its history stays.</source>
-        <translation>Удалить добавочный {0} и его подписки ({1})? История останется.</translation>
+    <message numerus="yes">
+        <location line="+7"/>
+        <source>Delete extension {0} and its %Ln subscription(s)? Its history stays.</source>
+        <translation>
+            <numerusform>Удалить добавочный {0} и его %Ln подписку? История останется.</numerusform>
+            <numerusform>Удалить добавочный {0} и его %Ln подписки? История останется.</numerusform>
+            <numerusform>Удалить добавочный {0} и его %Ln подписок? История останется.</numerusform>
+        </translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+11"/>
         <source>Delete the {0} subscription to {1} {2}?</source>
         <translation>Удалить подписку {0} на {1} {2}?</translation>
     </message>
@@ -1312,7 +1395,7 @@
 <context>
     <name>PreferencesDialog</name>
     <message>
-        <location filename="../../pbxdesk/ui/dialogs/preferences_dialog.py" line="+63"/>
+        <location filename="../../pbxdesk/ui/dialogs/preferences_dialog.py" line="+76"/>
         <source>Preferences</source>
         <translation>Настройки</translation>
     </message>
@@ -1427,18 +1510,35 @@
         <source>Keep only the last</source>
         <translation>Хранить только последние</translation>
     </message>
-    <message>
-        <location line="-3"/>
-        <source> days</source>
-        <translation> дн.</translation>
+    <message numerus="yes">
+        <location line="-2"/>
+        <source> day(s)</source>
+        <translation>
+            <numerusform> день</numerusform>
+            <numerusform> дня</numerusform>
+            <numerusform> дней</numerusform>
+        </translation>
     </message>
-    <message>
+    <message numerus="yes">
         <location line="+7"/>
-        <source> events</source>
-        <translation> событий</translation>
+        <source> event(s)</source>
+        <translation>
+            <numerusform> событие</numerusform>
+            <numerusform> события</numerusform>
+            <numerusform> событий</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+118"/>
+        <source>%Ln attempt(s) in all: {0}</source>
+        <translation>
+            <numerusform>Всего попыток: %Ln; паузы: {0}</numerusform>
+            <numerusform>Всего попыток: %Ln; паузы: {0}</numerusform>
+            <numerusform>Всего попыток: %Ln; паузы: {0}</numerusform>
+        </translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="-103"/>
         <source>Older events go in the background, with their deliveries; open deliveries are kept.</source>
         <translation>Более старые события удаляются в фоне вместе с доставками; незавершённые доставки сохраняются.</translation>
     </message>
@@ -1518,12 +1618,7 @@
         <translation>сразу</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <source>{0} attempts in all: {1}</source>
-        <translation>Всего попыток: {0}; паузы: {1}</translation>
-    </message>
-    <message>
-        <location line="+5"/>
+        <location line="+7"/>
         <source>A host name or address, e.g. 127.0.0.1</source>
         <translation>Имя хоста или адрес, например 127.0.0.1</translation>
     </message>
@@ -1560,10 +1655,14 @@
         <source>Cannot be opened: {0}</source>
         <translation>Не открывается: {0}</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <location line="+3"/>
-        <source>{0} events, {1} MB</source>
-        <translation>Событий: {0}, {1} МБ</translation>
+        <source>%Ln event(s), {0} MB</source>
+        <translation>
+            <numerusform>%Ln событие, {0} МБ</numerusform>
+            <numerusform>%Ln события, {0} МБ</numerusform>
+            <numerusform>%Ln событий, {0} МБ</numerusform>
+        </translation>
     </message>
     <message>
         <location line="+3"/>
@@ -1643,10 +1742,28 @@
         <source>p99 ms</source>
         <translation>p99, мс</translation>
     </message>
+    <message numerus="yes">
+        <location line="+32"/>
+        <source>%Ln event(s)</source>
+        <translation>
+            <numerusform>%Ln событие</numerusform>
+            <numerusform>%Ln события</numerusform>
+            <numerusform>%Ln событий</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>%Ln attempt(s)</source>
+        <translation>
+            <numerusform>%Ln попытка</numerusform>
+            <numerusform>%Ln попытки</numerusform>
+            <numerusform>%Ln попыток</numerusform>
+        </translation>
+    </message>
     <message>
-        <location line="+31"/>
-        <source>{0} events · {1} attempts · success rate {2}</source>
-        <translation>событий: {0} · попыток: {1} · успешных: {2}</translation>
+        <location line="+1"/>
+        <source>success rate {0}</source>
+        <translation>успешных: {0}</translation>
     </message>
 </context>
 <context>
@@ -2012,9 +2129,34 @@
         <translation>✔ готово</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>✘ {0}</source>
         <translation>✘ {0}</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>extension {0} (id {1}) is on the PBX only: pull to get it</source>
+        <translation>добавочный {0} (id {1}) есть только на АТС: загрузите из аккаунта, чтобы получить его</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>subscription #{0} ({1} of extension {2}) is on the PBX only</source>
+        <translation>подписка №{0} ({1} добавочного {2}) есть только на АТС</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>done</source>
+        <translation>готово</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>skipped: extension {0} could not be created or changed on the PBX</source>
+        <translation>пропущено: не удалось создать или изменить на АТС добавочный {0}</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>extension {0} is not on the PBX: push or pull it first</source>
+        <translation>добавочного {0} нет на АТС: сначала отправьте или загрузите его</translation>
     </message>
     <message>
         <location line="+17"/>
@@ -2033,11 +2175,45 @@
     </message>
     <message>
         <location line="+1"/>
-        <source>Replace this profile&apos;s {0} extensions and {1} subscriptions with the account&apos;s? Local changes not pushed are lost; the history stays.</source>
-        <translation>Заменить добавочные ({0}) и подписки ({1}) этого профиля данными аккаунта? Неотправленные локальные изменения пропадут; история останется.</translation>
+        <source>Replace this profile&apos;s {0} and {1} with the account&apos;s? Local changes not pushed are lost; the history stays.</source>
+        <translation>Заменить добавочные и подписки этого профиля ({0}, {1}) данными аккаунта? Неотправленные локальные изменения пропадут; история останется.</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+2"/>
+        <location line="+33"/>
+        <source>%Ln extension(s)</source>
+        <translation>
+            <numerusform>%Ln добавочный</numerusform>
+            <numerusform>%Ln добавочных</numerusform>
+            <numerusform>%Ln добавочных</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="-33"/>
+        <location line="+34"/>
+        <source>%Ln subscription(s)</source>
+        <translation>
+            <numerusform>%Ln подписка</numerusform>
+            <numerusform>%Ln подписки</numerusform>
+            <numerusform>%Ln подписок</numerusform>
+        </translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="-2"/>
+        <source>Pulled {0} and {1} from the account.</source>
+        <translation>Загружено из аккаунта: {0}, {1}.</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+6"/>
+        <source>Skipped %Ln extension(s) of types pbxdesk does not model.</source>
+        <translation>
+            <numerusform>Пропущен %Ln добавочный неподдерживаемого pbxdesk типа.</numerusform>
+            <numerusform>Пропущено %Ln добавочных неподдерживаемых pbxdesk типов.</numerusform>
+            <numerusform>Пропущено %Ln добавочных неподдерживаемых pbxdesk типов.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="-33"/>
         <source>Pull</source>
         <translation>Загрузить</translation>
     </message>
@@ -2050,16 +2226,6 @@
         <location line="+20"/>
         <source>Pulling the account&apos;s configuration…</source>
         <translation>Загрузка конфигурации аккаунта…</translation>
-    </message>
-    <message>
-        <location line="+6"/>
-        <source>Pulled {0} extensions and {1} subscriptions from the account.</source>
-        <translation>Загружено из аккаунта: добавочных {0}, подписок {1}.</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>Skipped {0} extensions of types pbxdesk does not model.</source>
-        <translation>Пропущено добавочных неподдерживаемых pbxdesk типов: {0}.</translation>
     </message>
 </context>
 <context>
@@ -2089,32 +2255,58 @@
         <source>The timeline is empty: nothing to export</source>
         <translation>Лента пуста: экспортировать нечего</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <location line="+8"/>
-        <source>Export {0} events</source>
-        <translation>Экспорт событий: {0}</translation>
+        <source>Export %Ln event(s)</source>
+        <translation>
+            <numerusform>Экспорт %Ln события</numerusform>
+            <numerusform>Экспорт %Ln событий</numerusform>
+            <numerusform>Экспорт %Ln событий</numerusform>
+        </translation>
     </message>
-    <message>
+    <message numerus="yes">
         <location line="+32"/>
-        <source>Exporting {0} events to {1}…</source>
-        <translation>Экспорт событий ({0}) в {1}…</translation>
+        <source>Exporting %Ln event(s) to {0}…</source>
+        <translation>
+            <numerusform>Экспорт %Ln события в {0}…</numerusform>
+            <numerusform>Экспорт %Ln событий в {0}…</numerusform>
+            <numerusform>Экспорт %Ln событий в {0}…</numerusform>
+        </translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+26"/>
+        <source>Exported {0}, {1} to {2}</source>
+        <translation>Экспортировано: {0}, {1} — в {2}</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>%Ln event(s)</source>
+        <translation>
+            <numerusform>%Ln событие</numerusform>
+            <numerusform>%Ln события</numerusform>
+            <numerusform>%Ln событий</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>%Ln delivery attempt(s)</source>
+        <translation>
+            <numerusform>%Ln попытка доставки</numerusform>
+            <numerusform>%Ln попытки доставки</numerusform>
+            <numerusform>%Ln попыток доставки</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="-11"/>
         <location line="+5"/>
         <source>Export failed: {0}</source>
         <translation>Экспорт не удался: {0}</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>Exported {0} events, {1} delivery attempts to {2}</source>
-        <translation>Экспортировано событий: {0}, попыток доставки: {1} — в {2}</translation>
     </message>
 </context>
 <context>
     <name>TimelineModel</name>
     <message>
-        <location filename="../../pbxdesk/ui/i18n.py" line="+43"/>
+        <location filename="../../pbxdesk/ui/i18n.py" line="+51"/>
         <source>Time</source>
         <translation>Время</translation>
     </message>
@@ -2238,15 +2430,14 @@
         <source>(removed)</source>
         <translation>(удалено)</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <location line="+37"/>
-        <source>{0} events</source>
-        <translation>событий: {0}</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>1 event</source>
-        <translation>1 событие</translation>
+        <source>%Ln event(s)</source>
+        <translation>
+            <numerusform>%Ln событие</numerusform>
+            <numerusform>%Ln события</numerusform>
+            <numerusform>%Ln событий</numerusform>
+        </translation>
     </message>
     <message>
         <location line="+15"/>

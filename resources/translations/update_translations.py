@@ -7,6 +7,10 @@
 Translate new texts (``type="unfinished"`` in the .ts) with Qt Linguist
 (``pyside6-linguist resources/translations/pbxdesk_ru.ts``) or any editor, then run it again.
 The tools come with PySide6 (pyside6-lupdate, pyside6-lrelease), beside this Python.
+
+English is the source language, but a count's text (``self.tr("%Ln event(s)", "", n)``) needs
+its singular and plural written out: ``pbxdesk_en.ts`` holds those texts only (lupdate's
+``-pluralonly``), each with its two forms ("%Ln event", "%Ln events") to fill in.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 SOURCES = ROOT / "pbxdesk" / "ui"
-LANGUAGES = ("ru",)
+LANGUAGES = ("ru",)  # translated in full
+PLURAL_ONLY = ("en",)  # the source language: only the plural forms of its counts
 
 
 def tool(name: str) -> str:
@@ -31,13 +36,15 @@ def tool(name: str) -> str:
 
 
 def main(argv: list[str]) -> int:
-    ts_files = [HERE / f"pbxdesk_{lang}.ts" for lang in LANGUAGES]
+    languages = [*LANGUAGES, *PLURAL_ONLY]
+    ts_files = [HERE / f"pbxdesk_{lang}.ts" for lang in languages]
     if "--compile" not in argv:
         sources = sorted(str(p.relative_to(ROOT)) for p in SOURCES.rglob("*.py"))
-        for lang, ts in zip(LANGUAGES, ts_files, strict=True):
+        for lang, ts in zip(languages, ts_files, strict=True):
+            only = ["-pluralonly"] if lang in PLURAL_ONLY else []
             subprocess.run(
-                [tool("pyside6-lupdate"), "-no-obsolete", "-locations", "relative", "-target-language", lang,
-                 *sources, "-ts", str(ts.relative_to(ROOT))],
+                [tool("pyside6-lupdate"), "-no-obsolete", *only, "-locations", "relative",
+                 "-target-language", lang, *sources, "-ts", str(ts.relative_to(ROOT))],
                 check=True,
                 cwd=ROOT,
             )  # fmt: skip

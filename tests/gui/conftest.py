@@ -44,6 +44,17 @@ def qt_settings(tmp_path):
         QSettings.setPath(fmt, QSettings.Scope.UserScope, str(tmp_path / "qt-settings"))
 
 
+@pytest.fixture(autouse=True)
+def english_ui(qapp):
+    """The UI in English as the app starts it (make_application): with its plural forms
+    ("1 event", "2 events") and English number grouping, whatever this machine's locale."""
+    from pbxdesk.ui import i18n
+
+    assert i18n.install_language(qapp, "en") == "en"
+    yield
+    i18n.remove_translators(qapp)
+
+
 @pytest.fixture
 def profile(pbx_home, free_port):
     """The default profile with the demo PBX, its built-in receiver on a free port."""

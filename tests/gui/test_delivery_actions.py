@@ -57,7 +57,8 @@ def test_redeliver_replay_send_pause_from_the_menu(qtbot, pbx_home, run_async, f
 
         calls = len(window.model.call_rows(row.call_id))
         message = await actions.run(actions.send_call(row, f"{receiver.base_url}/elsewhere"))
-        assert message.startswith(f"{calls} events of the call sent to")
+        noun = "event" if calls == 1 else "events"  # the call may have only its first event yet
+        assert message.startswith(f"{calls} {noun} of the call sent to")
         await _until(lambda: sum(r.path_qs.startswith("/elsewhere") for r in receiver.requests) == calls)
 
         endpoint = f"127.0.0.1:{free_port}"

@@ -390,9 +390,7 @@ def test_window_menus_create_edit_delete(qtbot, profile, run_async):
         menus.dialog.reject()
         window.ext_tree.setCurrentItem(_item(window, "000*103"))
         menus.delete_action.trigger()
-        assert (
-            menus.question.text() == "Delete extension 000*103 and its 4 subscription(s)? Its history stays."
-        )
+        assert menus.question.text() == "Delete extension 000*103 and its 4 subscriptions? Its history stays."
         menus.question.button(QMessageBox.StandardButton.Yes).click()
         assert profile.extension(103) is None
         assert not [s for s in profile.subscriptions() if s.extension_id == 103]

@@ -21,6 +21,7 @@ from pbxdesk.ui.main_window import MainWindow
 from pbxdesk.ui.timeline_model import TimelineRow
 
 TS = resource("translations", "pbxdesk_ru.ts")
+EN_TS = resource("translations", "pbxdesk_en.ts")  # English: the plural forms of the counts only
 UI = Path(i18n.__file__).resolve().parent
 # Names and wire vocabulary that read the same in Russian.
 SAME_IN_RUSSIAN = {"pbxdesk", "pbxdesk — {0}", "CallID", "URL:", "Id:", "ivr"}
@@ -45,30 +46,63 @@ def _messages(path: Path) -> dict[tuple[str, str], ET.Element]:
     }
 
 
+def _texts(ctx: str, source: str, m: ET.Element, forms: int) -> list[str]:
+    """A message's translation: its one text, or its ``forms`` plural forms; each filled in."""
+    tr = m.find("translation")
+    assert tr is not None and tr.get("type") is None, (ctx, source)  # not unfinished / obsolete
+    if m.get("numerus") == "yes":
+        texts = [f.text or "" for f in tr.findall("numerusform")]
+        assert len(texts) == forms, (ctx, source, texts)
+    else:
+        texts = [tr.text or ""]
+    for text in texts:
+        assert text.strip(), (ctx, source)
+        # the same placeholders and count, and a menu accelerator where the English has one
+        assert sorted(re.findall(r"\{\d\}", source)) == sorted(re.findall(r"\{\d\}", text)), (ctx, source)
+        assert sorted(re.findall(r"%L?n", source)) == sorted(re.findall(r"%L?n", text)), (ctx, source, text)
+        assert ("&" in source) == ("&" in text), (ctx, source)
+    return texts
+
+
 def test_russian_translation_is_complete_and_consistent():
     messages = _messages(TS)
     assert len(messages) > 200
     assert ET.parse(TS).getroot().get("language") == "ru"
     for (ctx, source), m in messages.items():
-        tr = m.find("translation")
-        assert tr is not None and tr.get("type") is None, (ctx, source)  # not unfinished / obsolete
-        text = tr.text or ""
-        assert text.strip(), (ctx, source)
-        # the same placeholders, and a menu accelerator where the English has one
-        assert sorted(re.findall(r"\{\d\}", source)) == sorted(re.findall(r"\{\d\}", text)), (ctx, source)
-        assert ("&" in source) == ("&" in text), (ctx, source)
-        if re.search("[A-Za-z]{4,}", source) and source not in SAME_IN_RUSSIAN:
-            assert re.search("[А-Яа-яЁё]", text), (ctx, source, text)
+        # Russian counts have three forms: 1, 21 (one); 2-4, 22 (few); 5-20, 0 (many).
+        for text in _texts(ctx, source, m, forms=3):
+            if re.search("[A-Za-z]{4,}", source) and source not in SAME_IN_RUSSIAN:
+                assert re.search("[А-Яа-яЁё]", text), (ctx, source, text)
     assert resource("translations", "pbxdesk_ru.qm").stat().st_size > 10_000
 
 
+def test_english_plural_forms_are_complete():
+    """pbxdesk_en.ts holds exactly the count texts (those Russian has as plurals), each with
+    its singular and plural written out, and no "(s)" left."""
+    messages = _messages(EN_TS)
+    assert ET.parse(EN_TS).getroot().get("language") == "en"
+    plural = {key for key, m in _messages(TS).items() if m.get("numerus") == "yes"}
+    assert len(plural) > 20 and set(messages) == plural
+    for (ctx, source), m in messages.items():
+        one, many = _texts(ctx, source, m, forms=2)
+        assert "(s)" in source or "(ies)" in source, (ctx, source)
+        assert "(s)" not in one + many and "(ies)" not in one + many, (ctx, source)
+    assert resource("translations", "pbxdesk_en.qm").is_file()
+
+
 def test_every_text_of_the_dialogs_is_in_the_ts(tmp_path):
-    """lupdate on every UI module finds nothing the .ts lacks."""
+    """lupdate on every UI module finds nothing the .ts lacks, and marks as plural what it has
+    as plural (a count's text in translate() is not: see pbxdesk/ui/i18n.py)."""
     lupdate = Path(sys.executable).with_name("pyside6-lupdate")
     fresh = tmp_path / "fresh.ts"
     subprocess.run([str(lupdate), "-silent", *map(str, OWN_SOURCES), "-ts", str(fresh)], check=True)
-    missing = set(_messages(fresh)) - set(_messages(TS))
+    found, ours = _messages(fresh), _messages(TS)
+    missing = set(found) - set(ours)
     assert not missing, f"run resources/translations/update_translations.py and translate: {sorted(missing)}"
+    for key, m in found.items():
+        assert m.get("numerus") == ours[key].get("numerus"), key
+        if "%n" in key[1] or "%Ln" in key[1]:
+            assert m.get("numerus") == "yes", f"{key}: a count's text must go through tr(text, '', n)"
 
 
 def test_window_in_russian(qtbot, qapp, profile):

@@ -10,10 +10,21 @@ from fixtures.pbx_account import QUEUE_URL, SHOW_URL, account_pbx
 from gui_helpers import shown, until
 from PySide6.QtWidgets import QMessageBox
 
-from pbxdesk.domain import EventType, HttpMethod, Subscription
+from pbxdesk.domain import EventType, Extension, ExtensionType, HttpMethod, Subscription
 from pbxdesk.engine.scenario import parse_scenario
+from pbxdesk.pbx import sync
 from pbxdesk.pbx.emulator import Fault, PbxEmulator
-from pbxdesk.ui.dialogs.sync_dialog import COL_CHANGE, COL_FIELD, COL_ITEM, COL_LOCAL, COL_PBX, COL_RESULT
+from pbxdesk.pbx.errors import PbxValidationError
+from pbxdesk.ui import i18n
+from pbxdesk.ui.dialogs.sync_dialog import (
+    COL_CHANGE,
+    COL_FIELD,
+    COL_ITEM,
+    COL_LOCAL,
+    COL_PBX,
+    COL_RESULT,
+    SyncDialog,
+)
 from pbxdesk.ui.main_window import MainWindow
 
 CID, SECRET = "sync-gui-app", "sync-gui-secret"
@@ -161,3 +172,45 @@ def test_push_failures_and_an_unreachable_pbx_are_shown_in_place(qtbot, profile,
         await window.account.disconnect()
 
     run_async(scenario())
+
+
+def test_notes_and_results_in_russian(qtbot, qapp, profile):
+    """pbx/sync.py writes English (the CLI's); the dialog says each note and result in the
+    user's language, from its kind and parameters."""
+    window = MainWindow(profile, "default")
+    qtbot.addWidget(window)
+    remote = [Extension(175, "000*099", ExtensionType.PHONE)]
+    remote_subs = [Subscription(175, EventType.DIAL_IN, HttpMethod.GET, SHOW_URL, id=12)]
+    mapping = sync.IdMapping({}, {})  # nothing pulled yet: everything local is to add
+    plan = sync.diff(profile.extensions(), profile.subscriptions(), remote, remote_subs, mapping)
+    assert plan.notes == [  # the CLI's English, unchanged
+        "extension 000*099 (id 175) is on the PBX only: pull to get it",
+        "subscription #12 (dial-in of extension 175) is on the PBX only",
+    ]
+    subs = [c for c in plan.changes if c.entity == sync.SUBSCRIPTION]
+    refused = PbxValidationError("the PBX refused the data: no more events today", status=400)
+    results = [
+        sync.ItemResult(subs[0], False, sync.SyncText(sync.RESULT_SKIPPED, extension_id=101)),
+        sync.ItemResult(subs[1], False, sync.SyncText(sync.RESULT_ERROR, error=refused)),
+    ]
+    skipped = "— skipped: extension 101 could not be created or changed on the PBX"
+    assert results[0].describe().endswith(skipped)  # the CLI's line, unchanged
+    try:
+        assert i18n.install_language(qapp, "ru") == "ru"
+        d = SyncDialog(profile, window.account)
+        qtbot.addWidget(d)
+        d._show_plan(plan)
+        assert shown(d.notes).split("\n") == [
+            "Отправка не затронет: добавочный 000*099 (id 175) есть только на АТС: "
+            "загрузите из аккаунта, чтобы получить его",
+            "Отправка не затронет: подписка №12 (dial-in добавочного 000*099) есть только на АТС",
+        ]
+        for r in results:
+            d._show_result(r)
+        said = [d._items[id(r.change)].text(COL_RESULT) for r in results]
+        assert said == [
+            "✘ пропущено: не удалось создать или изменить на АТС добавочный 000*101",
+            "✘ АТС отклонила запрос — the PBX refused the data: no more events today",
+        ]
+    finally:
+        i18n.install_language(qapp, "en")

@@ -200,9 +200,9 @@ class PbxMenus(QObject):
                 )
                 return
             n = sum(1 for s in profile.subscriptions() if s.extension_id == ext.id)
-            text = self.tr("Delete extension {0} and its {1} subscription(s)? Its history stays.").format(
-                ext.name, n
-            )
+            text = self.tr(
+                "Delete extension {0} and its %Ln subscription(s)? Its history stays.", "", n
+            ).format(ext.name)
             if account is None:
                 self._ask(text, lambda: profile.delete_extension(ext.id))
                 return

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QSettings
@@ -54,6 +55,18 @@ def format_delay(seconds: float) -> str:
     if seconds >= 60 and seconds % 60 == 0:
         return f"{seconds / 60:g} min"
     return f"{seconds:g} s"
+
+
+def _count_suffix(spin: QSpinBox, unit: Callable[[int], str]) -> None:
+    """The spin box's unit agrees with its number ("1 day", "30 days") as that changes."""
+
+    def update(n: int) -> None:
+        text = unit(n)
+        if spin.suffix() != text:  # a new suffix rewrites the line being typed in
+            spin.setSuffix(text)
+
+    spin.valueChanged.connect(update)
+    update(spin.value())
 
 
 class PreferencesDialog(FormDialog):
@@ -187,15 +200,15 @@ class PreferencesDialog(FormDialog):
         self.days_check = QCheckBox(self.tr("Keep only the last"))
         self.days_spin = QSpinBox()
         self.days_spin.setRange(0, 36_500)
-        self.days_spin.setSuffix(self.tr(" days"))
         self.days_spin.setValue(int(keep.days) if keep.days is not None else 30)
+        _count_suffix(self.days_spin, lambda n: self.tr(" day(s)", "", n))
         self.days_check.setChecked(keep.days is not None)
         self.events_check = QCheckBox(self.tr("Keep only the last"))
         self.events_spin = QSpinBox()
         self.events_spin.setRange(0, 2_000_000_000)
         self.events_spin.setGroupSeparatorShown(True)
-        self.events_spin.setSuffix(self.tr(" events"))
         self.events_spin.setValue(keep.events if keep.events is not None else 1_000_000)
+        _count_suffix(self.events_spin, lambda n: self.tr(" event(s)", "", n))
         self.events_check.setChecked(keep.events is not None)
         for key, check, spin in (("days", self.days_check, self.days_spin),
                                  ("events", self.events_check, self.events_spin)):  # fmt: skip
@@ -313,7 +326,7 @@ class PreferencesDialog(FormDialog):
                 assert schedule is not None
                 delays = [self.tr("at once") if d == 0 else format_delay(d) for d in policy.schedule]
                 self.attempts_label.setText(
-                    self.tr("{0} attempts in all: {1}").format(policy.max_attempts, ", ".join(delays))
+                    self.tr("%Ln attempt(s) in all: {0}", "", policy.max_attempts).format(", ".join(delays))
                 )
         host = self.host_edit.text().strip()
         self.host_warning.show_message(None)

@@ -247,7 +247,7 @@ class SyncDialog(QDialog):
                     counts[sync.ADDED], counts[sync.CHANGED], counts[sync.REMOVED]
                 )
             )
-        notes = [self.tr("Left alone by a push: {0}").format(n) for n in plan.notes]
+        notes = [self.tr("Left alone by a push: {0}").format(self.sync_text(n)) for n in plan.notes]
         self.notes.show_message("\n".join(notes) or None)
         self._update_buttons()
 
@@ -314,16 +314,49 @@ class SyncDialog(QDialog):
             item.setText(COL_RESULT, self.tr("✔ done"))
             item.setForeground(COL_RESULT, QBrush(QColor(OK_COLOUR)))
         else:
-            item.setText(COL_RESULT, self.tr("✘ {0}").format(result.message))
-            item.setToolTip(COL_RESULT, result.message)
+            message = self.sync_text(result.message)
+            item.setText(COL_RESULT, self.tr("✘ {0}").format(message))
+            item.setToolTip(COL_RESULT, message)
             item.setForeground(COL_RESULT, QBrush(QColor(ERROR_COLOUR)))
             # The whole reason on a row of its own: the Result column is too narrow for it.
-            why = QTreeWidgetItem([result.message])
+            why = QTreeWidgetItem([message])
             why.setForeground(0, QBrush(QColor(ERROR_COLOUR)))
-            why.setToolTip(0, result.message)
+            why.setToolTip(0, message)
             item.insertChild(0, why)
             why.setFirstColumnSpanned(True)
             item.setExpanded(True)
+
+    def sync_text(self, message: str) -> str:
+        """A note or an item's result of pbx/sync.py (English there, for the CLI) in the user's
+        language; a text of a kind this dialog does not know stays English."""
+        if not isinstance(message, sync.SyncText):
+            return message
+        p = message.params
+        if message.kind == sync.NOTE_REMOTE_EXTENSION:
+            return self.tr("extension {0} (id {1}) is on the PBX only: pull to get it").format(
+                p["name"], p["id"]
+            )
+        if message.kind == sync.NOTE_REMOTE_SUBSCRIPTION:
+            return self.tr("subscription #{0} ({1} of extension {2}) is on the PBX only").format(
+                p["id"], p["event_type"], p["extension_name"]
+            )
+        if message.kind == sync.RESULT_DONE:
+            return self.tr("done")
+        if message.kind == sync.RESULT_SKIPPED:
+            return self.tr("skipped: extension {0} could not be created or changed on the PBX").format(
+                self._extension_name(p["extension_id"])
+            )
+        if message.kind == sync.RESULT_NO_REMOTE_EXTENSION:
+            return self.tr("extension {0} is not on the PBX: push or pull it first").format(
+                self._extension_name(p["extension_id"])
+            )
+        if message.kind == sync.RESULT_ERROR:
+            return error_text(p["error"])  # a PBX error gets a headline in the user's language
+        return message.text
+
+    def _extension_name(self, local_id: int) -> str:
+        ext = self.profile.extension(local_id)
+        return ext.name if ext is not None else str(local_id)
 
     def _pushed(self, report: sync.PushReport) -> None:
         self.report = report
@@ -348,8 +381,10 @@ class SyncDialog(QDialog):
         box = QMessageBox(
             QMessageBox.Icon.Question,
             self.tr("Pull from account"),
-            self.tr("Replace this profile's {0} extensions and {1} subscriptions with the account's? "
-                    "Local changes not pushed are lost; the history stays.").format(n_ext, n_sub),
+            self.tr("Replace this profile's {0} and {1} with the account's? "
+                    "Local changes not pushed are lost; the history stays.").format(
+                self.tr("%Ln extension(s)", "", n_ext), self.tr("%Ln subscription(s)", "", n_sub)
+            ),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             self,
         )  # fmt: skip
@@ -380,11 +415,12 @@ class SyncDialog(QDialog):
         report, plan = result
         self.config_changed.emit()
         self._show_plan(plan)
-        text = self.tr("Pulled {0} extensions and {1} subscriptions from the account.").format(
-            report.extensions, report.subscriptions
+        text = self.tr("Pulled {0} and {1} from the account.").format(
+            self.tr("%Ln extension(s)", "", report.extensions),
+            self.tr("%Ln subscription(s)", "", report.subscriptions),
         )
         if report.skipped_extensions:
-            text += " " + self.tr("Skipped {0} extensions of types pbxdesk does not model.").format(
-                report.skipped_extensions
+            text += " " + self.tr(
+                "Skipped %Ln extension(s) of types pbxdesk does not model.", "", report.skipped_extensions
             )
         self.summary.setText(text)
