@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import marshal
+import os
 import re
 import sqlite3
 import struct
@@ -234,7 +235,10 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: python -m pbxdesk.store.committer PROFILE", file=sys.stderr)
         return 2
-    return serve(Path(argv[0]), sys.stdin.buffer, sys.stdout.buffer)
+    # A windowed frozen app may leave sys.stdin/stdout None even with pipes for handles.
+    inp = sys.stdin.buffer if sys.stdin is not None else os.fdopen(0, "rb")
+    out = sys.stdout.buffer if sys.stdout is not None else os.fdopen(1, "wb")
+    return serve(Path(argv[0]), inp, out)
 
 
 if __name__ == "__main__":

@@ -139,7 +139,17 @@ class _ChildBackend:
         self._ready_by = time.monotonic() + READY_WAIT_S
         cmd, env = writer_command(path)
         try:
-            self.process = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+            self.process = subprocess.Popen(
+                cmd,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                # A windowed app (pythonw, the frozen app on Windows) has no stderr to hand on:
+                # inheriting it fails there ("the handle is invalid").
+                stderr=subprocess.DEVNULL if sys.stderr is None else None,
+                env=env,
+                # On Windows, no console window for the writer process.
+                creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),
+            )
         except OSError as exc:
             log.warning("no writer process (%s); writing from a thread", exc)
             return

@@ -181,3 +181,15 @@ def test_the_first_batch_waits_for_the_process_and_a_slow_one_only_once(
     finally:
         writer.close()
     assert _ids(profile_file)[:3] == [1, 2, 3]
+
+
+def test_a_windowed_app_without_stderr_still_starts_its_writer_process(
+    profile_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stderr", None)  # as under pythonw or the frozen app on Windows
+    writer = BatchWriter(profile_file)
+    try:
+        n = _until_process(writer)
+    finally:
+        writer.close()
+    assert _ids(profile_file) == list(range(1, n + 1))
