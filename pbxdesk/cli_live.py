@@ -20,19 +20,18 @@ EXIT_OK, EXIT_FAILED = 0, 1
 
 
 def add_live_commands(sub: argparse._SubParsersAction, parser_class: type) -> None:
-    from pbxdesk.engine.live_receiver import DEFAULT_LIVE_PORT
+    from pbxdesk.engine.defaults import DEFAULT_LIVE_PORT, EMULATOR_PORT, EMULATOR_SUBSCRIPTION_LIMIT
     from pbxdesk.pbx.api import DEFAULT_BASE_URL
-    from pbxdesk.pbx.emulator import DEFAULT_PORT, DEFAULT_SUBSCRIPTION_LIMIT
 
     emu = sub.add_parser("emulator", help="run a local PBX: its REST API, simulated calls and their webhooks")
     emu.add_argument("--host", default="127.0.0.1", help="address to listen on (default %(default)s)")
-    emu.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default %(default)s)")
+    emu.add_argument("--port", type=int, default=EMULATOR_PORT, help="port (default %(default)s)")
     emu.add_argument("--client-id", required=True, help="the API application's client id to accept")
     emu.add_argument("--client-secret", help=f"its secret (default: ${SECRET_ENV}); never printed or logged")
     emu.add_argument(
         "--scenario", metavar="FILE", help="extensions, subscriptions and calls (played at start)"
     )
-    emu.add_argument("--subscription-limit", type=int, default=DEFAULT_SUBSCRIPTION_LIMIT, metavar="N")
+    emu.add_argument("--subscription-limit", type=int, default=EMULATOR_SUBSCRIPTION_LIMIT, metavar="N")
     emu.add_argument(
         "--token-ttl", type=float, default=3600.0, metavar="SECONDS", help="access token lifetime"
     )

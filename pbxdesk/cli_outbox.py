@@ -10,11 +10,9 @@ from pathlib import Path
 
 from pbxdesk.domain import HttpMethod, PbxDeskError
 from pbxdesk.domain.validation import parse_method, validate_url
-from pbxdesk.engine.outbox import engine_for_profile, now_us
-from pbxdesk.engine.run import RunSummary
+from pbxdesk.engine.clock import now_us
 from pbxdesk.store.paths import check_profile_name, profile_path
 from pbxdesk.store.profile import Profile
-from pbxdesk.store.writer import BatchWriter
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -118,6 +116,12 @@ def _upsert_endpoint(conn: sqlite3.Connection, endpoint: str, paused: bool) -> N
 
 
 async def _with_engine(path: Path, args: argparse.Namespace) -> int:
+    # Imported here: the HTTP clients take a third of a second to import, and the other
+    # commands (and --help) need none of them.
+    from pbxdesk.engine.outbox import engine_for_profile
+    from pbxdesk.engine.run import RunSummary
+    from pbxdesk.store.writer import BatchWriter
+
     writer = BatchWriter(path)
     with Profile.open(path) as profile:
         engine = engine_for_profile(profile, writer)

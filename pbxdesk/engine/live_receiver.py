@@ -38,6 +38,7 @@ from aiohttp import web
 
 from pbxdesk.domain import CallFlow, CallStatus, EventData, EventType, Subscription
 from pbxdesk.domain.models import ATTR_BY_WIRE
+from pbxdesk.engine.defaults import DEFAULT_LIVE_PORT
 from pbxdesk.engine.outbox import DeliveryEngine, DeliveryListener, EventListener, engine_for_profile, now_us
 from pbxdesk.engine.policy import DeliveryPolicy
 from pbxdesk.store.profile import Profile
@@ -48,7 +49,6 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1024 * 1024
 MAX_FIELDS = 1000
 COMMIT_TIMEOUT_S = 10.0
-DEFAULT_LIVE_PORT = 18766
 REQUIRED_FIELDS = ("EventType", "CallID", "EventTime")
 _REDACTED_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
 _ATTR_BY_WIRE = ATTR_BY_WIRE

@@ -43,6 +43,7 @@ from pbxdesk.domain.validation import (
     validate_extension_name,
 )
 from pbxdesk.engine.clock import now_us
+from pbxdesk.engine.defaults import EMULATOR_PORT, EMULATOR_SUBSCRIPTION_LIMIT
 from pbxdesk.engine.outbox import DeliveryEngine, DeliveryResult
 from pbxdesk.engine.policy import DeliveryPolicy
 from pbxdesk.engine.run import FeedPlayer
@@ -54,8 +55,8 @@ from pbxdesk.pbx.openapi import openapi_document
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PORT = 8089
-DEFAULT_SUBSCRIPTION_LIMIT = 100
+DEFAULT_PORT = EMULATOR_PORT
+DEFAULT_SUBSCRIPTION_LIMIT = EMULATOR_SUBSCRIPTION_LIMIT
 # How the emulator's PBX retries a webhook that failed: three attempts, close together.
 EMULATOR_DELIVERY_POLICY = DeliveryPolicy(schedule=(0.0, 1.0, 5.0), timeout=10.0, pause_after=0)
 

@@ -7,9 +7,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from pbxdesk.domain import (
     EventType,
@@ -36,6 +34,9 @@ from pbxdesk.store.connection import (  # noqa: F401
 from pbxdesk.store.paths import profile_path
 from pbxdesk.store.schema import check_version, migrate
 
+if TYPE_CHECKING:
+    import sqlite_utils
+
 
 def _is_sqlite(path: Path) -> bool:
     with path.open("rb") as fh:
@@ -48,7 +49,14 @@ class Profile:
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils on this profile's connection (imported when first asked for: with it
+        comes numpy, about 90 ms of every start)."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     # -- lifecycle ---------------------------------------------------------------------------
     @classmethod
@@ -67,7 +75,7 @@ class Profile:
         try:
             check_version(conn, str(p))
             _set_wal(conn)
-            migrate(sqlite_utils.Database(conn), str(p))
+            migrate(conn, str(p))
         except sqlite3.OperationalError as exc:
             conn.close()
             if is_locked(exc):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from pbxdesk.domain import PbxDeskError
+
+if TYPE_CHECKING:  # imported when a migration runs: it brings numpy along, ~90 ms at every start
+    import sqlite_utils
 
 SCHEMA_VERSION = 3
 APPLICATION_ID = 0x50425844  # "PBXD" in the file header (set since v3): this file is a profile
@@ -254,16 +256,18 @@ def check_version(conn: sqlite3.Connection, source: str) -> int:
     return current
 
 
-def migrate(db: sqlite_utils.Database, source: str) -> None:
-    """Bring ``db`` to SCHEMA_VERSION, each step in one transaction.
+def migrate(conn: sqlite3.Connection, source: str) -> None:
+    """Bring the profile on ``conn`` to SCHEMA_VERSION, each step in one transaction.
 
     Each step takes the write lock first (BEGIN IMMEDIATE) and reads the version again under
     it, so two processes opening an old profile at once upgrade it once; a step that fails (or
     a crash) leaves the file at the previous version, as it was.
     """
-    conn = db.conn
     if check_version(conn, source) == SCHEMA_VERSION:
         return  # the common case: no write lock needed to open a profile
+    import sqlite_utils
+
+    db = sqlite_utils.Database(conn)
     while True:
         if conn.in_transaction:
             conn.commit()
