@@ -73,6 +73,8 @@ def test_a_scenario_file_plays_on_its_own_subscriptions(qtbot, pbx_home, run_asy
         await _until(lambda: any(r.path_qs.startswith("/crm/scenario") for r in receiver.requests))
         await _until(lambda: not window.session.running)  # the scenario ends by itself
         await window.session.close()
+        # The timeline takes in new rows on its own timer (at most DRAIN_MS later).
+        await _until(lambda: window.model.rowCount() >= 3)
         return [r for r in receiver.requests]
 
     requests = run_async(scenario())
