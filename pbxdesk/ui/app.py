@@ -7,6 +7,7 @@ import signal
 import sys
 
 import qasync
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QApplication, QLabel
 
 from pbxdesk import __version__
@@ -52,25 +53,34 @@ def show_notice(window: MainWindow, text: str) -> None:
 
 class AppWindow:
     """The app's main window, one profile at a time: the toolbar's profile selector closes
-    this window's session and reopens the window on the profile chosen."""
+    this window's session and reopens the window on the profile chosen; a language chosen in
+    Preferences reopens it on the same profile, every text built again in that language."""
 
     def __init__(self, profile_name: str) -> None:
-        self.closed = asyncio.Event()  # the app should end (or switch: see ``switch_to``)
+        # the app should end (or switch: see ``switch_to``, or change language: ``language_to``)
+        self.closed = asyncio.Event()
         self.switch_to: str | None = None
+        self.language_to: str | None = None
         profile, name, notice = open_or_recover(profile_name, prepare=ensure_demo)
         self.profile = profile
+        self.notice = notice  # said again in a window reopened on this profile
+        prune_in_background_if_set(profile)
         self.window = self._make(profile, name, notice)
 
     def _make(self, profile: Profile, name: str, notice: str | None) -> MainWindow:
-        prune_in_background_if_set(profile)
         window = MainWindow(profile, name)
         if notice:
             show_notice(window, notice)
         window.profiles.switch_requested.connect(self._switch_requested)
+        window.language_changed.connect(self._language_requested)
         return window
 
     def _switch_requested(self, name: str) -> None:
         self.switch_to = name
+        self.closed.set()
+
+    def _language_requested(self, language: str) -> None:
+        self.language_to = language
         self.closed.set()
 
     async def close_session(self) -> None:
@@ -89,13 +99,37 @@ class AppWindow:
             profile, opened, notice = open_or_recover(name, prepare=ensure_demo)
         except PbxDeskError as exc:  # not even a fallback opens: this profile again
             profile, opened, notice = old_profile, old_window.profile_name, str(exc)
-        self.profile = profile
-        self.window = self._make(profile, opened, notice)
-        self.window.show()
-        old_window.close()
+        self.profile, self.notice = profile, notice
+        if old_profile is not profile:
+            prune_in_background_if_set(profile)  # as at start; a language change does not repeat it
+        self._replace_window(profile, opened, notice)
         if old_profile is not profile:
             old_profile.close()
         await self.window.start_session()
+
+    async def change_language(self, language: str) -> None:
+        """Install ``language``'s translators (a Preferences setting: "", "en", "ru") and reopen
+        the window on the same profile, as ``switch`` does. The profile stays open: opening its
+        file a second time could find it locked."""
+        await self.close_session()
+        app = QCoreApplication.instance()
+        if app is not None:
+            install_language(app, language)
+        self._replace_window(self.profile, self.window.profile_name, self.notice)
+        await self.window.start_session()
+
+    def _replace_window(self, profile: Profile, name: str, notice: str | None) -> None:
+        """A new window where the old one is (its place, size, splitters and columns), shown
+        before the old one closes so that the app does not see its last window close."""
+        old_window = self.window
+        old_window.save_state()  # the new window restores what the old one shows now
+        self.window = self._make(profile, name, notice)
+        if old_window.windowState() == Qt.WindowState.WindowNoState:
+            # Exactly where the old one is: restoreGeometry moves a window it finds wider than
+            # the screen, and one language's texts may need a wider window than another's.
+            self.window.setGeometry(old_window.geometry())
+        self.window.show()
+        old_window.close()
 
     async def run(self) -> None:
         """Show the window and run until the app closes, switching profiles on request."""
@@ -103,11 +137,15 @@ class AppWindow:
         await self.window.start_session()
         while True:
             await self.closed.wait()
-            if self.switch_to is None:
+            if self.language_to is not None:
+                language, self.language_to = self.language_to, None
+                await self.change_language(language)
+            elif self.switch_to is not None:
+                name, self.switch_to = self.switch_to, None
+                await self.switch(name)
+            else:
                 await self.close_session()
                 return
-            name, self.switch_to = self.switch_to, None
-            await self.switch(name)
             self.closed.clear()  # the old window's closing is not the app's
 
 

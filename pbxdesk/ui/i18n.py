@@ -3,7 +3,9 @@
 ``install_language`` runs at startup (``make_application``): it reads the language from
 QSettings (``ui/language``: ``en``, ``ru``, or empty for the system's language) and installs
 ``pbxdesk_<lang>.qm`` and Qt's own ``qtbase_<lang>.qm`` (the standard buttons and dialogs:
-QDialogButtonBox, QMessageBox, QFileDialog). A change in Preferences applies from the next start.
+QDialogButtonBox, QMessageBox, QFileDialog). A change in Preferences installs the new language's
+translators at once and the app reopens its window (``AppWindow.change_language``): a widget
+takes its texts when it is built, so a new window is the one way every text follows.
 
 English has a translation too, of plural forms only (``pbxdesk_en.qm``, lupdate's
 ``-pluralonly``): the source says "%Ln event(s)", that file says "1 event" and "2 events".
@@ -44,6 +46,7 @@ LANGUAGES = {"en": "English", "ru": "Русский"}  # each in its own languag
 SOURCE_LANGUAGE = "en"
 
 _installed: list[QTranslator] = []
+_current = SOURCE_LANGUAGE  # the language the translators installed speak
 
 # Texts other modules translate through a variable (``self.tr(self.COLUMNS[i])``), which lupdate
 # cannot see: marked here so they are in the .ts file, in the context that looks them up.
@@ -117,22 +120,35 @@ def number_locale(language: str, system: QLocale | None = None) -> QLocale:
     return system if system.language() == wanted.language() else wanted
 
 
+def current_language() -> str:
+    """The code of the language the UI is in now (English when nothing is installed)."""
+    return _current
+
+
 def remove_translators(app: QCoreApplication | None = None) -> None:
+    global _current
     app = app or QCoreApplication.instance()
     for tr in _installed:
         if app is not None:
             app.removeTranslator(tr)
+        tr.deleteLater()  # the app is its parent: each change of language would leave one behind
     _installed.clear()
+    _current = SOURCE_LANGUAGE
 
 
 def install_language(app: QCoreApplication, language: str | None = None) -> str:
     """Install the translators for ``language`` (default: the saved choice); returns the code
-    shown. English gets its plural forms only; a missing .qm file is logged and English stays."""
+    shown. English gets its plural forms only; a missing .qm file is logged and English stays.
+    The translators of the language before are removed first (a change in Preferences): Qt asks
+    the last installed first, so one left behind would still answer for the texts it has."""
+    global _current
     remove_translators(app)
     code = resolve_language(saved_language() if language is None else language)
     QLocale.setDefault(number_locale(code))  # before any widget: spin boxes take it when made
+    _current = code
     ours = QTranslator(app)
     if not ours.load(translation_file(code)):
+        ours.deleteLater()
         if code == SOURCE_LANGUAGE:
             log.warning("no English plural forms (%s): counts read '2 event(s)'", translation_file(code))
             return code
@@ -149,5 +165,6 @@ def install_language(app: QCoreApplication, language: str | None = None) -> str:
         app.installTranslator(qt)
         _installed.append(qt)
     else:
+        qt.deleteLater()
         log.warning("Qt's own translation qtbase_%s.qm not found in %s", code, qt_translation_dirs())
     return code

@@ -7,7 +7,7 @@ import gc
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, QSettings, Qt, QTimer
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QBrush, QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -61,6 +61,10 @@ SPEEDS = (("0.5×", 0.5), ("1×", 1.0), ("2×", 2.0), ("5×", 5.0), ("10×", 10.
 
 
 class MainWindow(QMainWindow):
+    # Preferences saved another language (its setting: "", "en", "ru"). The app reinstalls the
+    # translators and reopens the window (ui/app.py): texts are set as widgets are built.
+    language_changed = Signal(str)
+
     def __init__(self, profile: Profile, profile_name: str) -> None:
         super().__init__()
         self.profile = profile
@@ -581,13 +585,17 @@ class MainWindow(QMainWindow):
         if settings.value("timeline/grouped", False, type=bool):
             self.set_grouped(True)
 
-    def closeEvent(self, event: QCloseEvent) -> None:
+    def save_state(self) -> None:
+        """Where the window is, its splitters and columns, as the next window restores them."""
         settings = QSettings()
         settings.setValue("main/geometry", self.saveGeometry())
         settings.setValue("main/split", self.main_split.saveState())
         settings.setValue("main/right_split", self.right_split.saveState())
         settings.setValue("timeline/header", self.table.horizontalHeader().saveState())
         settings.setValue("timeline/grouped", self.model.grouped)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
         self.model.close()
         gc.unfreeze()
         super().closeEvent(event)

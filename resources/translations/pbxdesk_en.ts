@@ -97,7 +97,7 @@
 <context>
     <name>MainWindow</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/main_window.py" line="+517"/>
+        <location filename="../../pbxdesk/ui/main_window.py" line="+521"/>
         <source>%Ln event(s)</source>
         <translation>
             <numerusform>%Ln event</numerusform>
@@ -127,7 +127,7 @@
 <context>
     <name>PreferencesDialog</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/dialogs/preferences_dialog.py" line="+204"/>
+        <location filename="../../pbxdesk/ui/dialogs/preferences_dialog.py" line="+206"/>
         <source> day(s)</source>
         <translation>
             <numerusform> day</numerusform>
@@ -143,7 +143,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location line="+118"/>
+        <location line="+125"/>
         <source>%Ln attempt(s) in all: {0}</source>
         <translation>
             <numerusform>%Ln attempt in all: {0}</numerusform>

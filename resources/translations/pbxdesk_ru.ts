@@ -894,7 +894,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../pbxdesk/ui/main_window.py" line="+78"/>
+        <location filename="../../pbxdesk/ui/main_window.py" line="+82"/>
         <source>pbxdesk — {0}</source>
         <translation>pbxdesk — {0}</translation>
     </message>
@@ -1387,7 +1387,7 @@
         <translation>Настройки сохранены; параметры доставки действуют сразу</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+21"/>
         <source>Saved: deliveries follow it now; new extensions join the feed at its next Start</source>
         <translation>Сохранено: доставки уже идут по новой конфигурации; новые добавочные появятся в потоке после следующего запуска</translation>
     </message>
@@ -1400,7 +1400,7 @@
         <translation>Настройки</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+11"/>
         <source>The saved delivery settings were not valid ({0}); defaults shown</source>
         <translation>Сохранённые настройки доставки неверны ({0}); показаны значения по умолчанию</translation>
     </message>
@@ -1528,8 +1528,13 @@
             <numerusform> событий</numerusform>
         </translation>
     </message>
+    <message>
+        <location line="+52"/>
+        <source>The new language applies at once: the window reopens when you press OK.</source>
+        <translation>Новый язык применится сразу: после нажатия «ОК» окно откроется заново.</translation>
+    </message>
     <message numerus="yes">
-        <location line="+118"/>
+        <location line="+73"/>
         <source>%Ln attempt(s) in all: {0}</source>
         <translation>
             <numerusform>Всего попыток: %Ln; паузы: {0}</numerusform>
@@ -1538,7 +1543,7 @@
         </translation>
     </message>
     <message>
-        <location line="-103"/>
+        <location line="-110"/>
         <source>Older events go in the background, with their deliveries; open deliveries are kept.</source>
         <translation>Более старые события удаляются в фоне вместе с доставками; незавершённые доставки сохраняются.</translation>
     </message>
@@ -1578,12 +1583,7 @@
         <translation>Язык:</translation>
     </message>
     <message>
-        <location line="+7"/>
-        <source>The new language applies when pbxdesk restarts.</source>
-        <translation>Новый язык будет применён после перезапуска pbxdesk.</translation>
-    </message>
-    <message>
-        <location line="+7"/>
+        <location line="+21"/>
         <source>At least one attempt: e.g. 0, 5, 300</source>
         <translation>Нужна хотя бы одна попытка, например: 0, 5, 300</translation>
     </message>
@@ -2306,7 +2306,7 @@
 <context>
     <name>TimelineModel</name>
     <message>
-        <location filename="../../pbxdesk/ui/i18n.py" line="+51"/>
+        <location filename="../../pbxdesk/ui/i18n.py" line="+54"/>
         <source>Time</source>
         <translation>Время</translation>
     </message>

@@ -80,11 +80,15 @@ def test_round_trip(qtbot, profile, qapp):
     d.theme_combo.setCurrentIndex(d.theme_combo.findData("dark"))
     assert d.language_note.isHidden()
     d.language_combo.setCurrentIndex(d.language_combo.findData("ru"))
-    assert d.language_note.text() == "The new language applies when pbxdesk restarts."
+    assert d.language_note.text() == "The new language applies at once: the window reopens when you press OK."
     assert not d.language_note.isHidden()
+    d.language_combo.setCurrentIndex(d.language_combo.findData("en"))  # the language shown
+    assert d.language_note.isHidden()
+    d.language_combo.setCurrentIndex(d.language_combo.findData("ru"))
     assert d.ok_button.isEnabled()
     qtbot.mouseClick(d.ok_button, Qt.MouseButton.LeftButton)
     assert d.result() == d.DialogCode.Accepted
+    assert d.language_saved == "ru"  # the main window reopens in it (tests/gui/test_language_switch.py)
 
     policy = DeliveryPolicy.from_json(profile.get_setting(POLICY_SETTING))
     assert policy == DeliveryPolicy(
@@ -113,6 +117,7 @@ def test_round_trip(qtbot, profile, qapp):
     again.theme_combo.setCurrentIndex(again.theme_combo.findData("light"))
     again.days_check.setChecked(False)
     again.accept()
+    assert again.language_saved == "ru"  # still not the language on screen (no window reopened it)
     assert not theme.is_dark(qapp)
     assert retention.load_policy(profile) == retention.RetentionPolicy(days=None, events=5000)
 

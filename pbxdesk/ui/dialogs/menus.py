@@ -297,6 +297,8 @@ class PbxMenus(QObject):
             self.window.statusBar().showMessage(
                 self.tr("Preferences saved; the delivery settings apply now"), 5000
             )
+            if dialog.language_saved is not None:
+                self.window.language_changed.emit(dialog.language_saved)
 
     def config_changed(self) -> None:
         """Refresh the tree and the window's name maps; the running engine delivers to the new

@@ -76,6 +76,8 @@ class PreferencesDialog(FormDialog):
         self.setWindowTitle(self.tr("Preferences"))
         self.setMinimumWidth(560)
         self.policy_saved: DeliveryPolicy | None = None
+        # The language choice saved when it changes the language shown: the window reopens in it.
+        self.language_saved: str | None = None
         try:
             self.policy = DeliveryPolicy.from_json(profile.get_setting(POLICY_SETTING))
             policy_problem = ""
@@ -252,10 +254,17 @@ class PreferencesDialog(FormDialog):
         self.field_rows["language"].layout().addWidget(self.language_note)  # type: ignore[union-attr]
         self.language_combo.currentIndexChanged.connect(self._language_changed)
 
+    def language_differs(self) -> bool:
+        """The choice shows another language than the one on screen ("System language" may be
+        the very language shown: choosing it changes the setting, not the texts)."""
+        chosen = i18n.resolve_language(str(self.language_combo.currentData()))
+        return chosen != i18n.current_language()
+
     def _language_changed(self, *_args: object) -> None:
-        changed = self.language_combo.currentData() != self.initial_language
         self.language_note.show_message(
-            self.tr("The new language applies when pbxdesk restarts.") if changed else None
+            self.tr("The new language applies at once: the window reopens when you press OK.")
+            if self.language_differs()
+            else None
         )
 
     # -- reading the form ------------------------------------------------------------------------
@@ -378,9 +387,12 @@ class PreferencesDialog(FormDialog):
             retention.prune_in_background_if_set(self.profile)
         settings = QSettings()
         chosen_theme = str(self.theme_combo.currentData())
+        chosen_language = str(self.language_combo.currentData())
         settings.setValue(theme.THEME_KEY, chosen_theme)
-        settings.setValue(i18n.LANGUAGE_KEY, str(self.language_combo.currentData()))
+        settings.setValue(i18n.LANGUAGE_KEY, chosen_language)
         settings.sync()
+        if self.language_differs():
+            self.language_saved = chosen_language
         app = QApplication.instance()
         if isinstance(app, QApplication):
             theme.apply_theme(app, chosen_theme)
