@@ -12,12 +12,16 @@ import time
 from collections.abc import Iterable
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, QTimer, Signal
+from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QStyle,
+    QStyleOptionComboBox,
+    QStylePainter,
     QToolButton,
     QWidget,
 )
@@ -26,11 +30,13 @@ from pbxdesk.domain import CallStatus, EventType, Extension
 from pbxdesk.store.queries import DELIVERY_RESULTS, DisplayFilter
 
 DEBOUNCE_MS = 150
+COMBO_MIN_WIDTH = 72
+LIST_MARGIN = 24  # room for a scroll bar in a drop-down list
 # (label, seconds back from now; None: any time). The labels are translated where they are shown
 # (``self.tr(label)``); QT_TRANSLATE_NOOP puts them in the .ts, which lupdate cannot see through
 # a variable.
 TIME_RANGES: tuple[tuple[str, int | None], ...] = (
-    (QT_TRANSLATE_NOOP("FilterBar", "Any time"), None),
+    (QT_TRANSLATE_NOOP("FilterBar", "Time: any"), None),
     (QT_TRANSLATE_NOOP("FilterBar", "Last 5 minutes"), 300),
     (QT_TRANSLATE_NOOP("FilterBar", "Last hour"), 3600),
     (QT_TRANSLATE_NOOP("FilterBar", "Last 24 hours"), 86_400),
@@ -44,6 +50,25 @@ _RESULT_LABELS = {
 }
 
 
+class _ElidingComboBox(QComboBox):
+    """A combo box that shows its text cut short with "…" when narrow (Qt's own clips it).
+    Its "no filter" item names the filter first ("Event: any"), so that even cut short the
+    boxes tell themselves apart."""
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QStylePainter(self)
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
+        field = self.style().subControlRect(
+            QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, self
+        )
+        option.currentText = self.fontMetrics().elidedText(
+            option.currentText, Qt.TextElideMode.ElideRight, field.width()
+        )
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
+
+
 class FilterBar(QWidget):
     changed = Signal(object)  # a DisplayFilter, debounced
 
@@ -53,28 +78,33 @@ class FilterBar(QWidget):
         self.search.setObjectName("timeline_search")
         self.search.setPlaceholderText(self.tr("CallID or number… (Ctrl+F)"))
         self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(240)
+        self.search.setMinimumWidth(150)
         self.search.setToolTip(
             self.tr(
                 "A CallID (or its first characters), or part of a number or name: caller, called, "
                 "DID, extension"
             )
         )
-        self.event_type = QComboBox()
-        self.event_type.addItem(self.tr("Any event"), None)
+        self.event_type = _ElidingComboBox()
+        self.event_type.setToolTip(self.tr("Event type"))
+        self.event_type.addItem(self.tr("Event: any"), None)
         for et in EventType:
             self.event_type.addItem(et.value, et.value)
-        self.extension = QComboBox()
-        self.extension.addItem(self.tr("Any extension"), None)
-        self.call_status = QComboBox()
-        self.call_status.addItem(self.tr("Any status"), None)
+        self.extension = _ElidingComboBox()
+        self.extension.setToolTip(self.tr("Extension"))
+        self.extension.addItem(self.tr("Extension: any"), None)
+        self.call_status = _ElidingComboBox()
+        self.call_status.setToolTip(self.tr("Call status (CallStatus)"))
+        self.call_status.addItem(self.tr("Status: any"), None)
         for cs in CallStatus:
             self.call_status.addItem(cs.value, cs.value)
-        self.delivery = QComboBox()
-        self.delivery.addItem(self.tr("Any result"), None)
+        self.delivery = _ElidingComboBox()
+        self.delivery.setToolTip(self.tr("Delivery result"))
+        self.delivery.addItem(self.tr("Result: any"), None)
         for r in DELIVERY_RESULTS:
             self.delivery.addItem(self.tr(_RESULT_LABELS[r]), r)
-        self.time_range = QComboBox()
+        self.time_range = _ElidingComboBox()
+        self.time_range.setToolTip(self.tr("Time"))
         for label, seconds in TIME_RANGES:
             self.time_range.addItem(self.tr(label), seconds)
         self.failures_only = QCheckBox(self.tr("Failures only"))
@@ -88,15 +118,22 @@ class FilterBar(QWidget):
         self.result_label = QLabel()
         self.result_label.setObjectName("filter_result")
         self.result_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.result_label.setMinimumWidth(150)
+        self.result_label.setMinimumWidth(90)
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 2)
         layout.setSpacing(6)
         layout.addWidget(self.search, 3)
-        for w in (self.event_type, self.extension, self.call_status, self.delivery, self.time_range):
-            w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        for w in self._combos():
+            # As wide as their "no filter" text when there is room (not their longest item: an
+            # extension's name took the room of all the others); narrower, the text elided and
+            # the list still whole, on a small screen: at full width the bar alone needed
+            # 1,150 px (1,330 in Russian), more than a laptop's screen beside the tree.
+            w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            w.setMinimumContentsLength(len(w.itemText(0)))
+            w.setMinimumWidth(COMBO_MIN_WIDTH)
             layout.addWidget(w)
+        self._fit_lists()
         layout.addWidget(self.failures_only)
         layout.addWidget(self.clear_button)
         layout.addWidget(self.result_label, 1)
@@ -112,17 +149,27 @@ class FilterBar(QWidget):
         self.changed_at = 0.0  # perf_counter of the last edit
         self._quiet = False
 
+    def _combos(self) -> tuple[QComboBox, ...]:
+        return (self.event_type, self.extension, self.call_status, self.delivery, self.time_range)
+
+    def _fit_lists(self) -> None:
+        """Each drop-down list as wide as its longest text, however narrow its box."""
+        for combo in self._combos():
+            view = combo.view()
+            view.setMinimumWidth(view.sizeHintForColumn(0) + 2 * view.frameWidth() + LIST_MARGIN)
+
     def set_extensions(self, extensions: Iterable[Extension]) -> None:
         current = self.extension.currentData()
         self.extension.blockSignals(True)
         self.extension.clear()
-        self.extension.addItem(self.tr("Any extension"), None)
+        self.extension.addItem(self.tr("Extension: any"), None)
         for ext in extensions:
             label = f"{ext.name} · {ext.label}" if ext.label else ext.name
             self.extension.addItem(label, ext.id)
         i = self.extension.findData(current)
         self.extension.setCurrentIndex(max(i, 0))
         self.extension.blockSignals(False)
+        self._fit_lists()
 
     def _schedule(self, *_: object) -> None:
         if self._quiet:

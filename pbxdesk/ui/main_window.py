@@ -171,7 +171,7 @@ class MainWindow(QMainWindow):
     def _build_central(self) -> None:
         self.ext_tree = QTreeWidget()
         self.ext_tree.setHeaderLabels([self.tr("Extension"), self.tr("Details")])
-        self.ext_tree.setMinimumWidth(260)
+        self.ext_tree.setMinimumWidth(200)
         self.ext_tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
 
         self.table = QTableView()

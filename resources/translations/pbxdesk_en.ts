@@ -59,7 +59,7 @@
 <context>
     <name>FilterBar</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/filter_bar.py" line="+172"/>
+        <location filename="../../pbxdesk/ui/filter_bar.py" line="+215"/>
         <source>%Ln event(s) match</source>
         <translation>
             <numerusform>%Ln event matches</numerusform>

@@ -695,9 +695,9 @@
 <context>
     <name>FilterBar</name>
     <message>
-        <location filename="../../pbxdesk/ui/filter_bar.py" line="+33"/>
-        <source>Any time</source>
-        <translation>За всё время</translation>
+        <location filename="../../pbxdesk/ui/filter_bar.py" line="+38"/>
+        <source>Time: any</source>
+        <translation>Время: любое</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -740,7 +740,7 @@
         <translation>Нет подписчика</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+30"/>
         <source>CallID or number… (Ctrl+F)</source>
         <translation>CallID или номер… (Ctrl+F)</translation>
     </message>
@@ -751,27 +751,52 @@
     </message>
     <message>
         <location line="+5"/>
-        <source>Any event</source>
-        <translation>Любое событие</translation>
+        <source>Event type</source>
+        <translation>Тип события</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Event: any</source>
+        <translation>Событие: любое</translation>
     </message>
     <message>
         <location line="+4"/>
-        <location line="+51"/>
-        <source>Any extension</source>
-        <translation>Любой добавочный</translation>
+        <source>Extension</source>
+        <translation>Добавочный</translation>
     </message>
     <message>
-        <location line="-49"/>
-        <source>Any status</source>
-        <translation>Любой статус</translation>
+        <location line="+1"/>
+        <location line="+67"/>
+        <source>Extension: any</source>
+        <translation>Добавочный: любой</translation>
+    </message>
+    <message>
+        <location line="-65"/>
+        <source>Call status (CallStatus)</source>
+        <translation>Статус звонка (CallStatus)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Status: any</source>
+        <translation>Статус: любой</translation>
     </message>
     <message>
         <location line="+4"/>
-        <source>Any result</source>
-        <translation>Любой результат</translation>
+        <source>Delivery result</source>
+        <translation>Результат доставки</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+1"/>
+        <source>Result: any</source>
+        <translation>Результат: любой</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Time</source>
+        <translation>Время</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>Failures only</source>
         <translation>Только ошибки</translation>
     </message>
@@ -791,7 +816,7 @@
         <translation>Показать все события</translation>
     </message>
     <message>
-        <location line="+82"/>
+        <location line="+96"/>
         <source>searching…</source>
         <translation>поиск…</translation>
     </message>

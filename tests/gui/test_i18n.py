@@ -151,7 +151,7 @@ def test_qt_standard_texts_and_the_filter_bar_in_russian(qtbot, qapp):
     through a variable: the time ranges, delivery results, a retried delivery's "(attempt N)"."""
     english = FilterBar()
     qtbot.addWidget(english)
-    assert english.time_range.itemText(0) == "Any time"
+    assert english.time_range.itemText(0) == "Time: any"
     assert "(attempt 3)" in _retried_row().cells()[6]
     qm = i18n.qt_translation_file("ru")
     assert qm is not None and qm.name == "qtbase_ru.qm"
@@ -162,7 +162,7 @@ def test_qt_standard_texts_and_the_filter_bar_in_russian(qtbot, qapp):
     bar = FilterBar()
     qtbot.addWidget(bar)
     assert [bar.time_range.itemText(i) for i in range(bar.time_range.count())] == [
-        "За всё время", "Последние 5 минут", "Последний час", "Последние 24 часа",
+        "Время: любое", "Последние 5 минут", "Последний час", "Последние 24 часа",
     ]  # fmt: skip
     assert bar.time_range.itemData(0) is None and bar.time_range.itemData(2) == 3600
     assert bar.delivery.itemText(bar.delivery.findData("retrying")) == "Повтор"
