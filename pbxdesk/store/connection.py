@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 
 from pbxdesk.domain.errors import PbxDeskError
 
@@ -24,6 +25,36 @@ def _set_wal(conn: sqlite3.Connection) -> None:
     # threshold (the writer's). Fewer, larger checkpoints copy a page changed by many commits
     # once, so a growing history keeps its write rate.
     conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
+
+
+SQLITE_HEADER_BYTES = 100
+
+
+def is_sqlite_file(path: Path) -> bool:
+    """True if ``path`` is an SQLite database (an empty file is not), read through SQLite.
+
+    Never with open(): closing any file descriptor of a database drops every POSIX lock this
+    process holds on it, SQLite's own among them. Another process closing its connection then
+    believes it is the last one, checkpoints and deletes the WAL and its index under this
+    process's open connections, which go on reading a stale snapshot and writing into a
+    deleted file (seen when the writer process ended after the profile list had read the
+    header of the open profile). SQLite's own file handling keeps such descriptors open.
+    """
+    if path.stat().st_size < SQLITE_HEADER_BYTES:
+        return False
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+    except sqlite3.Error:
+        return False
+    try:
+        conn.execute("PRAGMA schema_version").fetchone()
+        return True
+    except sqlite3.DatabaseError as exc:
+        # Only "not a database" says no: a busy or damaged database is one, and whoever opens
+        # it says what is wrong with it.
+        return getattr(exc, "sqlite_errorcode", None) != sqlite3.SQLITE_NOTADB
+    finally:
+        conn.close()
 
 
 def is_locked(exc: BaseException) -> bool:

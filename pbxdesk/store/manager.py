@@ -29,12 +29,11 @@ from pathlib import Path
 
 from pbxdesk.domain import PbxDeskError
 from pbxdesk.store.paths import DEFAULT_PROFILE, check_profile_name, profile_path, profiles_dir
-from pbxdesk.store.profile import BUSY_TIMEOUT_S, Profile, is_locked
+from pbxdesk.store.profile import BUSY_TIMEOUT_S, Profile, is_locked, is_sqlite_file
 from pbxdesk.store.schema import APPLICATION_ID, SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
 
-SQLITE_HEADER = b"SQLite format 3\x00"
 SIDE_FILES = ("-wal", "-shm", "-journal")
 EXPORT_SETTING = "exported_from"
 # Tables every pbxdesk profile has had since schema v1 (how a v1/v2 file, made before the
@@ -67,8 +66,7 @@ def _size(path: Path) -> int:
 
 def _has_header(path: Path) -> bool:
     try:
-        with path.open("rb") as fh:
-            return fh.read(16) == SQLITE_HEADER
+        return is_sqlite_file(path)  # not open(): see is_sqlite_file
     except OSError:
         return False
 

@@ -29,6 +29,7 @@ from pbxdesk.store.connection import (  # noqa: F401
     _set_wal,
     connect,
     is_locked,
+    is_sqlite_file,
     locked_error,
 )
 from pbxdesk.store.paths import profile_path
@@ -38,9 +39,6 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 
-def _is_sqlite(path: Path) -> bool:
-    with path.open("rb") as fh:
-        return fh.read(16) == b"SQLite format 3\x00"
 
 
 class Profile:
@@ -63,7 +61,7 @@ class Profile:
     def open(cls, path: str | Path, *, create: bool = True) -> Profile:
         p = Path(path)
         if p.exists():
-            if p.stat().st_size and not _is_sqlite(p):
+            if p.stat().st_size and not is_sqlite_file(p):
                 raise PbxDeskError(f"{p}: not a pbxdesk profile (not an SQLite file); left untouched")
         elif not create:
             raise PbxDeskError(f"{p}: no such profile")

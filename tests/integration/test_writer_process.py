@@ -193,3 +193,31 @@ def test_a_windowed_app_without_stderr_still_starts_its_writer_process(
     finally:
         writer.close()
     assert _ids(profile_file) == list(range(1, n + 1))
+
+
+def test_the_open_profile_sees_a_later_writer_after_the_profile_list_read_it(
+    profile_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Listing the profiles (the toolbar's switcher) inspects the open profile's file. Read with
+    open(), that dropped this process's locks on it: the ending writer process then took
+    itself for the last connection and deleted the WAL under the app's own connection, which
+    went on showing the old history and writing into a deleted file."""
+    from pbxdesk.store import manager
+
+    monkeypatch.setattr(manager, "profiles_dir", lambda: profile_file.parent)
+    with Profile.open(profile_file) as profile:
+        for first in (1, 101):  # one session's writer, then the next one's
+            writer = BatchWriter(profile_file)
+            try:
+                for n in range(first, first + 50):
+                    writer.add_event(_event(n))
+                writer.flush()
+                assert [p.name for p in manager.list_profiles()] == [profile_file.stem]
+                assert profile.max_ids()[0] == first + 49
+            finally:
+                writer.close()
+            assert profile.max_ids()[0] == first + 49
+        profile.set_setting("kept", True)
+    with Profile.open(profile_file) as again:
+        assert again.get_setting("kept") is True
+        assert again.max_ids()[0] == 150
