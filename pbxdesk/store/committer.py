@@ -12,6 +12,7 @@ import logging
 import marshal
 import os
 import re
+import signal
 import sqlite3
 import struct
 import sys
@@ -235,6 +236,12 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: python -m pbxdesk.store.committer PROFILE", file=sys.stderr)
         return 2
+    # Ctrl+C in a terminal (or a signal to the app's process group) reaches this process too.
+    # The app decides when writing ends (it closes the pipe once all is sent); dying here
+    # first would drop the last batches and print a traceback into the user's terminal.
+    for name in ("SIGINT", "SIGTERM"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
     # A windowed frozen app may leave sys.stdin/stdout None even with pipes for handles.
     inp = sys.stdin.buffer if sys.stdin is not None else os.fdopen(0, "rb")
     out = sys.stdout.buffer if sys.stdout is not None else os.fdopen(1, "wb")

@@ -221,3 +221,23 @@ def test_the_open_profile_sees_a_later_writer_after_the_profile_list_read_it(
     with Profile.open(profile_file) as again:
         assert again.get_setting("kept") is True
         assert again.max_ids()[0] == 150
+
+
+def test_ctrl_c_in_the_terminal_leaves_the_writer_process_to_finish(profile_file: Path) -> None:
+    """Ctrl+C reaches the whole process group: the writer process must not die of it (a
+    traceback in the terminal, the last batches lost) but commit what the app still sends."""
+    writer = BatchWriter(profile_file)
+    try:
+        n = _until_process(writer)
+        pid = writer.process_pid
+        assert pid is not None
+        os.kill(pid, signal.SIGINT)
+        os.kill(pid, signal.SIGTERM)
+        time.sleep(0.2)
+        assert _alive(pid)
+        for i in range(n + 1, n + 101):
+            writer.add_event(_event(i))
+        writer.flush(timeout=10)
+    finally:
+        writer.close()
+    assert _ids(profile_file) == list(range(1, n + 101))
