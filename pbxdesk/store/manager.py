@@ -333,6 +333,13 @@ def import_profile(file: str | Path, name: str | None = None, *, replace: bool =
     if not source.is_file():
         raise PbxDeskError(f"{source}: no such file")
     directory = profiles_dir()
+    if source.resolve().parent == directory.resolve():
+        # Copied byte by byte below: a profile this process has open would lose its locks (see
+        # connection.is_sqlite_file), and a live profile is copied consistently by SQLite.
+        raise PbxDeskError(
+            f"{source}: this is the profile {source.stem!r} itself; copy it with "
+            f"`pbxdesk profile copy {source.stem} NEWNAME`; nothing changed"
+        )
     tmp = _tmp_beside(directory, "import")
     try:
         try:

@@ -205,6 +205,15 @@ def test_import_replace_overwrites_only_when_asked(filled: Path, tmp_path: Path)
     assert table_rows(profile_path("target")) == table_rows(filled)
 
 
+def test_importing_a_profile_of_the_profiles_folder_is_refused(filled: Path) -> None:
+    """Copied byte by byte, an open profile would lose this process's SQLite locks; `profile
+    copy` is the way, and says so."""
+    before = _dir_state()
+    with Profile.open(filled), pytest.raises(PbxDeskError, match="pbxdesk profile copy work NEWNAME"):
+        manager.import_profile(filled, "again")
+    assert _dir_state() == before
+
+
 def test_vacuum_gives_space_back(filled: Path) -> None:
     with Profile.open(filled) as p, p.conn:
         p.conn.execute("DELETE FROM deliveries")
