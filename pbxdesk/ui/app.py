@@ -130,6 +130,9 @@ class AppWindow:
             self.window.setGeometry(old_window.geometry())
         self.window.show()
         old_window.close()
+        # Its Qt objects go too: connections to its own lambdas kept the window (its model,
+        # plots and caches) alive after every switch.
+        old_window.deleteLater()
 
     async def run(self) -> None:
         """Show the window and run until the app closes, switching profiles on request."""

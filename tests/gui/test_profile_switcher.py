@@ -6,6 +6,8 @@ from __future__ import annotations
 import socket
 
 import pytest
+import shiboken6
+from gui_helpers import until
 from PySide6.QtWidgets import QInputDialog
 
 from pbxdesk.engine.session import RECEIVER_PORT_SETTING, ensure_demo
@@ -39,8 +41,7 @@ def _names(combo) -> list[str]:
 
 def test_switching_reopens_the_window_on_the_other_profile(qtbot, two_profiles, run_async) -> None:
     app_window = AppWindow("default")
-    first = app_window.window
-    qtbot.addWidget(first)
+    first = app_window.window  # not given to qtbot: the switch deletes it
     combo = first.profiles.combo
     assert _names(combo) == ["default", "support", NEW_PROFILE]
     assert combo.currentData() == "default"
@@ -48,7 +49,8 @@ def test_switching_reopens_the_window_on_the_other_profile(qtbot, two_profiles, 
     async def scenario() -> None:
         first.show()
         await first.start_session(autostart=False)
-        assert first.session.writer is not None
+        first_session = first.session
+        assert first_session.writer is not None
         # The user picks "support" in the toolbar.
         combo.activated.emit(combo.findData("support"))
         assert app_window.closed.is_set() and app_window.switch_to == "support"
@@ -57,8 +59,8 @@ def test_switching_reopens_the_window_on_the_other_profile(qtbot, two_profiles, 
         qtbot.addWidget(second)
         assert second is not first and second.profile_name == "support"
         assert second.windowTitle().endswith("support") and second.isVisible()
-        assert not first.isVisible()
-        assert first.session.writer is None  # the old session is closed: history flushed
+        await until(lambda: not shiboken6.isValid(first))  # closed, and freed
+        assert first_session.writer is None  # the old session is closed: history flushed
         assert second.session.engine is not None  # the new one runs
         assert second.profiles.combo.currentData() == "support"
         assert app_window.profile.path == profile_path("support")
