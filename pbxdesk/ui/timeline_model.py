@@ -503,6 +503,8 @@ class TimelineModel(QAbstractTableModel):
         self._tail_total = 0  # events from the callbacks since the last query
         self._resolved = ResolvedFilter(DisplayFilter())
         self._grouped = False
+        # The filter and grouping last asked for; a query may still be running for them.
+        self._want: tuple[DisplayFilter, bool] = (self._resolved.flt, False)
         self._entries: list[str | int] = []  # grouped: call ids (headers) and event ids (children)
         self._groups: dict[str, CallGroup] = {}
         self._child_call: dict[int, str] = {}
@@ -638,17 +640,19 @@ class TimelineModel(QAbstractTableModel):
         return [r for r in rows if r is not None]
 
     # -- filtering and grouping ----------------------------------------------------------------------------
+    # Each takes the other half from what was last asked for, not from what is shown: a
+    # filter typed while the grouping's query still ran used to drop the grouping.
     def set_filter(self, flt: DisplayFilter, *, sync: bool = False) -> None:
-        self._run(flt, self._grouped, sync=sync)
+        self._run(flt, self._want[1], sync=sync)
 
     def set_grouped(self, grouped: bool, *, sync: bool = False) -> None:
-        if grouped != self._grouped:
-            self._run(self._resolved.flt, grouped, sync=sync)
+        if grouped != self._want[1]:
+            self._run(self._want[0], grouped, sync=sync)
 
     def reload(self, *, sync: bool = False) -> None:
         """Read the view's ids again (the store changed under it, e.g. pruned)."""
         self.source.invalidate()
-        self._run(self._resolved.flt, self._grouped, sync=sync)
+        self._run(*self._want, sync=sync)
 
     def _run(self, flt: DisplayFilter, grouped: bool, *, sync: bool) -> None:
         self._generation += 1

@@ -439,6 +439,22 @@ def test_grouping_a_filtered_view_groups_its_matches(model, history) -> None:
     assert model.row_at(1).event_type == "hangup"
 
 
+def test_a_filter_typed_while_grouping_runs_keeps_the_grouping(model, history, qtbot) -> None:
+    """Both are asked for before either query has answered (the user clicks "Group by call"
+    and types at once): the view ends grouped and filtered, whichever answers first."""
+    model.set_grouped(True)  # in the background
+    model.set_filter(DisplayFilter(event_types=("hangup",), extension_id=300))
+    qtbot.waitUntil(lambda: not model.querying, timeout=10_000)
+    expected = _expected(
+        history, lambda i, ev, s, t: ev.event_type is EventType.HANGUP and ev.extension_id == 300
+    )
+    assert model.grouped and model.event_count == len(expected)
+    model.set_filter(DisplayFilter())  # and the other way round
+    model.set_grouped(False)
+    qtbot.waitUntil(lambda: not model.querying, timeout=10_000)
+    assert not model.grouped and model.event_count == len(history["events"])
+
+
 # -- F3 ---------------------------------------------------------------------------------------------------
 def test_next_failure_walks_the_failures_and_wraps(model, history) -> None:
     failures = _expected(history, lambda i, ev, s, t: s == "failed" or s == "pending")
