@@ -110,13 +110,19 @@ class AppWindow:
     async def change_language(self, language: str) -> None:
         """Install ``language``'s translators (a Preferences setting: "", "en", "ru") and reopen
         the window on the same profile, as ``switch`` does. The profile stays open: opening its
-        file a second time could find it locked."""
+        file a second time could find it locked. The new window shows what the old one did:
+        the same filter and speed, the feed running only if it was."""
+        old = self.window
+        running = old.session.running
+        speed, filters = old.speed_combo.currentIndex(), old.filter_bar.state()
         await self.close_session()
         app = QCoreApplication.instance()
         if app is not None:
             install_language(app, language)
-        self._replace_window(self.profile, self.window.profile_name, self.notice)
-        await self.window.start_session()
+        self._replace_window(self.profile, old.profile_name, self.notice)
+        self.window.speed_combo.setCurrentIndex(speed)
+        self.window.filter_bar.restore(filters)
+        await self.window.start_session(autostart=running)
 
     def _replace_window(self, profile: Profile, name: str, notice: str | None) -> None:
         """A new window where the old one is (its place, size, splitters and columns), shown

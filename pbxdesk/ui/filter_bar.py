@@ -199,9 +199,28 @@ class FilterBar(QWidget):
         self._quiet = True  # not blockSignals: the search field's clear button follows textChanged
         try:
             self.search.clear()
-            for combo in (self.event_type, self.extension, self.call_status, self.delivery, self.time_range):
+            for combo in self._combos():
                 combo.setCurrentIndex(0)
             self.failures_only.setChecked(False)
+        finally:
+            self._quiet = False
+        self.emit_now()
+
+    def state(self) -> tuple[str, tuple[object, ...], bool]:
+        """What the controls show (the search text, each box's choice, "failures only"), for
+        ``restore`` in a window built again (another language)."""
+        choices = tuple(c.currentData() for c in self._combos())
+        return self.search.text(), choices, self.failures_only.isChecked()
+
+    def restore(self, state: tuple[str, tuple[object, ...], bool]) -> None:
+        """Show ``state`` (choices this bar no longer offers stay at "any"), then one filter."""
+        text, choices, failures_only = state
+        self._quiet = True
+        try:
+            self.search.setText(text)
+            for combo, data in zip(self._combos(), choices, strict=True):
+                combo.setCurrentIndex(max(0, combo.findData(data)))
+            self.failures_only.setChecked(failures_only)
         finally:
             self._quiet = False
         self.emit_now()

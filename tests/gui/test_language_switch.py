@@ -41,8 +41,19 @@ def _cancel_text() -> str:
         box.deleteLater()
 
 
-async def _reopened(app_window: AppWindow, old: MainWindow) -> MainWindow:
-    await until(lambda: app_window.window is not old and app_window.window.session.running)
+async def _reopened(app_window: AppWindow, old: MainWindow, *, running: bool = True) -> MainWindow:
+    """The new window, once its session is open (its feed playing, if ``running``)."""
+
+    def ready() -> bool:  # the app back waiting for requests, the new session open
+        new = app_window.window
+        return (
+            new is not old
+            and not app_window.closed.is_set()
+            and new.session.engine is not None
+            and new.session.running == running
+        )
+
+    await until(ready)
     assert not app_window.closed.is_set()  # the app runs on, waiting for the next request
     return app_window.window
 
@@ -71,7 +82,9 @@ def test_language_change_reopens_the_window_in_that_language(qtbot, pbx_home, fr
         first.set_grouped(True)
         assert first.start_action.text() == "Start" and _menus(first) == ["&File", "&Edit", "&PBX"]
 
-        # English → Russian.
+        # English → Russian, a filter and a speed chosen: the new window shows them too.
+        first.filter_bar.search.setText("000*101")
+        first.speed_combo.setCurrentIndex(2)
         dialog = _preferences(first)
         dialog.language_combo.setCurrentIndex(dialog.language_combo.findData("ru"))
         assert dialog.language_note.text() == (
@@ -89,6 +102,8 @@ def test_language_change_reopens_the_window_in_that_language(qtbot, pbx_home, fr
         wider = place.size().expandedTo(russian.minimumSizeHint())
         assert russian.geometry() == QRect(place.topLeft(), wider)
         assert russian.model.grouped
+        assert russian.filter_bar.search.text() == "000*101" and russian.speed_combo.currentIndex() == 2
+        assert russian.model.display_filter.text == "000*101"
         assert russian.isVisible()
         await until(lambda: not shiboken6.isValid(first))  # the old window closed, and freed
         # One session: the old one closed (history flushed, its receiver's port free for the new one).
@@ -113,13 +128,14 @@ def test_language_change_reopens_the_window_in_that_language(qtbot, pbx_home, fr
         assert app_window.window is russian and not app_window.closed.is_set()
         assert QSettings().value(i18n.LANGUAGE_KEY) == "ru" and russian.start_action.text() == "Запустить"
 
-        # Russian → English: no Russian translator is left to answer.
+        # Russian → English, the feed stopped: it stays stopped. No Russian translator is left.
+        await russian.stop_feed()
         russian.move(80, 50)
         place_now = russian.geometry()
         dialog = _preferences(russian)
         dialog.language_combo.setCurrentIndex(dialog.language_combo.findData("en"))
         dialog.ok_button.click()
-        english = await _reopened(app_window, russian)
+        english = await _reopened(app_window, russian, running=False)
         qtbot.addWidget(english)
         assert i18n.current_language() == "en" and QSettings().value(i18n.LANGUAGE_KEY) == "en"
         assert english.start_action.text() == "Start" and _menus(english) == ["&File", "&Edit", "&PBX"]
