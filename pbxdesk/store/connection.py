@@ -30,6 +30,11 @@ def _set_wal(conn: sqlite3.Connection) -> None:
 SQLITE_HEADER_BYTES = 100
 
 
+def readonly_uri(path: Path | str) -> str:
+    """An SQLite URI opening ``path`` read-only (quoted: a "?", "#" or "%" in it is a name)."""
+    return f"file:{quote(str(path))}?mode=ro"
+
+
 def is_sqlite_file(path: Path) -> bool:
     """True if ``path`` is an SQLite database (an empty file is not), read through SQLite.
 
@@ -43,7 +48,7 @@ def is_sqlite_file(path: Path) -> bool:
     if path.stat().st_size < SQLITE_HEADER_BYTES:
         return False
     try:
-        conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+        conn = sqlite3.connect(readonly_uri(path), uri=True, timeout=BUSY_TIMEOUT_S)
     except sqlite3.Error:
         return False
     try:
@@ -74,7 +79,7 @@ def connect(path: Path, *, readonly: bool = False, wal: bool = True) -> sqlite3.
     try:
         if readonly:
             conn = sqlite3.connect(
-                f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False
+                readonly_uri(path), uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False
             )
         else:
             conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)

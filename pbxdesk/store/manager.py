@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pbxdesk.domain import PbxDeskError
+from pbxdesk.store.connection import readonly_uri
 from pbxdesk.store.paths import DEFAULT_PROFILE, check_profile_name, profile_path, profiles_dir
 from pbxdesk.store.profile import BUSY_TIMEOUT_S, Profile, is_locked, is_sqlite_file
 from pbxdesk.store.schema import APPLICATION_ID, SCHEMA_VERSION
@@ -90,7 +91,7 @@ def _inspect(path: Path) -> tuple[int, int | None]:
     if not _has_header(path):
         raise PbxDeskError("not a pbxdesk profile (not an SQLite file)")
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+        conn = sqlite3.connect(readonly_uri(path), uri=True, timeout=BUSY_TIMEOUT_S)
     except sqlite3.Error as exc:
         raise PbxDeskError(f"cannot be opened ({exc})") from None
     try:
@@ -211,7 +212,7 @@ def rename_profile(old: str, new: str) -> Path:
 def _snapshot(src: Path, tmp: Path) -> None:
     """A consistent, compact copy of ``src`` (readable while another program writes to it)."""
     try:
-        conn = sqlite3.connect(f"file:{src}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+        conn = sqlite3.connect(readonly_uri(src), uri=True, timeout=BUSY_TIMEOUT_S)
         try:
             conn.execute("VACUUM INTO ?", (str(tmp),))
         finally:
