@@ -49,7 +49,7 @@ def simulate(calls: int) -> dict[str, float]:
     events = 0
     rss_samples = []
     t0 = time.perf_counter()
-    for ev in event_stream(sim, scenario_plans(scenario), 1_700_000_000_000_000):
+    for ev in event_stream(sim, scenario_plans(scenario, sim.seed), 1_700_000_000_000_000):
         ev.to_fields()  # what goes on the wire
         events += 1
         if events % 500_000 == 0:

@@ -74,7 +74,7 @@ async def run_scenario(
         on_delivery=on_delivery,
     )
     player = FeedPlayer(
-        event_stream(sim, scenario_plans(scenario), base), engine, base_us=base, instant=instant
+        event_stream(sim, scenario_plans(scenario, sim.seed), base), engine, base_us=base, instant=instant
     )
     try:
         await engine.start(resume=False)

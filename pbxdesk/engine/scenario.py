@@ -33,7 +33,7 @@ from pbxdesk.domain.validation import (
 class PbxSettings:
     client_prefix: str = "000"
     domain: str = "sip.example.test"
-    seed: int = 0
+    seed: int | None = None  # None: new ids at every run; a number: the same events every run
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +52,7 @@ class CallPlan:
     transfer_to: str | None = None  # the answering extension hands the caller on (#1)
     transfer_after: float = 5.0  # seconds of talk before the transfer
     transfer_answer_after: float = 2.0  # seconds the transfer target rings
+    diversion: str | None = None  # the call arrived already forwarded from this number
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +142,7 @@ _CALL_KEYS = {
     "transfer_to",
     "transfer_after",
     "transfer_answer_after",
+    "diversion",
 }
 _CALLBACK_KEYS = {
     "at",
@@ -267,7 +269,7 @@ def _build(doc: dict[str, Any], source: str) -> Scenario:
     pbx = PbxSettings(
         client_prefix=pbx_e.wrap("client_prefix", validate_prefix, pbx_e.get("client_prefix", str, "000")),
         domain=pbx_e.get("domain", str, "sip.example.test"),
-        seed=pbx_e.get("seed", int, 0),
+        seed=pbx_e.get("seed", int, None),
     )
     extensions = _extensions(doc, pbx)
     by_name = {e.name: e for e in extensions}
@@ -326,8 +328,6 @@ def _extensions(doc: dict[str, Any], pbx: PbxSettings) -> tuple[Extension, ...]:
             raise e.fail("agents", f"only a queue has agents, this extension is a {ext_type.value}")
         if route is not None and ext_type is not ExtensionType.IVR:
             raise e.fail("route", f"only an ivr routes callers, this extension is a {ext_type.value}")
-        if ext_type is ExtensionType.IVR and route is None:
-            raise e.fail("route", "an ivr needs a route (where callers go after the menu)")
         forward_to = e.get("forward_to", (str, int), None)
         out.append(
             Extension(
@@ -486,7 +486,20 @@ def _call(i: int, table: Any, by_name: dict[str, Extension], pbx: PbxSettings) -
         transfer_to=transfer_to,
         transfer_after=e.number("transfer_after", 5.0),
         transfer_answer_after=e.number("transfer_answer_after", 2.0),
+        diversion=_diversion(e),
     )
+
+
+def _diversion(e: _Entry) -> str | None:
+    """The number a call was forwarded from before it reached the PBX (SIP Diversion)."""
+    value = e.get("diversion", (str, int), None)
+    if value is None:
+        return None
+    value = str(value).strip()
+    digits = value[1:] if value.startswith("+") else value
+    if not digits.isdigit():
+        raise e.fail("diversion", f"must be a phone number, not {value!r}")
+    return value
 
 
 def _hangup_status(e: _Entry) -> CallStatus:

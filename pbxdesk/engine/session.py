@@ -88,7 +88,7 @@ class FeedSession:
             self.engine.names.update({e.id: e.name for e in scenario.extensions})
             base = now_us()
             sim = CallSimulator(scenario.pbx, scenario.extensions)
-            stream = event_stream(sim, scenario_plans(scenario), base)
+            stream = event_stream(sim, scenario_plans(scenario, sim.seed), base)
             self.player = FeedPlayer(stream, self.engine, base_us=base, speed=speed)
             self._task = asyncio.ensure_future(self._play(self.player))
             return
@@ -103,7 +103,7 @@ class FeedSession:
         self.engine.set_subscriptions(self.profile.subscriptions())
         self.engine.names.update({e.id: e.name for e in extensions})
         base = now_us()
-        sim = CallSimulator(pbx, extensions, seed=base)
+        sim = CallSimulator(pbx, extensions)  # no seed: every start gives new ids
         stream = event_stream(sim, plans if plans is not None else demo_traffic(seed=base), base)
         self.player = FeedPlayer(stream, self.engine, base_us=base, speed=speed)
         self._task = asyncio.ensure_future(self._play(self.player))

@@ -13,7 +13,6 @@ from __future__ import annotations
 import heapq
 import itertools
 import random
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -26,6 +25,7 @@ from pbxdesk.domain import (
     ExtensionType,
     ValidationError,
 )
+from pbxdesk.domain.ids import call_api_id, hex_id, sub_call_id
 from pbxdesk.domain.rules import (
     Phase,
     Role,
@@ -58,13 +58,17 @@ DEFAULT_RING_SECONDS = {
 class _View:
     ext: Extension
     role: Role
+    hex: str  # this party's SubCallID is "<extension id>-<hex>"
     end: int | None = None  # when this party left a leg that goes on (a blind transfer)
+
+    @property
+    def sub_call_id(self) -> str:
+        return sub_call_id(self.ext.id, self.hex)
 
 
 @dataclass(slots=True)
 class _Leg:
     index: int
-    sub_call_id: str
     start: int  # µs from the call's start
     called_number: str
     called_ext: Extension | None
@@ -76,6 +80,7 @@ class _Leg:
     reached: str = ""  # who this leg rings: an extension name or an outside number
     window_end: int | None = None  # sequential queues: when this agent's turn ends
     remote_number: str | None = None  # a transferred call: the external party
+    via: Extension | None = None  # the nearest ivr or queue this leg was routed through
 
 
 @dataclass(slots=True)
@@ -85,10 +90,12 @@ class _Call:
     caller: Extension | None
     caller_number: str
     did: str | None
+    diversion: str | None = None
     legs: list[_Leg] = field(default_factory=list)
     candidates: list[_Leg] = field(default_factory=list)  # legs that ring a person or outside
     sequential: bool = False
     callback_id: str | None = None
+    ends_after: int = 0  # the call lasts at least this long (a caller hanging up in an ivr menu)
     voicemail: tuple[Extension, int, int] | None = None  # (mailbox, time, message length µs)
 
 
@@ -98,23 +105,36 @@ class CallSimulator:
     def __init__(self, pbx: PbxSettings, extensions: Sequence[Extension], seed: int | None = None) -> None:
         self.pbx = pbx
         self.by_name = {e.name: e for e in extensions}
-        self.by_did = {e.did: e for e in extensions if e.did}
-        self.rng = random.Random(pbx.seed if seed is None else seed)
+        self.by_did = {_did_digits(e.did): e for e in extensions if e.did}
+        self.seed = run_seed(pbx, seed)
+        self.rng = random.Random(self.seed)
 
     # -- ids -------------------------------------------------------------------------------
-    def _uuid(self) -> str:
-        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
-
     def _hex(self) -> str:
-        return f"{self.rng.getrandbits(64):016x}"
+        return hex_id(self.rng.getrandbits(128))
+
+    def _new_call(self, caller: Extension | None, caller_number: str, *, callback: bool = False) -> _Call:
+        call_id = self._hex()
+        return _Call(
+            call_id=call_id,
+            api_id=call_api_id(self.rng.randrange(10**9, 10**10), call_id, callback=callback),
+            caller=caller,
+            caller_number=caller_number if caller is not None else outside_number(caller_number),
+            did=None,
+            callback_id=call_id if callback else None,
+        )
+
+    def _view(self, ext: Extension, role: Role) -> _View:
+        return _View(ext, role, self._hex())
 
     # -- resolving numbers -----------------------------------------------------------------
     def resolve(self, number: str) -> tuple[Extension | None, str | None]:
         """What a dialled number reaches: (extension or None for outside, DID used or None)."""
         if number in self.by_name:
             return self.by_name[number], None
-        if number in self.by_did:
-            return self.by_did[number], number
+        did = _did_digits(number)
+        if did in self.by_did:
+            return self.by_did[did], did
         full = f"{self.pbx.client_prefix}*{number}"
         if number.isdigit() and full in self.by_name:
             return self.by_name[full], None
@@ -127,7 +147,7 @@ class CallSimulator:
     def _leg(
         self, call: _Call, start: int, number: str, callee: Extension | None, parent: _Leg | None
     ) -> _Leg:
-        leg = _Leg(len(call.legs), self._hex(), start, number, callee, parent)
+        leg = _Leg(len(call.legs), start, number, callee, parent, via=parent.via if parent else None)
         call.legs.append(leg)
         return leg
 
@@ -143,18 +163,22 @@ class CallSimulator:
             # ASSUMPTION: incoming-call rules forward before the extension rings, so its only
             # view of the call is the forward leg (rule 4: dial-out with Transfered=yes).
             fwd = self._leg(call, leg.start, ext.forward_to, None, leg)
-            fwd.views.append(_View(ext, Role.FORWARD))
+            fwd.views.append(self._view(ext, Role.FORWARD))
             fwd.reached = ext.name
             fwd.window_end = leg.window_end  # a sequential queue's agent: forwarded for its turn only
             call.candidates.append(fwd)
             return
-        leg.views.append(_View(ext, Role.TARGET))
+        leg.views.append(self._view(ext, Role.TARGET))
         if answers_at_once(ext.type):
             leg.answer = leg.start
         if ext.type is ExtensionType.IVR:
-            assert ext.route is not None
+            if ext.route is None:
+                # No route: the caller hears the menu and hangs up; nobody else is rung.
+                call.ends_after = max(call.ends_after, leg.start + int(ext.menu_time * US))
+                return
             target, _ = self.resolve(ext.route)
             nxt = self._leg(call, leg.start + int(ext.menu_time * US), ext.route, target, leg)
+            nxt.via = ext
             self._reach(call, nxt, target, depth + 1)
         elif ext.type is ExtensionType.QUEUE:
             call.sequential = ext.strategy == "sequential"
@@ -163,7 +187,8 @@ class CallSimulator:
                 agent = self.by_name[agent_name]
                 start = leg.start + (i * turn if call.sequential else 0)
                 agent_leg = self._leg(call, start, agent.name, agent, leg)
-                agent_leg.views.append(_View(ext, Role.QUEUE_OUT))
+                agent_leg.via = ext
+                agent_leg.views.append(self._view(ext, Role.QUEUE_OUT))
                 if call.sequential:
                     agent_leg.window_end = start + turn
                 self._reach(call, agent_leg, agent, depth + 1)
@@ -220,7 +245,7 @@ class CallSimulator:
             bridged = winner.called_ext is not None and winner.called_ext.type is ExtensionType.PHONE
         else:
             ring = plan.ring if plan.ring is not None else DEFAULT_RING_SECONDS[plan.hangup]
-            t_end = 0
+            t_end = call.ends_after
             for leg in call.candidates:
                 if leg.window_end is not None:
                     leg.end, leg.status = leg.window_end, CallStatus.NOANSWER
@@ -261,7 +286,8 @@ class CallSimulator:
         target = self.by_name[plan.transfer_to]
         t_x = t_ans + int(plan.transfer_after * US)
         leg = self._leg(call, t_x, target.name, target, winner.parent)
-        leg.views.append(_View(target, Role.TARGET))
+        leg.via = winner.via
+        leg.views.append(self._view(target, Role.TARGET))
         leg.remote_number = call.caller_number
         leg.answer = t_x + int(plan.transfer_answer_after * US)
         leg.end = leg.answer + int(plan.talk * US)
@@ -279,16 +305,12 @@ class CallSimulator:
             return self.simulate_message(plan, t0_us)
         caller_ext = self.by_name.get(plan.from_)
         target, did = self.resolve(plan.to)
-        call = _Call(
-            call_id=self._uuid(),
-            api_id=str(self.rng.randrange(10**9, 10**10)),
-            caller=caller_ext,
-            caller_number=plan.from_,
-            did=did,
-        )
+        call = self._new_call(caller_ext, plan.from_)
+        call.did, call.diversion = did, plan.diversion
         root = self._leg(call, 0, plan.to, target, None)
         if caller_ext is not None:
-            root.views.append(_View(caller_ext, Role.ORIGIN))
+            # The party that started the call: its SubCallID's hex is the CallID.
+            root.views.append(_View(caller_ext, Role.ORIGIN, call.call_id))
         self._reach(call, root, target)
         bridged = self._settle(call, plan)
         return self._emit(call, t0_us, bridged)
@@ -297,33 +319,25 @@ class CallSimulator:
         """An API callback: ring the sources, then connect the one that answers to dst_num.
 
         Rule 5: a source that is the owner itself produces no events for that first leg, only
-        its dial-out to the destination. ASSUMPTION: ``CallBackID`` travels on the events of a
-        callback that connects parties other than the owner (a source is not the owner).
+        its dial-out to the destination. Every event of the call carries ``CallBackID`` (the
+        ``CallID``) and a ``cb-`` ``CallAPIID``, as the recorded callback does.
         """
         owner = self.by_name[plan.extension]
         first = plan.src_num[0]
-        call = _Call(
-            call_id=self._uuid(),
-            api_id=str(self.rng.randrange(10**9, 10**10)),
-            caller=self.by_name.get(first),
-            caller_number=first,
-            did=None,
-        )
-        if any(not is_self_call(owner.name, src) for src in plan.src_num):
-            call.callback_id = str(self.rng.randrange(10**6, 10**7))
+        call = self._new_call(self.by_name.get(first), first, callback=True)
         t_src = int(plan.src_answer_after * US)
         src_legs = []
         for src in plan.src_num:
             ext = self.by_name.get(src)
             leg = self._leg(call, 0, src, ext, None)
             if ext is not None and not is_self_call(owner.name, src):
-                leg.views.append(_View(ext, Role.TARGET))
+                leg.views.append(self._view(ext, Role.TARGET))
             src_legs.append(leg)
         target, did = self.resolve(plan.dst_num)
         call.did = did
         root = self._leg(call, t_src, plan.dst_num, target, None)
         if call.caller is not None:
-            root.views.append(_View(call.caller, Role.ORIGIN))
+            root.views.append(_View(call.caller, Role.ORIGIN, call.call_id))
         self._reach(call, root, target)
         dst_plan = CallPlan(plan.at, first, plan.dst_num, plan.answer_after, plan.talk, hangup=plan.hangup)
         bridged = self._settle(call, dst_plan)
@@ -338,22 +352,24 @@ class CallSimulator:
     def simulate_message(self, plan: MessagePlan, t0_us: int) -> list[EventData]:
         """A text message: message-out on the sending phone, message-in on the receiving one.
 
-        ASSUMPTION: message events carry the call-identity fields (a fresh CallID, caller and
-        called numbers, CallFlow); the text itself is not part of the public event data.
+        ASSUMPTION (nothing public shows message data): message events carry the call-identity
+        fields that apply (a fresh CallID, caller and called numbers, CallFlow); the text
+        itself is not part of the event data.
         """
         sender = self.by_name.get(plan.from_)
         recipient, _ = self.resolve(plan.to)
-        call_id = self._uuid()
+        call_id = self._hex()
+        caller_number = plan.from_ if sender is not None else outside_number(plan.from_)
         common = {
             "call_id": call_id,
             "event_time": t0_us,
-            "caller_id_num": plan.from_,
-            "caller_id_name": sender.label if sender else "",
+            "caller_id_num": caller_number,
+            "caller_id_name": caller_id_name(sender) if sender else caller_number,
             "caller_extension": self.address(sender) if sender else None,
             "caller_extension_id": sender.id if sender else None,
             "called_extension": self.address(recipient) if recipient else None,
             "called_extension_id": recipient.id if recipient else None,
-            "called_number": plan.to,
+            "called_number": recipient.name if recipient else plan.to,
         }
         out: list[EventData] = []
         if sender is not None and receives_messages(sender.type):
@@ -364,13 +380,15 @@ class CallSimulator:
 
     def _emit(self, call: _Call, t0: int, bridged: bool) -> list[EventData]:
         caller = call.caller
+        caller_name = caller_id_name(caller) if caller else call.caller_number
+        caller_fields = (
+            (self.address(caller), caller.id) if caller is not None else (None, None)
+        )
         common = {
             "call_id": call.call_id,
             "caller_id_num": call.caller_number,
-            "caller_id_name": caller.label if caller else "",
+            "caller_id_name": caller_name,
             "called_did": call.did,
-            "caller_extension": self.address(caller) if caller else None,
-            "caller_extension_id": caller.id if caller else None,
             "call_api_id": call.api_id,
             "callback_id": call.callback_id,
         }
@@ -378,63 +396,131 @@ class CallSimulator:
         for leg in call.legs:
             assert leg.end is not None and leg.status is not None
             callee = leg.called_ext
-            leg_fields = {
-                **common,
-                "sub_call_id": leg.sub_call_id,
-                "called_extension": self.address(callee) if callee else None,
-                "called_extension_id": callee.id if callee else None,
-                "called_number": leg.called_number,
-            }
+            callee_address = self.address(callee) if callee else None
+            callee_id = callee.id if callee else None
+            # Who is "calling" the parties reached through an ivr or a queue: that ivr/queue.
+            in_caller = (self.address(leg.via), leg.via.id) if leg.via is not None else caller_fields
+            answered = leg.answer is not None and leg.status is CallStatus.ANSWER
             for v_i, view in enumerate(leg.views):
                 ext, role = view.ext, view.role
                 flow = call_flow(role)
+                if flow is CallFlow.OUT:
+                    # Every `out` event names the extension that makes it (a queue's agent
+                    # thread and a forward outside included); it dialled the number as given.
+                    caller_ext, caller_ext_id = self.address(ext), ext.id
+                    dialled = callee is None or role is Role.ORIGIN
+                    called_number = leg.called_number if dialled else callee.name
+                else:
+                    caller_ext, caller_ext_id = in_caller
+                    called_number = ext.name  # a dial-in names the extension reached, in full
                 transfered = "yes" if carries_transfered(role) else None
                 end = leg.end if view.end is None else view.end
+                sub_id = view.sub_call_id
                 phases: list[tuple[Phase, int, CallStatus]] = [(Phase.START, leg.start, CallStatus.CALLING)]
-                if leg.answer is not None and leg.status is CallStatus.ANSWER:
+                talked = answered and event_for(ext.type, role, Phase.ANSWER) is not None
+                if talked:
+                    assert leg.answer is not None
                     phases.append((Phase.ANSWER, leg.answer, CallStatus.ANSWER))
                 phases.append((Phase.END, end, leg.status))
                 for phase, t, status in phases:
                     event_type = event_for(ext.type, role, phase)
                     if event_type is None:
                         continue
-                    extra: dict[str, object] = {}
-                    if phase is Phase.START and leg.remote_number is not None and role is Role.TARGET:
-                        extra["remote_number"] = leg.remote_number
-                    if phase is Phase.END:
-                        extra["duration"] = end - leg.start
-                        if ext.record and leg.answer is not None and leg.status is CallStatus.ANSWER:
-                            extra["rec_id"] = self._hex()
-                        if reports_bridged(ext.type) and role is Role.TARGET:
-                            extra["bridged"] = "yes" if bridged else "no"
+                    # Positional: the fields in EventData's order (keywords cost more, per event).
                     ev = EventData(
-                        extension_id=ext.id,
-                        event_type=event_type,
-                        event_time=t0 + t,
-                        call_status=status,
-                        call_flow=flow,
+                        ext.id,
+                        event_type,
+                        common["call_id"],
+                        t0 + t,
+                        sub_id,
+                        call.caller_number,
+                        caller_name,
+                        call.did,
+                        caller_ext,
+                        caller_ext_id,
+                        callee_address,
+                        callee_id,
+                        called_number,
+                        status,
+                        flow,
+                        call.api_id,
+                        callback_id=call.callback_id,
                         transfered=transfered,
-                        **leg_fields,
-                        **extra,
                     )
+                    if flow is CallFlow.IN and call.diversion is not None:
+                        ev.diversion = call.diversion
+                    if phase is Phase.START and leg.remote_number is not None and role is Role.TARGET:
+                        ev.remote_number = leg.remote_number
+                    elif phase is Phase.END:
+                        if talked:
+                            assert leg.answer is not None
+                            # Talk time of this SubCallID: its hangup less its answer.
+                            ev.duration = end - leg.answer
+                            if ext.record:
+                                ev.rec_id = sub_id
+                        if reports_bridged(ext.type) and role is Role.TARGET:
+                            ev.bridged = "yes" if bridged else "no"
                     keyed.append((t, phase.value, leg.index, v_i, ev))
         if call.voicemail is not None:
             mailbox, t, length = call.voicemail
+            leg = call.candidates[0]
+            view = next(v for v in leg.views if v.ext is mailbox)
+            in_caller = (self.address(leg.via), leg.via.id) if leg.via is not None else caller_fields
             ev = EventData(
                 extension_id=mailbox.id,
                 event_type=EventType.VOICEMAIL,
                 event_time=t0 + t,
                 call_flow=CallFlow.IN,
                 duration=length,
-                sub_call_id=call.candidates[0].sub_call_id,
+                sub_call_id=view.sub_call_id,
+                caller_extension=in_caller[0],
+                caller_extension_id=in_caller[1],
                 called_extension=self.address(mailbox),
                 called_extension_id=mailbox.id,
-                called_number=call.candidates[0].called_number,
+                called_number=mailbox.name,
+                diversion=call.diversion,
                 **common,
             )
             keyed.append((t, Phase.END.value, len(call.legs), 0, ev))
         keyed.sort(key=lambda k: k[:4])
         return [k[4] for k in keyed]
+
+
+def caller_id_name(ext: Extension) -> str:
+    """What an extension's calls show as ``CallerIDName``.
+
+    ASSUMPTION: an extension without a caller-id name or label shows its full name (the
+    record has a name in every sample; which one the PBX falls back to is not public).
+    """
+    return getattr(ext, "caller_id_name", "") or ext.label or ext.name
+
+
+def outside_number(number: str) -> str:
+    """An outside caller's number as the PBX reports it: E.164 with ``+``.
+
+    ASSUMPTION: a Russian national ``8XXXXXXXXXX`` is reported as ``+7XXXXXXXXXX``; any other
+    number of digits alone gets a ``+`` in front (scenarios may write it either way).
+    """
+    if not number.isdigit():
+        return number
+    if len(number) == 11 and number[0] == "8":
+        return f"+7{number[1:]}"
+    return f"+{number}"
+
+
+def _did_digits(number: str) -> str:
+    """A public number as ``CalledDID`` carries it: digits, no ``+``."""
+    return number[1:] if number.startswith("+") else number
+
+
+def run_seed(pbx: PbxSettings, seed: int | None = None) -> int:
+    """The seed a run's ids come from: the one given, the scenario's ``[pbx] seed``, or a new
+    one from the OS, so that runs without a seed never repeat each other's ids."""
+    if seed is not None:
+        return seed
+    if pbx.seed is not None:
+        return pbx.seed
+    return random.SystemRandom().getrandbits(64)
 
 
 def event_stream(sim: CallSimulator, plans: Iterable[Plan], base_us: int) -> Iterator[EventData]:

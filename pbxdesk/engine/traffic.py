@@ -7,7 +7,7 @@ import random
 from collections.abc import Iterator
 
 from pbxdesk.engine.scenario import CallPlan, Scenario, TrafficSpec
-from pbxdesk.engine.simulator import Plan
+from pbxdesk.engine.simulator import Plan, run_seed
 
 
 def generate_traffic(spec: TrafficSpec, rng: random.Random) -> Iterator[CallPlan]:
@@ -29,11 +29,17 @@ def generate_traffic(spec: TrafficSpec, rng: random.Random) -> Iterator[CallPlan
         at += rng.expovariate(spec.rate)
 
 
-def scenario_plans(scenario: Scenario) -> Iterator[Plan]:
-    """Calls, callbacks, messages and generated traffic of ``scenario``, ordered by start."""
+def scenario_plans(scenario: Scenario, seed: int | None = None) -> Iterator[Plan]:
+    """Calls, callbacks, messages and generated traffic of ``scenario``, ordered by start.
+
+    Traffic comes from ``seed`` (a run's, see ``simulator.run_seed``), else from the
+    scenario's ``[pbx] seed``; a scenario without one gets new traffic at every run.
+    """
+    if seed is None:
+        seed = run_seed(scenario.pbx)
     fixed: list[Plan] = sorted([*scenario.calls, *scenario.callbacks, *scenario.messages], key=lambda p: p.at)
     streams: list[Iterator[Plan]] = [iter(fixed)]
     for i, spec in enumerate(scenario.traffic):
         # Each traffic block has its own generator so adding one does not change the others.
-        streams.append(generate_traffic(spec, random.Random(f"{scenario.pbx.seed}:{i}")))
+        streams.append(generate_traffic(spec, random.Random(f"{seed}:{i}")))
     return heapq.merge(*streams, key=lambda p: p.at)

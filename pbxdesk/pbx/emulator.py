@@ -237,7 +237,7 @@ class PbxEmulator:
             return
         base = self.base_us if self.base_us is not None else now_us()
         sim = CallSimulator(self.scenario.pbx, self.scenario.extensions)
-        self._play(event_stream(sim, scenario_plans(self.scenario), base), base)
+        self._play(event_stream(sim, scenario_plans(self.scenario, sim.seed), base), base)
 
     def _play(self, events: Iterable[EventData], base_us: int) -> None:
         player = FeedPlayer(

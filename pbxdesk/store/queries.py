@@ -398,6 +398,12 @@ class ResolvedFilter:
         return True
 
 
+def _is_whole_call_id(text: str) -> bool:
+    """A whole CallID: the PBX's 32 hex digits, or a dashed UUID (profiles made before
+    pbxdesk used the PBX's own format)."""
+    return len(text) == 36 or (len(text) == 32 and "-" not in text)
+
+
 def _prefix_bound(prefix: str) -> str:
     """The smallest text greater than every text starting with ``prefix``."""
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
@@ -495,12 +501,13 @@ def display_filter_sql(
     call_sql = number_sql = None
     if resolved.call_prefix is not None:
         p = resolved.call_prefix
+        whole = _is_whole_call_id(p)
         call_sql = (
             "e.call_ref IN (SELECT id FROM calls WHERE call_id = ?)"
-            if len(p) == 36
+            if whole
             else "e.call_ref IN (SELECT id FROM calls WHERE call_id >= ? AND call_id < ?)"
         )
-        call_params = [p] if len(p) == 36 else [p, _prefix_bound(p)]
+        call_params = [p] if whole else [p, _prefix_bound(p)]
     if resolved.number_text is not None:
         number_sql, number_params = _number_sql(resolved.number_text)
 

@@ -71,7 +71,7 @@ def test_run_all_delivered_exits_0_and_records_the_profile(
     reqs = threaded_receiver.requests
     assert [r.query["EventType"] for r in reqs] == ["dial-out", "answer", "hangup"]
     assert all(r.query["myid"] == "175" and r.path_qs.startswith("/fordel/show.php?myid=175&") for r in reqs)
-    assert reqs[-1].query["Duration"] == "3000000" and reqs[-1].query["RecID"]
+    assert reqs[-1].query["Duration"] == "2000000" and reqs[-1].query["RecID"]
 
     assert _profiles(pbxdesk_home) == ["default.sqlite"]
     conn = sqlite3.connect(pbxdesk_home / "profiles" / "default.sqlite")

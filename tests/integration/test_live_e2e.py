@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import defaultdict
 from pathlib import Path
 from urllib.parse import parse_qsl
@@ -214,9 +215,12 @@ async def test_callback_rule_through_the_rest_api(recorder) -> None:
         assert e["CalledNumber"] == DST
         assert e["CallerExtension"] == "000*200@sip.example.test" and e["CallerExtensionID"] == "200"
         assert e["CallFlow"] == "out" and e["CallID"] == result.call_id
-        assert "CalledExtension" not in e and "CallBackID" not in e
+        assert "CalledExtension" not in e
+        # the recorded callback: CallBackID = CallID, CallAPIID "cb-<10 digits>-<CallID>"
+        assert e["CallBackID"] == result.call_id
+        assert re.fullmatch(rf"cb-\d{{10}}-{result.call_id}", e["CallAPIID"])
     assert events[1]["CallStatus"] == "ANSWER" and events[2]["CallStatus"] == "ANSWER"
-    assert len({e["SubCallID"] for e in events}) == 1  # one leg
+    assert {e["SubCallID"] for e in events} == {f"200-{result.call_id}"}  # one leg, started by 200
 
 
 async def test_monitor_subscribes_relays_and_removes_exactly_its_subscriptions(profile, recorder) -> None:

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from pbxdesk.domain import EventType, Extension, ExtensionStatus, ExtensionType, HttpMethod, PbxDeskError
+from pbxdesk.domain.ids import CALL_ID_RE
 from pbxdesk.pbx.client import OFFLINE, ONLINE, PbxClient
 from pbxdesk.pbx.emulator import Fault, PbxEmulator, running_emulator
 from pbxdesk.pbx.errors import (
@@ -271,7 +272,7 @@ async def test_offline_when_the_pbx_is_down_then_online_again() -> None:
 
 async def test_callback_answers_with_the_call_id(client: PbxClient, emu: PbxEmulator) -> None:
     result = await client.callback("@200", "+79817654321", ["200"])
-    assert result.call_id and len(result.call_id) == 36
+    assert result.call_id and CALL_ID_RE.fullmatch(result.call_id)
     with pytest.raises(PbxValidationError, match="cannot place calls"):
         await client.callback("@200", "+79817654321", ["300"])
     with pytest.raises(NotFoundError):

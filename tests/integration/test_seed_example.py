@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
+from pbxdesk.domain.ids import CALL_API_ID_RE, CALL_ID_RE, dashed
 from pbxdesk.engine.headless import run_scenario
 from pbxdesk.engine.scenario import load_scenario
 from pbxdesk.resources_dir import resource
@@ -114,9 +115,16 @@ async def test_seed_worked_example_end_to_end(show_php: ShowPhp, tmp_path: Path)
     assert dial_out["CallStatus"] == "CALLING"
     assert answer["CallStatus"] == "ANSWER"
     assert hangup["CallStatus"] == "ANSWER"
-    # answered after 1 s, 2 s of talk: the leg lasts 3 s, in microseconds
-    assert hangup["Duration"] == "3000000"
-    assert hangup["RecID"]
+    # answered after 1 s, 2 s of talk: Duration is the talk time (answer -> hangup), in
+    # microseconds, as the public record's real calls show (not ring + talk)
+    assert hangup["Duration"] == "2000000"
+    assert int(hangup["EventTime"]) - int(answer["EventTime"]) == 2_000_000
+    # Ids in the real PBX's formats; the recording's id is the hangup's SubCallID.
+    assert CALL_ID_RE.fullmatch(dial_out["CallID"])
+    assert dial_out["SubCallID"] == f"175-{dial_out['CallID']}"  # 175 started the call
+    assert CALL_API_ID_RE.fullmatch(dial_out["CallAPIID"])
+    assert dial_out["CallAPIID"].endswith(dashed(dial_out["CallID"]))
+    assert hangup["RecID"] == hangup["SubCallID"]
     for block in (dial_out, answer):
         assert "Duration" not in block and "RecID" not in block
     times = [int(b["EventTime"]) for b in blocks]

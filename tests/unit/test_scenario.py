@@ -279,9 +279,10 @@ def test_ivr_routing_to_itself_named() -> None:
     assert _error(text) == "bad.toml: extensions[0].route: route loop: 000*400 -> 000*400"
 
 
-def test_ivr_without_route_or_unknown_route_named() -> None:
+def test_ivr_without_route_is_a_menu_only_unknown_route_named() -> None:
     text = "[[extensions]]\nid = 400\nname = '400'\ntype = 'ivr'\n"
-    assert _error(text).startswith("bad.toml: extensions[0].route: an ivr needs a route")
+    (ivr,) = parse_scenario(text).extensions
+    assert ivr.route is None  # callers hear the menu and hang up
     text = "[[extensions]]\nid = 400\nname = '400'\ntype = 'ivr'\nroute = '555'\n"
     assert _error(text) == "bad.toml: extensions[0].route: unknown extension '000*555'"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter, defaultdict
 
 import pytest
@@ -18,6 +17,7 @@ from pbxdesk.domain import (
     ExtensionType,
     ValidationError,
 )
+from pbxdesk.domain.ids import CALL_API_ID_RE, CALL_ID_RE, dashed
 from pbxdesk.engine.run import event_stream
 from pbxdesk.engine.scenario import CallPlan, PbxSettings, parse_scenario
 from pbxdesk.engine.simulator import DEFAULT_RING_SECONDS, CallSimulator, simulate_calls
@@ -45,15 +45,17 @@ def test_seed_worked_example_exact_events() -> None:
                                               EventType.HANGUP]
     dial_out, answer, hangup = (e.to_fields() for e in events)
     call_id, sub_call_id, api_id = dial_out["CallID"], dial_out["SubCallID"], dial_out["CallAPIID"]
-    assert uuid.UUID(call_id).version == 4
-    assert len(sub_call_id) == 16 and int(sub_call_id, 16) >= 0
-    assert api_id.isdigit()
+    # The record's formats: CallID 32 lower-case hex; the extension that started the call has
+    # SubCallID "<its id>-<CallID>"; CallAPIID "<10 digits>-<CallID as a dashed UUID>".
+    assert CALL_ID_RE.fullmatch(call_id)
+    assert sub_call_id == f"175-{call_id}"
+    assert CALL_API_ID_RE.fullmatch(api_id) and api_id.endswith("-" + dashed(call_id))
 
     common = {
         "CallID": call_id,
         "SubCallID": sub_call_id,
         "CallerIDNum": "000*099",
-        "CallerIDName": "",
+        "CallerIDName": "000*099",  # no label or caller-id name: its name (ASSUMPTION)
         "CallerExtension": f"000*099@{DOMAIN}",
         "CallerExtensionID": "175",
         "CalledNumber": "00010005",
@@ -64,10 +66,9 @@ def test_seed_worked_example_exact_events() -> None:
                         "EventTime": str(T0)}
     assert answer == {**common, "EventType": "answer", "CallStatus": "ANSWER",
                       "EventTime": str(T0 + 1_000_000)}
-    rec_id = hangup["RecID"]
-    assert rec_id
+    # Duration: talk time (answer -> hangup); RecID: the hangup's SubCallID.
     assert hangup == {**common, "EventType": "hangup", "CallStatus": "ANSWER",
-                      "EventTime": str(T0 + 3_000_000), "Duration": "3000000", "RecID": rec_id}
+                      "EventTime": str(T0 + 3_000_000), "Duration": "2000000", "RecID": sub_call_id}
     # Absent on the wire, not sent empty.
     for f in (dial_out, answer, hangup):
         assert "CalledExtension" not in f and "CalledDID" not in f and "CalledExtensionID" not in f
@@ -112,11 +113,11 @@ def test_external_caller_via_did_exact_events() -> None:
         "CallID": first["CallID"],
         "SubCallID": first["SubCallID"],
         "CallerIDNum": "+79817654321",
-        "CallerIDName": "",
+        "CallerIDName": "+79817654321",  # an outside caller's name repeats its number
         "CalledDID": "74951230000",
         "CalledExtension": f"000*200@{DOMAIN}",
         "CalledExtensionID": "200",
-        "CalledNumber": "74951230000",
+        "CalledNumber": "000*200",  # a dial-in names the extension reached, in full
         "CallFlow": "in",
         "CallAPIID": first["CallAPIID"],
     }
@@ -125,7 +126,8 @@ def test_external_caller_via_did_exact_events() -> None:
     assert fields[1] == {**common, "EventType": "answer", "CallStatus": "ANSWER",
                          "EventTime": str(T0 + 4_000_000)}
     assert fields[2] == {**common, "EventType": "hangup", "CallStatus": "ANSWER",
-                         "EventTime": str(T0 + 14_000_000), "Duration": "14000000"}
+                         "EventTime": str(T0 + 14_000_000), "Duration": "10000000"}
+    assert first["SubCallID"].startswith("200-") and first["SubCallID"] != f"200-{first['CallID']}"
     for f in fields:
         assert "CallerExtension" not in f and "CallerExtensionID" not in f
     assert all(e.extension_id == 200 for e in events)
@@ -143,11 +145,15 @@ def test_internal_call_gives_both_sides_their_view() -> None:
                                                    EventType.HANGUP]
     assert {e.call_flow for e in by_ext[175]} == {CallFlow.OUT}
     assert {e.call_flow for e in by_ext[200]} == {CallFlow.IN}
-    assert len({e.sub_call_id for e in events}) == 1  # one leg, two views of it
+    # Each side its own SubCallID, prefixed with its extension id; the caller's hex is the CallID.
+    assert {e.sub_call_id for e in by_ext[175]} == {f"175-{events[0].call_id}"}
+    (callee_sub,) = {e.sub_call_id for e in by_ext[200]}
+    assert callee_sub.startswith("200-") and callee_sub != f"200-{events[0].call_id}"
     f = by_ext[200][0].to_fields()
     assert f["CallerExtension"] == f"000*099@{DOMAIN}"
     assert f["CalledExtension"] == f"000*200@{DOMAIN}"
-    assert f["CalledNumber"] == "200"  # what was dialled: the short number
+    assert f["CalledNumber"] == "000*200"  # the dial-in: the extension's full name
+    assert by_ext[175][0].called_number == "200"  # the dial-out: the number as dialled
     assert "CalledDID" not in f
     # The caller records (record=true), the callee does not.
     assert by_ext[175][-1].rec_id and by_ext[200][-1].rec_id is None
@@ -179,7 +185,7 @@ def test_unanswered_call_has_no_answer_and_the_right_hangup(
     assert [e.event_type for e in events] == [EventType.DIAL_OUT, EventType.HANGUP]
     hangup = events[-1].to_fields()
     assert hangup["CallStatus"] == status.value
-    assert hangup["Duration"] == str(duration)
+    assert "Duration" not in hangup  # talk time: never answered, no Duration
     assert hangup["EventTime"] == str(T0 + duration)
     assert "RecID" not in hangup  # nothing was recorded: nobody talked
 
@@ -211,6 +217,14 @@ def _run(seed: int | None) -> list[EventData]:
 def test_same_seed_same_stream() -> None:
     assert _run(5) == _run(5)
     assert _run(None) == _run(PBX.seed)  # without a seed, the PBX's own is used
+
+
+def test_without_any_seed_every_run_has_new_ids() -> None:
+    unseeded = PbxSettings(client_prefix="000", domain=DOMAIN)  # a scenario without [pbx] seed
+    runs = [list(simulate_calls(CallSimulator(unseeded, [SEED_EXT, DID_PHONE]), _many_calls(), T0))
+            for _ in range(2)]
+    for key in ("call_id", "sub_call_id", "call_api_id"):
+        assert {getattr(e, key) for e in runs[0]}.isdisjoint({getattr(e, key) for e in runs[1]})
 
 
 def test_different_seed_different_ids() -> None:
@@ -434,7 +448,11 @@ def test_every_call_is_well_formed(target, caller, answer_after, talk, ring, han
         assert seq[0].call_status is CallStatus.CALLING
         assert kinds[-1] is EventType.HANGUP and Counter(kinds)[EventType.HANGUP] == 1
         assert kinds.count(EventType.ANSWER) <= 1
-        assert seq[-1].duration == seq[-1].event_time - seq[0].event_time
+        if EventType.ANSWER in kinds:  # Duration: this SubCallID's answer -> hangup
+            answer_ev = seq[kinds.index(EventType.ANSWER)]
+            assert seq[-1].duration == seq[-1].event_time - answer_ev.event_time
+        else:
+            assert seq[-1].duration is None
         answered = EventType.ANSWER in kinds
         assert (seq[-1].call_status is CallStatus.ANSWER) == answered or (
             seq[-1].extension_id in (300, 301, 400)  # queue/ivr pick up without `answer`
@@ -498,7 +516,13 @@ def test_callback_owner_as_source_gets_only_its_dial_out_leg() -> None:
         (200, "dial-out", "out"), (200, "answer", "out"), (200, "hangup", "out")]
     assert {e.called_number for e in events} == {"+79817654321"}
     assert events[-1].call_status is CallStatus.ANSWER
-    assert len({e.sub_call_id for e in events}) == 1
+    # A callback: CallBackID is the CallID, CallAPIID "cb-<10 digits>-<CallID>".
+    call_id = events[0].call_id
+    assert {e.sub_call_id for e in events} == {f"200-{call_id}"}
+    assert {e.callback_id for e in events} == {call_id}
+    assert {e.call_api_id for e in events} == {events[0].call_api_id}
+    assert CALL_API_ID_RE.fullmatch(events[0].call_api_id)
+    assert events[0].call_api_id.startswith("cb-") and events[0].call_api_id.endswith(call_id)
     # Nothing about 200 calling itself.
     assert not any(e.event_type is EventType.DIAL_IN for e in events)
     assert not any(e.called_number in ("200", "000*200") for e in events)

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pbxdesk.domain import CallStatus, EventData, EventType, ExtensionType
+from pbxdesk.domain import CallFlow, CallStatus, EventData, EventType, ExtensionType
+from pbxdesk.domain.ids import CALL_API_ID_RE, CALL_ID_RE, SUB_CALL_ID_RE, dashed
+from pbxdesk.engine.request import encode_fields
 from pbxdesk.engine.run import event_stream
 from pbxdesk.engine.scenario import Scenario, parse_scenario
 from pbxdesk.engine.simulator import US, CallSimulator
@@ -87,7 +89,7 @@ def scenarios(draw: st.DrawFn) -> Generated:
         )
     )
     dids["78120000200"] = "200"
-    ivr_route = draw(st.sampled_from(["200", *shorts]))
+    ivr_route = draw(st.sampled_from([None, "200", *shorts]))  # None: callers hear the menu only
     ivr_forward = draw(st.one_of(st.none(), st.none(), outside))
     parts.append(
         _table(
@@ -133,6 +135,7 @@ def scenarios(draw: st.DrawFn) -> Generated:
             "talk": draw(seconds),
             "hangup": draw(st.sampled_from(UNANSWERED)),
             "ring": draw(st.one_of(st.none(), seconds.map(lambda s: s + 0.5))),
+            "diversion": draw(st.one_of(st.none(), st.none(), outside)),
         }
         if short == "300" and ivr_forward is None:
             short = ivr_route
@@ -200,10 +203,14 @@ def test_every_leg_view_that_starts_ends_with_exactly_one_hangup(gen: Generated)
             assert kinds.count(E.ANSWER) <= 1, kinds
             start, hangup = view[0], view[-1]
             assert start.call_status is CallStatus.CALLING
-            assert hangup.duration == hangup.event_time - start.event_time >= 0
+            assert hangup.event_time >= start.event_time
             if E.ANSWER in kinds:
+                # Duration: this SubCallID's talk time, answer -> hangup, in µs.
+                answer = view[kinds.index(E.ANSWER)]
+                assert hangup.duration == hangup.event_time - answer.event_time >= 0
                 assert hangup.call_status is CallStatus.ANSWER
             else:
+                assert hangup.duration is None
                 assert hangup.rec_id is None
 
 
@@ -318,3 +325,77 @@ def test_event_stream_ends_cleanly_when_the_last_plans_give_no_events() -> None:
     only_outside = parse_scenario('[[calls]]\nfrom = "+79990000002"\nto = "+79990000003"\n')
     sim = CallSimulator(only_outside.pbx, only_outside.extensions)
     assert list(event_stream(sim, scenario_plans(only_outside), T0)) == []
+
+
+CALL_KINDS = frozenset({E.DIAL_IN, E.DIAL_OUT, E.ANSWER, E.HANGUP, E.VOICEMAIL})
+
+
+@PROPS
+@given(scenarios())
+def test_ids_and_caller_fields_have_the_records_forms(gen: Generated) -> None:
+    """pbx-api-public.md 8.2: the id formats, CallerIDName never empty, `out` events name
+    their own extension, CalledDID without `+`."""
+    sc = parse_scenario(gen.text)
+    callback_calls = 0
+    for events in play(sc):
+        for e in events:
+            assert CALL_ID_RE.fullmatch(e.call_id)
+            assert e.caller_id_name, e
+            if e.event_type not in CALL_KINDS:
+                continue
+            assert e.sub_call_id is not None and SUB_CALL_ID_RE.fullmatch(e.sub_call_id)
+            assert e.sub_call_id.split("-", 1)[0] == str(e.extension_id)
+            assert e.call_api_id is not None and CALL_API_ID_RE.fullmatch(e.call_api_id)
+            if e.callback_id is not None:
+                assert e.callback_id == e.call_id
+                assert e.call_api_id == e.call_api_id[:14] + e.call_id and e.call_api_id[:3] == "cb-"
+            else:
+                assert e.call_api_id.endswith("-" + dashed(e.call_id))
+            if e.rec_id is not None:
+                assert e.event_type is E.HANGUP and e.rec_id == e.sub_call_id
+            if e.call_flow is CallFlow.OUT:
+                assert e.caller_extension_id == e.extension_id
+            else:
+                assert e.transfered is None
+            if e.called_did is not None:
+                assert e.called_did.isdigit()
+            if e.event_type in (E.DIAL_IN, E.VOICEMAIL):  # names the phone rung, in full
+                rung_id = e.extension_id if e.call_flow is CallFlow.IN else e.called_extension_id
+                rung = sc.extension(rung_id or 0)
+                assert rung is not None and e.called_number == rung.name
+            if e.caller_extension is None:  # an outside caller: the name repeats the number
+                assert e.caller_id_num.startswith("+") and e.caller_id_name == e.caller_id_num
+        callback_calls += any(e.callback_id for e in events)
+    assert callback_calls <= len(sc.callbacks)
+
+
+@PROPS
+@given(scenarios())
+def test_the_starting_extension_s_sub_call_id_carries_the_call_id(gen: Generated) -> None:
+    sc = parse_scenario(gen.text)
+    for events in play(sc):
+        for e in events:
+            if e.event_type is E.DIAL_OUT and e.transfered is None:  # the party that dialled
+                assert e.sub_call_id == f"{e.extension_id}-{e.call_id}"
+            elif e.sub_call_id is not None and e.event_type is E.DIAL_IN:
+                assert e.sub_call_id != f"{e.extension_id}-{e.call_id}"
+
+
+def _wire(sc: Scenario) -> list[str]:
+    sim = CallSimulator(sc.pbx, sc.extensions)
+    return [encode_fields(e.to_fields()) for e in event_stream(sim, scenario_plans(sc, sim.seed), T0)]
+
+
+@PROPS
+@given(scenarios())
+def test_seeded_runs_are_byte_identical_unseeded_runs_share_no_id(gen: Generated) -> None:
+    assert _wire(parse_scenario(gen.text)) == _wire(parse_scenario(gen.text))
+    text = "\n".join(line for line in gen.text.splitlines() if not line.startswith("seed"))
+    unseeded = parse_scenario(text)
+    assert unseeded.pbx.seed is None
+    ids = []
+    for _ in range(2):
+        sim = CallSimulator(unseeded.pbx, unseeded.extensions)
+        events = list(event_stream(sim, scenario_plans(unseeded, sim.seed), T0))
+        ids.append({v for e in events for v in (e.call_id, e.sub_call_id, e.call_api_id, e.rec_id) if v})
+    assert ids[0].isdisjoint(ids[1])
