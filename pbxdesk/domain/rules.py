@@ -56,8 +56,8 @@ def event_for(ext_type: ExtensionType, role: Role, phase: Phase) -> EventType | 
     if phase is Phase.END:
         return EventType.HANGUP
     # ANSWER: the ivr never answers (rule 2); the queue's `in` thread has no answer (rule 3),
-    # its `out` thread does when the agent answered. ASSUMPTION: an ivr or queue forwarding
-    # outside (rule 4) gets the dial-out and hangup of that leg but, per rules 2-3, no answer.
+    # its `out` thread does when the agent answered. ASSUMPTION(forward-before-ring): an ivr or
+    # queue forwarding outside (rule 4) gets that leg's dial-out and hangup but no answer.
     if role in (Role.TARGET, Role.FORWARD) and ext_type in _SILENT_ANSWER_TYPES:
         return None
     return EventType.ANSWER
@@ -69,7 +69,7 @@ def reports_bridged(ext_type: ExtensionType) -> bool:
 
 
 def answers_at_once(ext_type: ExtensionType) -> bool:
-    """ASSUMPTION: an ivr or queue picks the call up at once (menu / hold music)."""
+    """ASSUMPTION(ivr-queue-pick-up): an ivr or queue picks the call up at once."""
     return ext_type in _SILENT_ANSWER_TYPES
 
 

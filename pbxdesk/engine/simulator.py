@@ -25,6 +25,7 @@ from pbxdesk.domain import (
     ExtensionType,
     ValidationError,
 )
+from pbxdesk.domain.assumptions import DEFAULT_RING_SECONDS, outside_number
 from pbxdesk.domain.ids import call_api_id, hex_id, sub_call_id
 from pbxdesk.domain.rules import (
     Phase,
@@ -43,15 +44,6 @@ Plan = CallPlan | CallbackPlan | MessagePlan
 
 US = 1_000_000
 
-# ASSUMPTION: how long an unanswered leg rings before it ends, by its final status, when the
-# call plan does not say (`ring`). The public record gives no figures.
-DEFAULT_RING_SECONDS = {
-    CallStatus.NOANSWER: 30.0,
-    CallStatus.CANCEL: 10.0,
-    CallStatus.BUSY: 1.0,
-    CallStatus.CONGESTION: 1.0,
-    CallStatus.CHANUNAVAIL: 0.5,
-}
 
 
 @dataclass(slots=True)
@@ -160,8 +152,7 @@ class CallSimulator:
             call.candidates.append(leg)
             return
         if ext.forward_to:
-            # ASSUMPTION: incoming-call rules forward before the extension rings, so its only
-            # view of the call is the forward leg (rule 4: dial-out with Transfered=yes).
+            # ASSUMPTION(forward-before-ring): its only view of the call is the forward leg.
             fwd = self._leg(call, leg.start, ext.forward_to, None, leg)
             fwd.views.append(self._view(ext, Role.FORWARD))
             fwd.reached = ext.name
@@ -240,7 +231,7 @@ class CallSimulator:
                 if leg.window_end is not None:
                     leg.end, leg.status = leg.window_end, CallStatus.NOANSWER
                 else:
-                    # ASSUMPTION: agents rung together stop ringing when one answers: CANCEL.
+                    # ASSUMPTION(agents-cancel)
                     leg.end, leg.status = t_ans, CallStatus.CANCEL
             bridged = winner.called_ext is not None and winner.called_ext.type is ExtensionType.PHONE
         else:
@@ -278,9 +269,9 @@ class CallSimulator:
     def _transfer(self, call: _Call, plan: CallPlan, winner: _Leg, t_ans: int) -> tuple[int, _View | None]:
         """A blind transfer (#1) by the answering extension; returns the call's new end.
 
-        ASSUMPTION: the transferring extension's part of the leg ends at the transfer (its
-        hangup), it gets no dial-out for it; the target gets a new leg whose dial-in carries
-        RemoteNumber, the external party.
+        ASSUMPTION(blind-transfer): the transferring extension's part of the leg ends at the
+        transfer (its hangup), it gets no dial-out for it; the target gets a new leg whose
+        dial-in carries RemoteNumber, the external party.
         """
         assert plan.transfer_to is not None
         target = self.by_name[plan.transfer_to]
@@ -345,16 +336,15 @@ class CallSimulator:
         for i, leg in enumerate(src_legs):
             if i == 0:  # the first source answers and stays on the call
                 leg.answer, leg.end, leg.status = t_src, call_end, CallStatus.ANSWER
-            else:  # ASSUMPTION: the other sources stop ringing when the first answers
+            else:  # ASSUMPTION(callback-sources): the others stop ringing
                 leg.answer, leg.end, leg.status = None, t_src, CallStatus.CANCEL
         return self._emit(call, t0_us, bridged)
 
     def simulate_message(self, plan: MessagePlan, t0_us: int) -> list[EventData]:
         """A text message: message-out on the sending phone, message-in on the receiving one.
 
-        ASSUMPTION (nothing public shows message data): message events carry the call-identity
-        fields that apply (a fresh CallID, caller and called numbers, CallFlow); the text
-        itself is not part of the event data.
+        ASSUMPTION(message-data): message events carry the call-identity fields that apply (a
+        fresh CallID, caller and called numbers, CallFlow); the text is not part of them.
         """
         sender = self.by_name.get(plan.from_)
         recipient, _ = self.resolve(plan.to)
@@ -447,7 +437,7 @@ class CallSimulator:
                         callback_id=call.callback_id,
                         transfered=transfered,
                     )
-                    if flow is CallFlow.IN and call.diversion is not None:
+                    if flow is CallFlow.IN and call.diversion is not None:  # ASSUMPTION(diversion-inbound)
                         ev.diversion = call.diversion
                     if phase is Phase.START and leg.remote_number is not None and role is Role.TARGET:
                         ev.remote_number = leg.remote_number
@@ -456,12 +446,12 @@ class CallSimulator:
                             assert leg.answer is not None
                             # Talk time of this SubCallID: its hangup less its answer.
                             ev.duration = end - leg.answer
-                            if ext.record:
+                            if ext.record:  # ASSUMPTION(rec-id-always)
                                 ev.rec_id = sub_id
                         if reports_bridged(ext.type) and role is Role.TARGET:
                             ev.bridged = "yes" if bridged else "no"
                     keyed.append((t, phase.value, leg.index, v_i, ev))
-        if call.voicemail is not None:
+        if call.voicemail is not None:  # ASSUMPTION(voicemail-data)
             mailbox, t, length = call.voicemail
             leg = call.candidates[0]
             view = next(v for v in leg.views if v.ext is mailbox)
@@ -489,23 +479,10 @@ class CallSimulator:
 def caller_id_name(ext: Extension) -> str:
     """What an extension's calls show as ``CallerIDName``.
 
-    ASSUMPTION: an extension without a caller-id name or label shows its full name (the
+    ASSUMPTION(caller-name-fallback): without a caller-id name or label, its full name (the
     record has a name in every sample; which one the PBX falls back to is not public).
     """
     return getattr(ext, "caller_id_name", "") or ext.label or ext.name
-
-
-def outside_number(number: str) -> str:
-    """An outside caller's number as the PBX reports it: E.164 with ``+``.
-
-    ASSUMPTION: a Russian national ``8XXXXXXXXXX`` is reported as ``+7XXXXXXXXXX``; any other
-    number of digits alone gets a ``+`` in front (scenarios may write it either way).
-    """
-    if not number.isdigit():
-        return number
-    if len(number) == 11 and number[0] == "8":
-        return f"+7{number[1:]}"
-    return f"+{number}"
 
 
 def _did_digits(number: str) -> str:
