@@ -13,6 +13,7 @@ from pbxdesk.cli_export import add_export_commands, cmd_export
 from pbxdesk.cli_live import LIVE_COMMANDS, add_live_commands, cmd_live
 from pbxdesk.cli_outbox import add_outbox_commands, cmd_outbox
 from pbxdesk.cli_profile import add_profile_commands, cmd_profile
+from pbxdesk.cli_test import add_test_command, cmd_test
 from pbxdesk.domain import PbxDeskError
 from pbxdesk.domain.validation import validate_url
 from pbxdesk.store.paths import DEFAULT_PROFILE, check_profile_name, profile_path
@@ -64,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_outbox_commands(sub, _Parser)
     add_live_commands(sub, _Parser)
     add_export_commands(sub, _Parser)
+    add_test_command(sub, _Parser)
     return parser
 
 
@@ -143,6 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_live(args)
         if args.command == "run":
             return cmd_run(args)
+        if args.command == "test":
+            return cmd_test(args)
         return cmd_gui(args)
     except PbxDeskError as exc:
         print(f"pbxdesk: error: {exc}", file=sys.stderr)

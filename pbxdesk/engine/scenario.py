@@ -7,7 +7,7 @@ Every error names the file, the entry and the field at fault, e.g.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,9 @@ from pbxdesk.domain.validation import (
     validate_extension_name,
     validate_prefix,
 )
+from pbxdesk.engine.contract.expectations import Expectation, parse_expectations
+from pbxdesk.engine.contract.probes import TestSettings, parse_test_settings
+from pbxdesk.engine.entries import Entry as _Entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +107,8 @@ class Scenario:
     traffic: tuple[TrafficSpec, ...] = ()
     source: str = "<scenario>"
     by_name: dict[str, Extension] = field(default_factory=dict, compare=False)
+    expect: tuple[Expectation, ...] = ()  # `pbxdesk test`: what the handler must answer
+    test: TestSettings = TestSettings()  # `pbxdesk test`: the robustness probes to run
 
     def extension(self, key: str | int) -> Extension | None:
         if isinstance(key, int):
@@ -111,7 +116,10 @@ class Scenario:
         return self.by_name.get(key)
 
 
-_TOP_KEYS = {"pbx", "extensions", "subscriptions", "calls", "callbacks", "messages", "traffic"}
+_TOP_KEYS = {
+    "pbx", "extensions", "subscriptions", "calls", "callbacks", "messages", "traffic",
+    "expect", "test",  # `pbxdesk test` (engine/contract)
+}  # fmt: skip
 _PBX_KEYS = {"client_prefix", "domain", "seed"}
 _EXT_KEYS = {
     "id",
@@ -169,66 +177,6 @@ _TRAFFIC_KEYS = {
 }
 
 
-class _Entry:
-    """Typed access to one TOML table, failing with the table's location."""
-
-    def __init__(self, table: Any, where: str, allowed: set[str]) -> None:
-        if not isinstance(table, dict):
-            raise ValidationError("must be a table", where=where)
-        unknown = sorted(set(table) - allowed)
-        if unknown:
-            raise ValidationError(
-                f"unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})",
-                where=where,
-            )
-        self.table = table
-        self.where = where
-
-    def at(self, key: str) -> str:
-        return f"{self.where}.{key}"
-
-    def fail(self, key: str, message: str) -> ValidationError:
-        return ValidationError(message, where=self.at(key))
-
-    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ..., *, what: str = "") -> Any:
-        if key not in self.table:
-            if default is ...:
-                raise self.fail(key, "is required")
-            return default
-        value = self.table[key]
-        # bool is an int in Python; a TOML `true` is never a valid number here.
-        if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
-            raise self.fail(key, f"must be {what or _kind_name(kind)}, not {value!r}")
-        if not isinstance(value, kind):
-            raise self.fail(key, f"must be {what or _kind_name(kind)}, not {value!r}")
-        return value
-
-    def number(self, key: str, default: Any = ..., *, minimum: float = 0.0) -> Any:
-        value = self.get(key, (int, float), default, what="a number of seconds")
-        if value is not None and value is not default and value < minimum:
-            raise self.fail(key, f"must be >= {minimum:g}, not {value!r}")
-        return None if value is None else float(value)
-
-    def wrap(self, key: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, where=self.at(key), **kwargs)
-        except ValidationError as exc:
-            raise exc from None
-
-
-def _kind_name(kind: type | tuple[type, ...]) -> str:
-    names = {
-        str: "text",
-        int: "an integer",
-        float: "a number",
-        bool: "true or false",
-        list: "a list",
-        dict: "a table",
-    }
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    return " or ".join(names.get(k, k.__name__) for k in kinds)
-
-
 def _tables(doc: dict[str, Any], key: str) -> Iterable[tuple[int, Any]]:
     value = doc.get(key, [])
     if not isinstance(value, list):
@@ -281,7 +229,17 @@ def _build(doc: dict[str, Any], source: str) -> Scenario:
     messages = tuple(_message(i, t, by_name, pbx) for i, t in _tables(doc, "messages"))
     traffic = tuple(_traffic(i, t, by_name, pbx) for i, t in _tables(doc, "traffic"))
     return Scenario(
-        pbx, extensions, subscriptions, calls, callbacks, messages, traffic, source=source, by_name=by_name
+        pbx,
+        extensions,
+        subscriptions,
+        calls,
+        callbacks,
+        messages,
+        traffic,
+        source=source,
+        by_name=by_name,
+        expect=parse_expectations(doc.get("expect"), extensions, pbx.client_prefix),
+        test=parse_test_settings(doc.get("test")),
     )
 
 
