@@ -14,11 +14,14 @@ EXIT_OK = 0
 def add_export_commands(sub: argparse._SubParsersAction, parser_class: type) -> None:
     export = sub.add_parser(
         "export",
-        help="write a profile's events, deliveries and attempts to a CSV, JSON or HAR 1.2 file",
+        help="write a profile's events, deliveries and attempts to a CSV, JSON or HAR 1.2 file, "
+        "or a call as a scenario that replays it (.toml)",
     )
     export.add_argument("out", metavar="OUT", help="the file to write (its extension picks the format)")
     export.add_argument("--profile", default=argparse.SUPPRESS, help="profile name")
-    export.add_argument("--format", choices=FORMATS, help="csv, json or har (default: from OUT's extension)")
+    export.add_argument(
+        "--format", choices=FORMATS, help="csv, json, har or scenario (default: from OUT's extension)"
+    )
     export.add_argument("--call-id", metavar="ID", help="only the events of this call")
 
 
@@ -29,7 +32,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise PbxDeskError(f"no profile named {name!r} ({path})")
     fmt = args.format or format_for(args.out)
     if fmt is None:
-        raise PbxDeskError(f"{args.out}: name it .csv, .json or .har, or say --format csv|json|har")
+        raise PbxDeskError(f"{args.out}: name it .csv, .json, .har or .toml, or say --format")
+    if fmt == "scenario" and not args.call_id:
+        raise PbxDeskError("--format scenario saves one call: say which with --call-id ID")
     result = export_file(path, args.out, fmt, call_id=args.call_id, profile_name=name)
     if args.call_id and not result.events:
         raise PbxDeskError(f"profile {name!r} has no events of call {args.call_id!r}")

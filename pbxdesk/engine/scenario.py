@@ -14,6 +14,7 @@ from typing import Any
 
 from pbxdesk.domain import (
     CallStatus,
+    EventType,
     Extension,
     ExtensionStatus,
     ExtensionType,
@@ -81,6 +82,16 @@ class MessagePlan:
 
 
 @dataclass(frozen=True, slots=True)
+class ReplayPlan:
+    """One event replayed verbatim (a saved call): its fields as received, sent ``at`` seconds
+    after the start to ``extension``'s subscriptions. Only EventTime moves with the replay."""
+
+    at: float
+    extension_id: int
+    fields: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class TrafficSpec:
     """Generated load: calls to ``to`` arriving as a Poisson process."""
 
@@ -105,6 +116,7 @@ class Scenario:
     callbacks: tuple[CallbackPlan, ...] = ()
     messages: tuple[MessagePlan, ...] = ()
     traffic: tuple[TrafficSpec, ...] = ()
+    replays: tuple[ReplayPlan, ...] = ()  # a saved call: events replayed verbatim
     source: str = "<scenario>"
     by_name: dict[str, Extension] = field(default_factory=dict, compare=False)
     expect: tuple[Expectation, ...] = ()  # `pbxdesk test`: what the handler must answer
@@ -119,6 +131,7 @@ class Scenario:
 _TOP_KEYS = {
     "pbx", "extensions", "subscriptions", "calls", "callbacks", "messages", "traffic",
     "expect", "test",  # `pbxdesk test` (engine/contract)
+    "replay",  # a call saved from a profile (`pbxdesk export --format scenario`)
 }  # fmt: skip
 _PBX_KEYS = {"client_prefix", "domain", "seed"}
 _EXT_KEYS = {
@@ -238,6 +251,7 @@ def _build(doc: dict[str, Any], source: str) -> Scenario:
         traffic,
         source=source,
         by_name=by_name,
+        replays=tuple(_replay(i, t, by_name, by_id, pbx) for i, t in _tables(doc, "replay")),
         expect=parse_expectations(doc.get("expect"), extensions, pbx.client_prefix),
         test=parse_test_settings(doc.get("test")),
     )
@@ -508,6 +522,24 @@ def _callback(
         src_answer_after=e.number("src_answer_after", 1.0),
         hangup=_hangup_status(e),
     )
+
+
+def _replay(
+    i: int, table: Any, by_name: dict[str, Extension], by_id: dict[int, Extension], pbx: PbxSettings
+) -> ReplayPlan:
+    e = _Entry(table, f"replay[{i}]", {"at", "extension", "fields"})
+    ext = _resolve_extension(e.get("extension", (int, str)), by_name, by_id, pbx, e.at("extension"))
+    fields = e.get("fields", dict)
+    for key, value in fields.items():
+        if not isinstance(value, str):
+            raise e.fail("fields", f"{key}: every value is text as the PBX sent it, not {value!r}")
+    event_type = fields.get("EventType")
+    if event_type not in {t.value for t in EventType}:
+        raise e.fail("fields", f"EventType {event_type!r} is not an event pbxdesk can deliver")
+    for required in ("CallID", "EventTime"):
+        if not fields.get(required):
+            raise e.fail("fields", f"{required} is missing")
+    return ReplayPlan(at=e.number("at", 0.0), extension_id=ext.id, fields=tuple(fields.items()))
 
 
 def _message(i: int, table: Any, by_name: dict[str, Extension], pbx: PbxSettings) -> MessagePlan:

@@ -38,9 +38,9 @@ from pbxdesk.domain.rules import (
     receives_messages,
     reports_bridged,
 )
-from pbxdesk.engine.scenario import CallbackPlan, CallPlan, MessagePlan, PbxSettings
+from pbxdesk.engine.scenario import CallbackPlan, CallPlan, MessagePlan, PbxSettings, ReplayPlan
 
-Plan = CallPlan | CallbackPlan | MessagePlan
+Plan = CallPlan | CallbackPlan | MessagePlan | ReplayPlan
 
 US = 1_000_000
 
@@ -294,6 +294,8 @@ class CallSimulator:
             return self.simulate_callback(plan, t0_us)
         if isinstance(plan, MessagePlan):
             return self.simulate_message(plan, t0_us)
+        if isinstance(plan, ReplayPlan):
+            return [replayed(plan, t0_us)]
         caller_ext = self.by_name.get(plan.from_)
         target, did = self.resolve(plan.to)
         call = self._new_call(caller_ext, plan.from_)
@@ -474,6 +476,17 @@ class CallSimulator:
             keyed.append((t, Phase.END.value, len(call.legs), 0, ev))
         keyed.sort(key=lambda k: k[:4])
         return [k[4] for k in keyed]
+
+
+def replayed(plan: ReplayPlan, t0_us: int) -> EventData:
+    """A saved event, as received (unknown fields kept), at the replay's time."""
+    from pbxdesk.engine.live_receiver import normalise  # the one reading of received fields
+
+    ev, problems = normalise(plan.fields, plan.extension_id)
+    if ev is None:  # the scenario loader checked what normalise needs
+        raise ValidationError("; ".join(problems))
+    ev.event_time = t0_us
+    return ev
 
 
 def caller_id_name(ext: Extension) -> str:

@@ -37,7 +37,9 @@ def scenario_plans(scenario: Scenario, seed: int | None = None) -> Iterator[Plan
     """
     if seed is None:
         seed = run_seed(scenario.pbx)
-    fixed: list[Plan] = sorted([*scenario.calls, *scenario.callbacks, *scenario.messages], key=lambda p: p.at)
+    fixed: list[Plan] = sorted(
+        [*scenario.calls, *scenario.callbacks, *scenario.messages, *scenario.replays], key=lambda p: p.at
+    )
     streams: list[Iterator[Plan]] = [iter(fixed)]
     for i, spec in enumerate(scenario.traffic):
         # Each traffic block has its own generator so adding one does not change the others.

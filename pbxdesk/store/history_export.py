@@ -34,7 +34,8 @@ from pbxdesk import __version__
 from pbxdesk.domain import WIRE_FIELDS, PbxDeskError
 from pbxdesk.store.profile import connect
 
-FORMATS = ("csv", "json", "har")
+FORMATS = ("csv", "json", "har", "scenario")
+_SUFFIXES = {"csv": "csv", "json": "json", "har": "har", "toml": "scenario"}
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 USER_AGENT = "pbxdesk"  # what the senders send (pbxdesk.engine.senders.USER_AGENT)
 CHUNK = 500
@@ -298,10 +299,10 @@ def write_csv(events: Iterable[Event], fh: IO[str], result: ExportResult) -> Non
     writer.writerow([*CSV_COLUMNS, *WIRE_FIELDS, "extra_fields"])
     for e in events:
         writer.writerow(_csv_row(e))
-        _count(result, e)
+        count_event(result, e)
 
 
-def _count(result: ExportResult, e: Event) -> None:
+def count_event(result: ExportResult, e: Event) -> None:
     result.events += 1
     result.deliveries += len(e.deliveries)
     result.attempts += sum(len(d.attempts) for d in e.deliveries)
@@ -357,7 +358,7 @@ def write_json(events: Iterable[Event], fh: IO[str], result: ExportResult, *, pr
             fh.write(",\n")
         first = False
         fh.write(json.dumps(event_json(e), ensure_ascii=False))
-        _count(result, e)
+        count_event(result, e)
     fh.write("\n]}\n")
 
 
@@ -465,15 +466,14 @@ def write_har(events: Iterable[Event], fh: IO[str], result: ExportResult, *, pro
                     fh.write(",\n")
                 first = False
                 fh.write(json.dumps(har_entry(e, d, a), ensure_ascii=False))
-        _count(result, e)
+        count_event(result, e)
     fh.write("\n]}}\n")
 
 
 # -- files -------------------------------------------------------------------------------------------
 def format_for(path: str | Path) -> str | None:
     """The format a file name asks for (by its extension), or None."""
-    suffix = Path(path).suffix.lower().lstrip(".")
-    return suffix if suffix in FORMATS else None
+    return _SUFFIXES.get(Path(path).suffix.lower().lstrip("."))
 
 
 def write(fmt: str, events: Iterable[Event], fh: IO[str], result: ExportResult, *, profile: str = "") -> None:
@@ -501,7 +501,9 @@ def export_file(
     out = Path(out)
     fmt = fmt or format_for(out)
     if fmt not in FORMATS:
-        raise PbxDeskError(f"{out}: say which format: a name ending in .csv, .json or .har, or --format")
+        raise PbxDeskError(
+            f"{out}: say which format: a name ending in .csv, .json, .har or .toml, or --format"
+        )
     result = ExportResult(out, fmt)
     tmp = out.with_name(f".{out.name}.part")
     conn = connect(Path(profile_path), readonly=True)
@@ -509,7 +511,12 @@ def export_file(
         events = iter_events(conn, event_ids=event_ids, call_id=call_id)
         newline = "" if fmt == "csv" else None
         with open(tmp, "w", encoding="utf-8", newline=newline) as fh:
-            write(fmt, events, fh, result, profile=profile_name)
+            if fmt == "scenario":
+                from pbxdesk.store.scenario_export import profile_extensions, write_scenario
+
+                write_scenario(events, fh, result, profile_extensions(conn))
+            else:
+                write(fmt, events, fh, result, profile=profile_name)
         os.replace(tmp, out)
     except OSError as exc:
         raise PbxDeskError(f"{out}: cannot write the export ({exc.strerror or exc})") from None

@@ -263,7 +263,7 @@ def test_v1_profile_deliveries_keep_their_request(tmp_path: Path):
 
 def test_bad_format_or_target_leaves_nothing(history: Path, tmp_path: Path):
     assert hx.format_for("a.HAR") == "har" and hx.format_for("a.txt") is None
-    with pytest.raises(PbxDeskError, match="csv, .json or .har"):
+    with pytest.raises(PbxDeskError, match="csv, .json, .har or .toml"):
         hx.export_file(history, tmp_path / "out.txt")
     with pytest.raises(PbxDeskError, match="cannot write"):
         hx.export_file(history, tmp_path / "missing-dir" / "out.csv")
