@@ -1,19 +1,27 @@
 """The PBX model: pure data and rules, no IO, no Qt."""
 
 from pbxdesk.domain.enums import (
+    AGENT_EVENTS,
+    CALL_EVENTS,
     MESSAGE_EVENTS,
+    AgentStatus,
     CallFlow,
     CallStatus,
     EventType,
     ExtensionStatus,
     ExtensionType,
+    FeedEventType,
     HttpMethod,
+    SubscriptionScope,
 )
 from pbxdesk.domain.errors import PbxDeskError, ValidationError
-from pbxdesk.domain.models import WIRE_FIELDS, EventData, Extension, Subscription
+from pbxdesk.domain.models import WIRE_FIELDS, EventData, Extension, FeedEvent, Subscription
 
 __all__ = [
+    "AGENT_EVENTS",
+    "CALL_EVENTS",
     "MESSAGE_EVENTS",
+    "AgentStatus",
     "WIRE_FIELDS",
     "CallFlow",
     "CallStatus",
@@ -22,8 +30,11 @@ __all__ = [
     "Extension",
     "ExtensionStatus",
     "ExtensionType",
+    "FeedEvent",
+    "FeedEventType",
     "HttpMethod",
     "PbxDeskError",
     "Subscription",
+    "SubscriptionScope",
     "ValidationError",
 ]

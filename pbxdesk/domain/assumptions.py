@@ -76,6 +76,21 @@ EVENT_ASSUMPTIONS: tuple[Assumption, ...] = (
         "length as Duration; nothing public shows its data",
     ),
     Assumption(
+        "status-change-time",
+        "`change_dt` of extension-call-status is `YYYY-MM-DD HH:MM:SS` in UTC, as the REST API "
+        "writes times",
+    ),
+    Assumption(
+        "status-null-empty",
+        "an extension-call-status `old_status_id`/`new_status_id` that is null (no status) is "
+        "sent empty",
+    ),
+    Assumption(
+        "agent-is-extension",
+        "a local queue agent's id is its phone extension's id, and a scenario's agent status "
+        "changes do not change which agents a queue rings (agents start available)",
+    ),
+    Assumption(
         "rec-id-always",
         "every answered hangup of a recording extension carries RecID (the real PBX sometimes "
         "sends it later, about 1 hangup in 20)",

@@ -26,6 +26,30 @@ class EventType(StrEnum):
 
 
 MESSAGE_EVENTS = frozenset({EventType.MESSAGE_IN, EventType.MESSAGE_OUT})
+CALL_EVENTS = frozenset({EventType.DIAL_IN, EventType.DIAL_OUT, EventType.ANSWER, EventType.HANGUP})
+
+
+class FeedEventType(StrEnum):
+    """Events of the client-wide feeds, not of one extension's subscriptions
+    (pbx-api-public.md 4.2, 4.3): a phone's call status changed, a queue agent logged in/out."""
+
+    EXTENSION_CALL_STATUS = "extension-call-status"  # global phone_events feed only
+    AGENT_LOGIN = "agent-login"  # queue agent events
+    AGENT_LOGOUT = "agent-logout"
+
+
+AGENT_EVENTS = frozenset({FeedEventType.AGENT_LOGIN, FeedEventType.AGENT_LOGOUT})
+
+
+class SubscriptionScope(StrEnum):
+    EXTENSION = "extension"  # /extension/{id}/event/: that extension's events
+    PHONES = "phones"  # /client/{cid}/phone_events/: every phone extension's
+    AGENT = "agent"  # /client/{cid}/agent/local/{agent_id}/event/: one queue agent's
+
+
+class AgentStatus(StrEnum):
+    AVAILABLE = "available"
+    LOGGED_OUT = "logged_out"
 
 
 class CallStatus(StrEnum):

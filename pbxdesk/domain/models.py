@@ -11,7 +11,9 @@ from pbxdesk.domain.enums import (
     EventType,
     ExtensionStatus,
     ExtensionType,
+    FeedEventType,
     HttpMethod,
+    SubscriptionScope,
 )
 
 
@@ -46,11 +48,12 @@ class Extension:
 class Subscription:
     """An event subscription (the API calls it "event"): on ``event_type`` call ``url``."""
 
-    extension_id: int
-    event_type: EventType
+    extension_id: int  # the extension (or, scope AGENT, the agent's phone); 0 for scope PHONES
+    event_type: EventType | FeedEventType
     method: HttpMethod
     url: str
     id: int | None = None
+    scope: SubscriptionScope = SubscriptionScope.EXTENSION
 
 
 # Wire names of EventData's fields, in the order the PBX manual lists them.
@@ -136,3 +139,23 @@ class EventData:
 
 
 EVENT_DATA_ATTRS = frozenset(f.name for f in fields(EventData))
+
+
+@dataclass(slots=True)
+class FeedEvent:
+    """An event of the client-wide feeds: ``extension-call-status`` (global phone events) and
+    ``agent-login``/``agent-logout`` (queue agents). Its data are snake_case form fields, sent
+    as they are; it belongs to no call (``call_id`` None).
+
+    ``extension_id`` is the phone whose status changed, or the agent's phone.
+    """
+
+    extension_id: int
+    event_type: FeedEventType
+    event_time: int
+    data: dict[str, str]
+    call_id: None = None
+    sub_call_id: None = None
+
+    def to_fields(self) -> dict[str, str]:
+        return dict(self.data)

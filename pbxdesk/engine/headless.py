@@ -73,6 +73,7 @@ async def run_scenario(
         first_delivery_id=first_delivery,
         on_delivery=on_delivery,
     )
+    engine.set_subscriptions(scenario.subscriptions, phone_ids=scenario.phone_ids())
     player = FeedPlayer(
         event_stream(sim, scenario_plans(scenario, sim.seed), base), engine, base_us=base, instant=instant
     )

@@ -28,7 +28,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pbxdesk.domain import EventData, EventType, HttpMethod, PbxDeskError, Subscription
+from pbxdesk.domain import (
+    EventData,
+    EventType,
+    FeedEvent,
+    FeedEventType,
+    HttpMethod,
+    PbxDeskError,
+    Subscription,
+    SubscriptionScope,
+)
 from pbxdesk.engine.clock import now_us
 from pbxdesk.engine.policy import POLICY_SETTING, DeliveryPolicy
 from pbxdesk.engine.request import build_request, encode_fields
@@ -180,7 +189,7 @@ class EngineStats:
 
 
 DeliveryListener = Callable[[DeliveryResult], None]
-EventListener = Callable[[int, EventData], None]
+EventListener = Callable[[int, EventData | FeedEvent], None]
 
 
 class DeliveryEngine:
@@ -208,7 +217,10 @@ class DeliveryEngine:
         self.on_delivery = on_delivery
         self.rng = rng or random.Random()
         self.stats = EngineStats()
-        self._subs: dict[tuple[int, EventType], list[Subscription]] = defaultdict(list)
+        self._subs: dict[tuple[int, EventType | FeedEventType], list[Subscription]] = defaultdict(list)
+        # Global (`phone_events`) subscriptions: the event type on every phone extension.
+        self._phone_subs: dict[EventType | FeedEventType, list[Subscription]] = defaultdict(list)
+        self.phone_ids: frozenset[int] = frozenset()  # the phone extensions global ones cover
         self.set_subscriptions(subscriptions)
         self._next_event_id = first_event_id
         self._next_delivery_id = first_delivery_id
@@ -240,13 +252,23 @@ class DeliveryEngine:
         self._loop: asyncio.AbstractEventLoop | None = None
 
     # -- configuration --------------------------------------------------------------------------
-    def set_subscriptions(self, subscriptions: Iterable[Subscription]) -> None:
+    def set_subscriptions(self, subscriptions: Iterable[Subscription], phone_ids: Iterable[int] = ()) -> None:
+        """The subscriptions to deliver to; ``phone_ids``: the PBX's phone extensions, which
+        the global (scope PHONES) ones cover."""
         self._subs.clear()
+        self._phone_subs.clear()
+        self.phone_ids = frozenset(phone_ids)
         for sub in subscriptions:
-            self._subs[(sub.extension_id, sub.event_type)].append(sub)
+            if sub.scope is SubscriptionScope.PHONES:
+                self._phone_subs[sub.event_type].append(sub)
+            else:  # an extension's, or an agent's (keyed by the agent's phone: its own types)
+                self._subs[(sub.extension_id, sub.event_type)].append(sub)
 
-    def matching(self, ev: EventData) -> list[Subscription]:
-        return self._subs.get((ev.extension_id, ev.event_type), [])
+    def matching(self, ev: EventData | FeedEvent) -> list[Subscription]:
+        subs = self._subs.get((ev.extension_id, ev.event_type), [])
+        if self._phone_subs and ev.extension_id in self.phone_ids:
+            subs = [*subs, *self._phone_subs.get(ev.event_type, ())]
+        return subs
 
     # -- lifecycle ------------------------------------------------------------------------------
     async def start(self, *, resume: bool = True) -> int:
@@ -355,7 +377,7 @@ class DeliveryEngine:
         return True
 
     # -- intake ---------------------------------------------------------------------------------
-    def submit(self, ev: EventData, *, source: str = "sim") -> int:
+    def submit(self, ev: EventData | FeedEvent, *, source: str = "sim") -> int:
         """Record ``ev`` and queue one delivery per matching subscription; returns its event id."""
         event_id = self._next_event_id
         self._next_event_id += 1

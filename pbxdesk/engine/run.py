@@ -8,7 +8,7 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from pbxdesk.domain import EventData
+from pbxdesk.domain import EventData, FeedEvent
 from pbxdesk.engine.clock import now_us
 from pbxdesk.engine.outbox import DeliveryEngine
 from pbxdesk.engine.simulator import US, event_stream
@@ -72,7 +72,7 @@ class FeedPlayer:
 
     def __init__(
         self,
-        events: Iterable[EventData],
+        events: Iterable[EventData | FeedEvent],
         engine: DeliveryEngine,
         *,
         base_us: int,

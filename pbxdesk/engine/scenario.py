@@ -13,20 +13,27 @@ from pathlib import Path
 from typing import Any
 
 from pbxdesk.domain import (
+    AGENT_EVENTS,
+    CALL_EVENTS,
+    AgentStatus,
     CallStatus,
     EventType,
     Extension,
     ExtensionStatus,
     ExtensionType,
+    FeedEventType,
     Subscription,
+    SubscriptionScope,
     ValidationError,
 )
 from pbxdesk.domain.enums import UNANSWERED_STATUSES
 from pbxdesk.domain.validation import (
     make_subscription,
     parse_extension_type,
+    parse_method,
     validate_extension_name,
     validate_prefix,
+    validate_url,
 )
 from pbxdesk.engine.contract.expectations import Expectation, parse_expectations
 from pbxdesk.engine.contract.probes import TestSettings, parse_test_settings
@@ -38,6 +45,7 @@ class PbxSettings:
     client_prefix: str = "000"
     domain: str = "sip.example.test"
     seed: int | None = None  # None: new ids at every run; a number: the same events every run
+    client_id: int = 1  # the account's numeric id (client_id in the feeds' events)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +100,24 @@ class ReplayPlan:
 
 
 @dataclass(frozen=True, slots=True)
+class StatusChangePlan:
+    """A phone's call status set (a status id of ``[[call_statuses]]``) or cleared (None)."""
+
+    at: float
+    extension: str
+    status: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class AgentChangePlan:
+    """A queue agent (a phone) logs in (available) or out."""
+
+    at: float
+    agent: str
+    status: AgentStatus
+
+
+@dataclass(frozen=True, slots=True)
 class TrafficSpec:
     """Generated load: calls to ``to`` arriving as a Poisson process."""
 
@@ -117,10 +143,17 @@ class Scenario:
     messages: tuple[MessagePlan, ...] = ()
     traffic: tuple[TrafficSpec, ...] = ()
     replays: tuple[ReplayPlan, ...] = ()  # a saved call: events replayed verbatim
+    call_statuses: dict[int, str] = field(default_factory=dict, compare=False)  # id -> name
+    status_changes: tuple[StatusChangePlan, ...] = ()
+    agent_changes: tuple[AgentChangePlan, ...] = ()
     source: str = "<scenario>"
     by_name: dict[str, Extension] = field(default_factory=dict, compare=False)
     expect: tuple[Expectation, ...] = ()  # `pbxdesk test`: what the handler must answer
     test: TestSettings = TestSettings()  # `pbxdesk test`: the robustness probes to run
+
+    def phone_ids(self) -> frozenset[int]:
+        """The phone extensions: what global (``[[phone_events]]``) subscriptions cover."""
+        return frozenset(e.id for e in self.extensions if e.type is ExtensionType.PHONE)
 
     def extension(self, key: str | int) -> Extension | None:
         if isinstance(key, int):
@@ -132,8 +165,9 @@ _TOP_KEYS = {
     "pbx", "extensions", "subscriptions", "calls", "callbacks", "messages", "traffic",
     "expect", "test",  # `pbxdesk test` (engine/contract)
     "replay",  # a call saved from a profile (`pbxdesk export --format scenario`)
+    "phone_events", "agent_events", "call_statuses", "status_changes", "agent_changes",  # feeds
 }  # fmt: skip
-_PBX_KEYS = {"client_prefix", "domain", "seed"}
+_PBX_KEYS = {"client_prefix", "domain", "seed", "client_id"}
 _EXT_KEYS = {
     "id",
     "name",
@@ -231,12 +265,18 @@ def _build(doc: dict[str, Any], source: str) -> Scenario:
         client_prefix=pbx_e.wrap("client_prefix", validate_prefix, pbx_e.get("client_prefix", str, "000")),
         domain=pbx_e.get("domain", str, "sip.example.test"),
         seed=pbx_e.get("seed", int, None),
+        client_id=pbx_e.get("client_id", int, 1),
     )
     extensions = _extensions(doc, pbx)
     by_name = {e.name: e for e in extensions}
     by_id = {e.id: e for e in extensions}
     _check_routing(extensions, by_name, pbx)
-    subscriptions = _subscriptions(doc, by_name, by_id, pbx)
+    subscriptions = (
+        *_subscriptions(doc, by_name, by_id, pbx),
+        *(_phone_event(i, t) for i, t in _tables(doc, "phone_events")),
+        *(_agent_event(i, t, by_name, by_id, pbx) for i, t in _tables(doc, "agent_events")),
+    )
+    statuses = _call_statuses(doc)
     calls = tuple(_call(i, t, by_name, pbx) for i, t in _tables(doc, "calls"))
     callbacks = tuple(_callback(i, t, by_name, by_id, pbx) for i, t in _tables(doc, "callbacks"))
     messages = tuple(_message(i, t, by_name, pbx) for i, t in _tables(doc, "messages"))
@@ -252,6 +292,13 @@ def _build(doc: dict[str, Any], source: str) -> Scenario:
         source=source,
         by_name=by_name,
         replays=tuple(_replay(i, t, by_name, by_id, pbx) for i, t in _tables(doc, "replay")),
+        call_statuses=statuses,
+        status_changes=tuple(
+            _status_change(i, t, by_name, by_id, pbx, statuses) for i, t in _tables(doc, "status_changes")
+        ),
+        agent_changes=tuple(
+            _agent_change(i, t, by_name, by_id, pbx) for i, t in _tables(doc, "agent_changes")
+        ),
         expect=parse_expectations(doc.get("expect"), extensions, pbx.client_prefix),
         test=parse_test_settings(doc.get("test")),
     )
@@ -540,6 +587,89 @@ def _replay(
         if not fields.get(required):
             raise e.fail("fields", f"{required} is missing")
     return ReplayPlan(at=e.number("at", 0.0), extension_id=ext.id, fields=tuple(fields.items()))
+
+
+def _feed_subscription(
+    e: _Entry, ext_id: int, scope: SubscriptionScope, allowed: Iterable[EventType | FeedEventType]
+) -> Subscription:
+    choices = {t.value: t for t in allowed}
+    raw = e.get("event_type", str)
+    if raw not in choices:
+        raise e.fail("event_type", f"must be one of {', '.join(sorted(choices))}, not {raw!r}")
+    try:
+        return Subscription(
+            ext_id, choices[raw], parse_method(e.get("method", str, "GET")), validate_url(e.get("url", str)),
+            scope=scope,
+        )  # fmt: skip
+    except ValidationError as exc:
+        raise ValidationError(exc.message, where=e.at(exc.where)) from None
+
+
+def _phone_event(i: int, table: Any) -> Subscription:
+    """A global subscription: the event on every phone extension (``/phone_events/``)."""
+    e = _Entry(table, f"phone_events[{i}]", {"event_type", "method", "url"})
+    return _feed_subscription(
+        e, 0, SubscriptionScope.PHONES, [*sorted(CALL_EVENTS), FeedEventType.EXTENSION_CALL_STATUS]
+    )
+
+
+_ByName = dict[str, Extension]
+_ById = dict[int, Extension]
+
+
+def _agent(e: _Entry, key: str, by_name: _ByName, by_id: _ById, pbx: PbxSettings) -> Extension:
+    ext = _resolve_extension(e.get(key, (int, str)), by_name, by_id, pbx, e.at(key))
+    if ext.type is not ExtensionType.PHONE:
+        raise e.fail(key, f"a queue agent is a phone extension; {ext.name!r} is a {ext.type.value}")
+    return ext
+
+
+def _agent_event(i: int, table: Any, by_name: _ByName, by_id: _ById, pbx: PbxSettings) -> Subscription:
+    """A queue agent's subscription (``/agent/local/{agent_id}/event/``)."""
+    e = _Entry(table, f"agent_events[{i}]", {"agent", "event_type", "method", "url"})
+    agent = _agent(e, "agent", by_name, by_id, pbx)
+    return _feed_subscription(e, agent.id, SubscriptionScope.AGENT, sorted(AGENT_EVENTS))
+
+
+def _call_statuses(doc: dict[str, Any]) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for i, table in _tables(doc, "call_statuses"):
+        e = _Entry(table, f"call_statuses[{i}]", {"id", "name"})
+        status_id = e.get("id", int)
+        if status_id <= 0 or status_id in out:
+            raise e.fail("id", f"must be a positive integer used once, not {status_id}")
+        out[status_id] = e.get("name", str)
+    return out
+
+
+def _status_change(
+    i: int, table: Any, by_name: _ByName, by_id: _ById, pbx: PbxSettings, statuses: dict[int, str]
+) -> StatusChangePlan:
+    e = _Entry(table, f"status_changes[{i}]", {"at", "extension", "status"})
+    ext = _resolve_extension(e.get("extension", (int, str)), by_name, by_id, pbx, e.at("extension"))
+    if ext.type is not ExtensionType.PHONE:
+        kind = ext.type.value
+        raise e.fail("extension", f"call statuses are for phone extensions; {ext.name!r} is a {kind}")
+    raw = e.get("status", (int, str), None)
+    if isinstance(raw, str):
+        by_label = {name: sid for sid, name in statuses.items()}
+        if raw not in by_label:
+            raise e.fail("status", f"no [[call_statuses]] entry named {raw!r}")
+        raw = by_label[raw]
+    if raw is not None and raw not in statuses:
+        raise e.fail("status", f"no [[call_statuses]] entry with id {raw}")
+    return StatusChangePlan(at=e.number("at", 0.0), extension=ext.name, status=raw)
+
+
+def _agent_change(i: int, table: Any, by_name: _ByName, by_id: _ById, pbx: PbxSettings) -> AgentChangePlan:
+    e = _Entry(table, f"agent_changes[{i}]", {"at", "agent", "status"})
+    agent = _agent(e, "agent", by_name, by_id, pbx)
+    raw = e.get("status", str)
+    try:
+        status = AgentStatus(raw)
+    except ValueError:
+        raise e.fail("status", f"must be 'available' or 'logged_out', not {raw!r}") from None
+    return AgentChangePlan(at=e.number("at", 0.0), agent=agent.name, status=status)
 
 
 def _message(i: int, table: Any, by_name: dict[str, Extension], pbx: PbxSettings) -> MessagePlan:

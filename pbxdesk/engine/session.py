@@ -84,7 +84,7 @@ class FeedSession:
             raise PbxDeskError("the session is not open yet")
         if scenario is not None:
             check_calls(scenario)
-            self.engine.set_subscriptions(scenario.subscriptions)
+            self.engine.set_subscriptions(scenario.subscriptions, phone_ids=scenario.phone_ids())
             self.engine.names.update({e.id: e.name for e in scenario.extensions})
             base = now_us()
             sim = CallSimulator(scenario.pbx, scenario.extensions)

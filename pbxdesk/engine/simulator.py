@@ -17,15 +17,18 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from pbxdesk.domain import (
+    AgentStatus,
     CallFlow,
     CallStatus,
     EventData,
     EventType,
     Extension,
     ExtensionType,
+    FeedEvent,
     ValidationError,
 )
 from pbxdesk.domain.assumptions import DEFAULT_RING_SECONDS, outside_number
+from pbxdesk.domain.feeds import agent_change, status_change
 from pbxdesk.domain.ids import call_api_id, hex_id, sub_call_id
 from pbxdesk.domain.rules import (
     Phase,
@@ -38,9 +41,18 @@ from pbxdesk.domain.rules import (
     receives_messages,
     reports_bridged,
 )
-from pbxdesk.engine.scenario import CallbackPlan, CallPlan, MessagePlan, PbxSettings, ReplayPlan
+from pbxdesk.engine.scenario import (
+    AgentChangePlan,
+    CallbackPlan,
+    CallPlan,
+    MessagePlan,
+    PbxSettings,
+    ReplayPlan,
+    StatusChangePlan,
+)
 
-Plan = CallPlan | CallbackPlan | MessagePlan | ReplayPlan
+Plan = CallPlan | CallbackPlan | MessagePlan | ReplayPlan | StatusChangePlan | AgentChangePlan
+Event = EventData | FeedEvent  # what a plan gives: a call's events, or a feed's
 
 US = 1_000_000
 
@@ -100,6 +112,10 @@ class CallSimulator:
         self.by_did = {_did_digits(e.did): e for e in extensions if e.did}
         self.seed = run_seed(pbx, seed)
         self.rng = random.Random(self.seed)
+        # The feeds fire on a real change only: what each phone's call status and each
+        # agent's state is now (plans come in time order). Agents start available.
+        self.call_status: dict[str, int | None] = {}
+        self.agent_status: dict[str, AgentStatus] = {}
 
     # -- ids -------------------------------------------------------------------------------
     def _hex(self) -> str:
@@ -288,14 +304,35 @@ class CallSimulator:
         return leg.end, mover
 
     # -- emitting ------------------------------------------------------------------------------
-    def simulate(self, plan: Plan, t0_us: int) -> list[EventData]:
-        """The events of one call (or message), in the order the PBX sends them."""
+    def simulate(self, plan: Plan, t0_us: int) -> Sequence[Event]:
+        """The events of one call (or message, or feed change), in the order the PBX sends them."""
+        if isinstance(plan, StatusChangePlan | AgentChangePlan):
+            return self.simulate_feed(plan, t0_us)
         if isinstance(plan, CallbackPlan):
             return self.simulate_callback(plan, t0_us)
         if isinstance(plan, MessagePlan):
             return self.simulate_message(plan, t0_us)
         if isinstance(plan, ReplayPlan):
             return [replayed(plan, t0_us)]
+        return self.simulate_call(plan, t0_us)
+
+    def simulate_feed(self, plan: StatusChangePlan | AgentChangePlan, t0_us: int) -> list[Event]:
+        """A phone's call status or an agent's state set: its feed event, if it changed."""
+        if isinstance(plan, StatusChangePlan):
+            old = self.call_status.get(plan.extension)
+            if old == plan.status:
+                return []
+            self.call_status[plan.extension] = plan.status
+            phone = self.by_name[plan.extension]
+            return [status_change(phone, client_id=self.pbx.client_id, old=old, new=plan.status, at_us=t0_us)]
+        if self.agent_status.get(plan.agent, AgentStatus.AVAILABLE) is plan.status:
+            return []
+        self.agent_status[plan.agent] = plan.status
+        agent = self.by_name[plan.agent]
+        return [agent_change(agent, domain=self.pbx.domain, status=plan.status, at_us=t0_us)]
+
+    def simulate_call(self, plan: CallPlan, t0_us: int) -> list[EventData]:
+        """The events of one call, in the order the PBX sends them."""
         caller_ext = self.by_name.get(plan.from_)
         target, did = self.resolve(plan.to)
         call = self._new_call(caller_ext, plan.from_)
@@ -513,9 +550,9 @@ def run_seed(pbx: PbxSettings, seed: int | None = None) -> int:
     return random.SystemRandom().getrandbits(64)
 
 
-def event_stream(sim: CallSimulator, plans: Iterable[Plan], base_us: int) -> Iterator[EventData]:
+def event_stream(sim: CallSimulator, plans: Iterable[Plan], base_us: int) -> Iterator[Event]:
     """Events of ``plans`` (sorted by ``at``) in time order, holding only the calls under way."""
-    heap: list[tuple[int, int, EventData]] = []
+    heap: list[tuple[int, int, Event]] = []
     seq = itertools.count()
     pending = iter(plans)
     nxt = next(pending, None)
@@ -529,6 +566,6 @@ def event_stream(sim: CallSimulator, plans: Iterable[Plan], base_us: int) -> Ite
         yield heapq.heappop(heap)[2]
 
 
-def simulate_calls(sim: CallSimulator, plans: Sequence[Plan], base_us: int) -> Iterator[EventData]:
+def simulate_calls(sim: CallSimulator, plans: Sequence[Plan], base_us: int) -> Iterator[Event]:
     """All events of ``plans`` (in any order) in time order."""
     return event_stream(sim, sorted(plans, key=lambda p: p.at), base_us)

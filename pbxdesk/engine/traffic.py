@@ -38,7 +38,15 @@ def scenario_plans(scenario: Scenario, seed: int | None = None) -> Iterator[Plan
     if seed is None:
         seed = run_seed(scenario.pbx)
     fixed: list[Plan] = sorted(
-        [*scenario.calls, *scenario.callbacks, *scenario.messages, *scenario.replays], key=lambda p: p.at
+        [
+            *scenario.calls,
+            *scenario.callbacks,
+            *scenario.messages,
+            *scenario.replays,
+            *scenario.status_changes,
+            *scenario.agent_changes,
+        ],
+        key=lambda p: p.at,
     )
     streams: list[Iterator[Plan]] = [iter(fixed)]
     for i, spec in enumerate(scenario.traffic):

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from pbxdesk.domain import EventData, PbxDeskError
+from pbxdesk.domain import EventData, FeedEvent, PbxDeskError
 from pbxdesk.store.committer import EVENT_SQL, Committer, Op, compact_json, read_frame, write_frame
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ _Item = Op | list[Op] | _Handover | Callable[[], None] | threading.Event | None
 
 
 def event_row(
-    event_id: int, ev: EventData, ext_name: str, source: str, fields: dict[str, str] | None = None
+    event_id: int, ev: EventData | FeedEvent, ext_name: str, source: str, fields: dict[str, str] | None = None
 ) -> tuple[Any, ...]:
     return (
         event_id,
@@ -68,7 +68,7 @@ def event_row(
 
 
 def event_row_deferred(
-    event_id: int, ev: EventData, ext_name: str, source: str, fields: dict[str, str]
+    event_id: int, ev: EventData | FeedEvent, ext_name: str, source: str, fields: dict[str, str]
 ) -> tuple[Any, ...]:
     """``event_row`` with the fields left as a dict, for ``BatchWriter`` only: its committer
     encodes them (in the writer process, off the event loop's CPU)."""

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pbxdesk.domain import EventData, ExtensionStatus, PbxDeskError
+from pbxdesk.domain import EventData, ExtensionStatus, FeedEvent, PbxDeskError
 from pbxdesk.engine.outbox import DeliveryResult
 from pbxdesk.engine.scenario import load_scenario
 from pbxdesk.engine.session import FeedSession
@@ -390,7 +390,7 @@ class MainWindow(QMainWindow):
         self.feed_combo.setEnabled(not running)
 
     # -- engine callbacks (cheap: the model batches) ----------------------------------------
-    def _on_event(self, event_id: int, ev: EventData) -> None:
+    def _on_event(self, event_id: int, ev: EventData | FeedEvent) -> None:
         self.stats.record_event()
         self.model.push_event(
             row_from_event(event_id, ev, self.names.get(ev.extension_id, str(ev.extension_id)))

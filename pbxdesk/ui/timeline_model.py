@@ -50,7 +50,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from pbxdesk.domain import EventData
+from pbxdesk.domain import EventData, FeedEvent
 from pbxdesk.engine.outbox import DeliveryResult
 from pbxdesk.store import queries
 from pbxdesk.store.profile import connect
@@ -201,10 +201,11 @@ class TimelineRow:
         return self._cells
 
 
-def row_from_event(event_id: int, ev: EventData, ext_name: str) -> TimelineRow:
-    return TimelineRow(
-        event_id, ev.event_time, ev.event_type.value, ext_name, ev.extension_id, ev.call_id, ev=ev
-    )
+def row_from_event(event_id: int, ev: EventData | FeedEvent, ext_name: str) -> TimelineRow:
+    head = (event_id, ev.event_time, ev.event_type.value, ext_name, ev.extension_id)
+    if isinstance(ev, FeedEvent):  # a status change, an agent logging in: no call, own fields
+        return TimelineRow(*head, "", fields=ev.to_fields())
+    return TimelineRow(*head, ev.call_id, ev=ev)
 
 
 def _entry_from_stored(d: dict[str, Any]) -> dict[str, Any]:
