@@ -163,6 +163,12 @@ def test_a_handler_that_refuses_hangups_fails_with_the_request_and_answer(crm, t
     assert "database is locked" in text  # ...and the answer
     # One attempt per delivery: a contract test judges the answer, not the retries.
     assert sum(f.get("EventType") == "hangup" for _, f in handler.seen) == 2
+    report = tmp_path / "report.html"
+    assert pbxdesk_test(tmp_path / "home", path, "--html", report).returncode == 1
+    page = report.read_text(encoding="utf-8")
+    assert page.count("<p>call ") == 2  # a ladder of each failing call
+    assert '<span class="fail">hangup (out) → 500</span>' in page
+    assert '<span class="pass">dial-out (out) → 200</span>' in page
 
 
 def test_probes_catch_what_the_real_pbx_will_do(crm, tmp_path: Path) -> None:

@@ -141,6 +141,30 @@ def _timeline(rep: ScenarioReport) -> str:
     return "<table>" + "".join(rows) + "</table>"
 
 
+def _ladder(rep: ScenarioReport, call_id: str) -> str:
+    """A call's ladder: a column per extension it touched, a row per event in time order, each
+    event in its extension's column with what its subscribers answered."""
+    events = sorted((e for e in rep.events if e.call_id == call_id), key=lambda e: (e.event_time, e.id))
+    if not events:
+        return ""
+    columns = list(dict.fromkeys(e.extension_name or str(e.extension_id) for e in events))
+    t0 = events[0].event_time
+    rows = [_row(("+s", *map(html.escape, columns)), head=True)]
+    for ev in events:
+        codes = []
+        ok = True
+        for d in ev.deliveries:
+            code = d.attempts[-1].status_code if d.attempts else None
+            ok &= code is not None and 200 <= code < 300
+            codes.append(str(code) if code is not None else d.error or d.state)
+        mark = f"{html.escape(ev.event_type)} ({ev.fields.get('CallFlow', '')}) → {', '.join(codes) or '-'}"
+        col = columns.index(ev.extension_name or str(ev.extension_id))
+        cells = ["" for _ in columns]
+        cells[col] = f'<span class="{"pass" if ok else "fail"}">{mark}</span>'
+        rows.append(_row((f"{(ev.event_time - t0) / 1e6:.1f}", *cells)))
+    return f"<p>call {html.escape(call_id)}</p><table>{''.join(rows)}</table>"
+
+
 def html_report(reports: list[ScenarioReport]) -> str:
     head = f"<meta charset='utf-8'><title>pbxdesk test</title><style>{_CSS}</style>"
     parts = [f"<!doctype html><html><head>{head}</head><body><h1>pbxdesk test</h1>"]
@@ -161,6 +185,8 @@ def html_report(reports: list[ScenarioReport]) -> str:
             if not r.passed:
                 name = html.escape(r.expectation.name)
                 parts.append(f"<h3>expect: {name}</h3><pre>{html.escape(expectation_detail(r))}</pre>")
+                failing_calls = list(dict.fromkeys(f.event.call_id for f in r.failures if f.event.call_id))
+                parts.extend(_ladder(rep, call_id) for call_id in failing_calls[:3])
         for p in rep.probes:
             title = f"probe: {html.escape(p.name)} {_verdict(p.passed)}"
             parts.append(f"<h3>{title}</h3><pre>{html.escape(probe_detail(p))}</pre>")
