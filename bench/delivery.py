@@ -37,6 +37,7 @@ from pbxdesk.engine.outbox import DeliveryEngine, DeliveryResult  # noqa: E402
 from pbxdesk.engine.policy import DeliveryPolicy  # noqa: E402
 from pbxdesk.engine.request import build_request  # noqa: E402
 from pbxdesk.engine.scenario import parse_scenario  # noqa: E402
+from pbxdesk.engine.stats import percentile  # noqa: E402
 from pbxdesk.store.profile import Profile  # noqa: E402
 from pbxdesk.store.writer import BatchWriter  # noqa: E402
 
@@ -190,8 +191,8 @@ async def steady_latency(url: str, rate: float, seconds: float) -> dict[str, flo
         writer.close()
     waits.sort()
     return {
-        "p50_ms": round(statistics.median(waits), 2),
-        "p99_ms": round(waits[int(len(waits) * 0.99) - 1], 2),
+        "p50_ms": round(percentile(waits, 50) or 0.0, 2),
+        "p99_ms": round(percentile(waits, 99) or 0.0, 2),
         "max_ms": round(waits[-1], 2),
         "n": len(waits),
     }

@@ -55,6 +55,7 @@ from pbxdesk.engine.demo import DEMO_EXTENSIONS, DEMO_PBX, demo_subscriptions, d
 from pbxdesk.engine.run import event_stream  # noqa: E402
 from pbxdesk.engine.session import RECEIVER_PORT_SETTING, ensure_demo  # noqa: E402
 from pbxdesk.engine.simulator import CallSimulator  # noqa: E402
+from pbxdesk.engine.stats import percentile  # noqa: E402
 from pbxdesk.store import queries  # noqa: E402
 from pbxdesk.store.profile import Profile  # noqa: E402
 
@@ -83,13 +84,6 @@ def rss_mb() -> float:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return 0.0
-
-
-def pct(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    s = sorted(values)
-    return s[min(len(s) - 1, max(0, round(q / 100 * (len(s) - 1))))]
 
 
 def free_port() -> int:
@@ -241,14 +235,14 @@ async def feed_bench(seconds: float, rate: int) -> dict:
         "attempts": stats.attempts,
         "rows_in_model": model.event_count,
         "stall_max_ms": round(max(probe.late_ms), 1),
-        "stall_p99_ms": round(pct(probe.late_ms, 99) or 0, 1),
-        "stall_p50_ms": round(pct(probe.late_ms, 50) or 0, 2),
+        "stall_p99_ms": round(percentile(probe.late_ms, 99) or 0, 1),
+        "stall_p50_ms": round(percentile(probe.late_ms, 50) or 0, 2),
         "stall_ticks": len(probe.late_ms),
         "rss_start_mb": round(rss0, 1),
         "rss_growth_mb": round(rss1 - rss0, 1),
         "rss_peak_growth_mb": round(max(rss_peak, rss1) - rss0, 1),
-        "row_lag_p50_ms": round(pct(lags, 50) or 0, 1),
-        "row_lag_p95_ms": round(pct(lags, 95) or 0, 1),
+        "row_lag_p50_ms": round(percentile(lags, 50) or 0, 1),
+        "row_lag_p95_ms": round(percentile(lags, 95) or 0, 1),
         "row_lag_max_ms": round(max(lags), 1) if lags else None,
         "rows_lag_measured": len(lags),
         # PySide6 6.12.0 on Python 3.11 drops a reference to None on every call of a Qt method

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -12,6 +11,7 @@ from pbxdesk.domain import EventData, FeedEvent
 from pbxdesk.engine.clock import now_us
 from pbxdesk.engine.outbox import DeliveryEngine
 from pbxdesk.engine.simulator import US, event_stream
+from pbxdesk.engine.stats import percentile
 
 __all__ = ["FeedPlayer", "RunSummary", "event_stream", "now_us"]  # event_stream, now_us: re-exported
 
@@ -46,12 +46,7 @@ class RunSummary:
         return self.delivered == self.deliveries
 
     def percentile(self, q: float) -> float | None:
-        if not self.latencies_ms:
-            return None
-        if len(self.latencies_ms) == 1:
-            return self.latencies_ms[0]
-        cuts = statistics.quantiles(self.latencies_ms, n=100, method="inclusive")
-        return round(cuts[int(q) - 1], 3)
+        return percentile(self.latencies_ms, q)
 
     def as_dict(self) -> dict[str, object]:
         return {

@@ -41,7 +41,7 @@ def test_latency_percentiles_per_endpoint():
     by_endpoint = {e.endpoint: e for e in stats.endpoints()}
     a = by_endpoint["a:8000"]
     assert (a.attempts, a.delivered, a.failed) == (100, 100, 0)
-    assert a.p50_ms == 51.0 and a.p95_ms == 95.0 and a.p99_ms == 99.0
+    assert (a.p50_ms, a.p95_ms, a.p99_ms) == (50.5, 95.05, 99.01)  # linear between ranks
     b = by_endpoint["b.example:443"]
     assert (b.attempts, b.delivered, b.failed, b.p50_ms) == (1, 0, 1, 15000.0)
 
@@ -54,3 +54,21 @@ def test_old_seconds_leave_the_window():
     stats.record_event()
     _, events, _, _ = stats.series()
     assert sum(events) == 1
+
+
+def test_one_percentile_for_the_run_summary_and_the_stats_tab():
+    """`pbxdesk run` and the Stats tab said p95 902 and 1000 ms for the same latencies: one
+    definition now (linear between the nearest ranks)."""
+    from pbxdesk.engine.run import RunSummary
+    from pbxdesk.engine.stats import percentile
+
+    latencies = [10.0, 20.0, 1000.0]
+    assert percentile(latencies, 95) == 902.0
+    assert RunSummary(latencies_ms=latencies).percentile(95) == 902.0
+    assert (percentile(latencies, 0), percentile(latencies, 50), percentile(latencies, 100)) == (10, 20, 1000)
+    assert percentile([], 50) is None and percentile([7.0], 99) == 7.0
+    stats = LiveStats(Clock())
+    for ms in latencies:
+        stats.record_result(_result("http://a:80/x", 200, "delivered", ms))
+    (endpoint,) = stats.endpoints()
+    assert endpoint.p95_ms == 902.0
