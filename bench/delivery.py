@@ -32,10 +32,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pbxdesk.domain import CallFlow, CallStatus, EventData, EventType, HttpMethod, Subscription  # noqa: E402
+from pbxdesk.domain.wire import build_request  # noqa: E402
 from pbxdesk.engine.headless import run_scenario  # noqa: E402
 from pbxdesk.engine.outbox import DeliveryEngine, DeliveryResult  # noqa: E402
 from pbxdesk.engine.policy import DeliveryPolicy  # noqa: E402
-from pbxdesk.engine.request import build_request  # noqa: E402
 from pbxdesk.engine.scenario import parse_scenario  # noqa: E402
 from pbxdesk.engine.stats import percentile  # noqa: E402
 from pbxdesk.store.profile import Profile  # noqa: E402

@@ -38,9 +38,9 @@ from pbxdesk.domain import (
     Subscription,
     SubscriptionScope,
 )
+from pbxdesk.domain.wire import FORM_CONTENT_TYPE, build_request, encode_fields
 from pbxdesk.engine.clock import now_us
 from pbxdesk.engine.policy import POLICY_SETTING, DeliveryPolicy
-from pbxdesk.engine.request import build_request, encode_fields
 from pbxdesk.engine.senders import AttemptOutcome, Sender, make_senders
 from pbxdesk.store.committer import ATTEMPT_ENDED, attempt_ended_row
 from pbxdesk.store.profile import Profile
@@ -74,7 +74,7 @@ _UPSERT_ENDPOINT = (
 )
 
 
-_FORM_HEADERS_JSON = json.dumps({"Content-Type": "application/x-www-form-urlencoded"})
+_FORM_HEADERS_JSON = json.dumps({"Content-Type": FORM_CONTENT_TYPE})
 
 
 _response_headers_json: dict[tuple[tuple[str, str], ...], str] = {}
@@ -94,7 +94,7 @@ def _response_headers(headers: dict[str, str]) -> str:
 def _headers_json(headers: dict[str, str]) -> str | None:
     if not headers:
         return None
-    if headers.get("Content-Type") == "application/x-www-form-urlencoded" and len(headers) == 1:
+    if headers.get("Content-Type") == FORM_CONTENT_TYPE and len(headers) == 1:
         return _FORM_HEADERS_JSON
     return json.dumps(headers)
 

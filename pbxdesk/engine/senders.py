@@ -20,12 +20,10 @@ import aiohttp
 import httpx
 import yarl
 
+from pbxdesk.domain.wire import USER_AGENT, WebhookRequest
 from pbxdesk.engine.clock import now_us
 from pbxdesk.engine.policy import DeliveryPolicy, parse_retry_after
-from pbxdesk.engine.request import WebhookRequest
 from pbxdesk.store.committer import compact_json
-
-USER_AGENT = "pbxdesk"
 
 NON_2XX = "non-2xx status"
 BODY_TOO_LARGE = "body too large"

@@ -10,7 +10,7 @@ into place at the end, so a failed export leaves no half file.
 The request of an attempt is not stored (v2+): it is rebuilt from the event's fields, the
 delivery's method and URL with the PBX's encoding (``application/x-www-form-urlencoded``;
 GET: the fields join the URL's own query; POST: the form body) — the same bytes as
-``pbxdesk.engine.request.build_request`` (a test holds the two together). Deliveries of a v1
+the engine sends (``pbxdesk.domain.wire.build_request``, the one encoding). Deliveries of a v1
 profile kept their full URL and body, and have no attempt rows: one attempt is made of the
 delivery's own columns.
 """
@@ -28,16 +28,16 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from pbxdesk import __version__
-from pbxdesk.domain import WIRE_FIELDS, PbxDeskError
+from pbxdesk.domain import WIRE_FIELDS, HttpMethod, PbxDeskError
+from pbxdesk.domain.wire import FORM_CONTENT_TYPE, USER_AGENT
+from pbxdesk.domain.wire import build_request as wire_request
 from pbxdesk.store.profile import connect
 
 FORMATS = ("csv", "json", "har", "scenario")
 _SUFFIXES = {"csv": "csv", "json": "json", "har": "har", "toml": "scenario"}
-FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
-USER_AGENT = "pbxdesk"  # what the senders send (pbxdesk.engine.senders.USER_AGENT)
 CHUNK = 500
 
 _EVENT_SELECT = (
@@ -105,12 +105,8 @@ class Event:
 
 def build_request(method: str, url: str, fields: dict[str, str]) -> tuple[str, str]:
     """(full URL, body) of the PBX's request for these event fields."""
-    encoded = urlencode(fields)
-    if method.upper() == "GET":
-        parts = urlsplit(url)
-        query = f"{parts.query}&{encoded}" if parts.query and encoded else parts.query or encoded
-        return urlunsplit(parts._replace(query=query)), ""
-    return url, encoded
+    req = wire_request(HttpMethod(method.upper()), url, fields)
+    return req.url, req.body.decode("ascii")
 
 
 def _json_obj(text: str | None) -> dict[str, str]:

@@ -34,8 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from pbxdesk.domain import HttpMethod
-from pbxdesk.engine.request import FORM_CONTENT_TYPE, build_request
-from pbxdesk.engine.senders import USER_AGENT
+from pbxdesk.domain.wire import FORM_CONTENT_TYPE, USER_AGENT, build_request
 from pbxdesk.store import queries
 from pbxdesk.ui.timeline_model import STATE_LABELS, TimelineRow
 

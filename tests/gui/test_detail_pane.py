@@ -16,8 +16,8 @@ from PySide6.QtGui import QGuiApplication
 from test_timeline_model import make_history
 
 from pbxdesk.domain import HttpMethod
+from pbxdesk.domain.wire import build_request
 from pbxdesk.engine.demo import demo_subscriptions
-from pbxdesk.engine.request import build_request
 from pbxdesk.engine.session import RECEIVER_PORT_SETTING, ensure_demo
 from pbxdesk.store.paths import profile_path
 from pbxdesk.store.profile import Profile

@@ -24,8 +24,8 @@ from pbxdesk.domain import (
     HttpMethod,
     Subscription,
 )
+from pbxdesk.domain.wire import build_request
 from pbxdesk.engine.headless import run_scenario
-from pbxdesk.engine.request import build_request
 from pbxdesk.engine.scenario import parse_scenario
 from pbxdesk.store.committer import KEEP_SUMMARY_BYTES
 

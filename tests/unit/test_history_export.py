@@ -14,8 +14,7 @@ from fixtures.profile_factory import make_profile
 
 from pbxdesk.cli import main
 from pbxdesk.domain import CallFlow, CallStatus, EventData, EventType, HttpMethod, PbxDeskError
-from pbxdesk.engine.request import build_request as engine_build_request
-from pbxdesk.engine.senders import USER_AGENT as ENGINE_USER_AGENT
+from pbxdesk.domain.wire import build_request as engine_build_request
 from pbxdesk.store import history_export as hx
 from pbxdesk.store.paths import profile_path
 from pbxdesk.store.profile import Profile
@@ -188,7 +187,6 @@ def test_requests_are_the_engines_bytes():
                         (HttpMethod.POST, f"{BASE}/p?keep=1")):  # fmt: skip
         req = engine_build_request(method, url, fields)
         assert hx.build_request(method.value, url, fields) == (req.url, req.body.decode())
-    assert hx.USER_AGENT == ENGINE_USER_AGENT
 
 
 def test_csv_one_row_per_event_with_every_field(history: Path, tmp_path: Path):

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pbxdesk.engine.request import _PAIR_CACHE_SIZE, _UNIQUE_FIELDS, _pairs, encode_fields
+from pbxdesk.domain.wire import _PAIR_CACHE_SIZE, _UNIQUE_FIELDS, _pairs, encode_fields
 
 # Wire names (the cached ones and the per-call ones) and any text at all.
 names = st.sampled_from(["CallerIDNum", "CalledNumber", "CallStatus", *sorted(_UNIQUE_FIELDS)]) | st.text()

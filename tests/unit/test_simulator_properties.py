@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from pbxdesk.domain import CallFlow, CallStatus, EventData, EventType, ExtensionType
 from pbxdesk.domain.ids import CALL_API_ID_RE, CALL_ID_RE, SUB_CALL_ID_RE, dashed
-from pbxdesk.engine.request import encode_fields
+from pbxdesk.domain.wire import encode_fields
 from pbxdesk.engine.run import event_stream
 from pbxdesk.engine.scenario import Scenario, parse_scenario
 from pbxdesk.engine.simulator import US, CallSimulator

@@ -28,8 +28,8 @@ import httpx
 
 from pbxdesk.domain import HttpMethod
 from pbxdesk.domain.ids import hex_id
+from pbxdesk.domain.wire import build_request
 from pbxdesk.engine.entries import Entry
-from pbxdesk.engine.request import build_request
 from pbxdesk.store.history_export import Delivery, Event
 
 PROBES = ("duplicate", "reorder", "unknown-field", "get-and-post", "slow-burst")

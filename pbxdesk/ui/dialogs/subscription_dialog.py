@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 
 from pbxdesk.domain import EventType, Extension, HttpMethod, PbxDeskError, Subscription, ValidationError
 from pbxdesk.domain.validation import check_event_allowed, parse_method, validate_url
+from pbxdesk.domain.wire import build_request
 from pbxdesk.engine.policy import POLICY_SETTING, DeliveryPolicy
-from pbxdesk.engine.request import build_request
 from pbxdesk.engine.senders import AttemptOutcome, make_senders
 from pbxdesk.pbx import account_edit
 from pbxdesk.store.profile import Profile

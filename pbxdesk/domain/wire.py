@@ -1,4 +1,8 @@
-"""How the PBX encodes an event into the HTTP request a subscriber receives."""
+"""How the PBX encodes an event into the HTTP request a subscriber receives.
+
+The one home of the wire encoding: the engine sends these bytes, the exports (JSON, HAR) and
+the detail pane show them, the probes of `pbxdesk test` resend them. Stdlib only.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,10 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote_plus, urlsplit, urlunsplit
 
-from pbxdesk.domain import HttpMethod
+from pbxdesk.domain.enums import HttpMethod
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+USER_AGENT = "pbxdesk"  # the User-Agent of every request pbxdesk sends as the PBX
 _POST_HEADERS = {"Content-Type": FORM_CONTENT_TYPE}
 _SAFE = re.compile(r"[A-Za-z0-9_.\-~]*")
 
