@@ -34,6 +34,14 @@ class Extension:
     route: str | None = None  # ivr: where callers go after the menu
     menu_time: float = 3.0  # ivr: seconds in the menu before routing
     ring_time: float = 15.0  # queue, sequential: seconds each agent rings before the next
+    # The real extension resource's own fields that a user sees and edits (the API's names).
+    # The simulator uses caller_id_name, else label, as the CallerIDName of the phone's calls.
+    caller_id_name: str = ""  # "": not set (the API shows null)
+    extension_group_id: int | None = None
+    create_date: str = ""  # "YYYY-MM-DD HH:MM:SS" UTC, as the API writes it; "": not known
+    client_id: int | None = None  # the PBX account's numeric client id; None: not known
+    domain: str = ""  # the SIP domain ("sipproxy.telphin.ru"); "": the PBX's own
+    extra_params: str | None = None  # free JSON text an integration keeps on the extension
 
     @property
     def prefix(self) -> str:

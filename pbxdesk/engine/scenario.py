@@ -6,6 +6,7 @@ Every error names the file, the entry and the field at fault, e.g.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -182,6 +183,13 @@ _EXT_KEYS = {
     "route",
     "menu_time",
     "ring_time",
+    # the real extension resource's own fields (optional)
+    "caller_id_name",
+    "extension_group_id",
+    "create_date",
+    "client_id",
+    "domain",
+    "extra_params",
 }
 _SUB_KEYS = {"extension", "event_type", "method", "url"}
 _CALL_KEYS = {
@@ -304,6 +312,26 @@ def _build(doc: dict[str, Any], source: str) -> Scenario:
     )
 
 
+_CREATE_DATE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
+
+
+def _resource_fields(e: _Entry) -> dict[str, Any]:
+    """The optional keys of the real extension resource (label aside), checked as the API has them."""
+    out: dict[str, Any] = {"caller_id_name": e.get("caller_id_name", str, "")}
+    for key in ("extension_group_id", "client_id"):
+        value = e.get(key, int, None)
+        if value is not None and value <= 0:
+            raise e.fail(key, f"must be a positive integer, not {value}")
+        out[key] = value
+    create_date = e.get("create_date", str, "")
+    if create_date and not _CREATE_DATE.fullmatch(create_date):
+        raise e.fail("create_date", f"must be 'YYYY-MM-DD HH:MM:SS' (UTC), not {create_date!r}")
+    out["create_date"] = create_date
+    out["domain"] = e.get("domain", str, "")
+    out["extra_params"] = e.get("extra_params", str, None)
+    return out
+
+
 def _extensions(doc: dict[str, Any], pbx: PbxSettings) -> tuple[Extension, ...]:
     out: list[Extension] = []
     seen_ids: set[int] = set()
@@ -363,6 +391,7 @@ def _extensions(doc: dict[str, Any], pbx: PbxSettings) -> tuple[Extension, ...]:
                 route=route,
                 menu_time=e.number("menu_time", 3.0),
                 ring_time=e.number("ring_time", 15.0),
+                **_resource_fields(e),
             )
         )
         seen_ids.add(ext_id)

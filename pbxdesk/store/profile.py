@@ -33,12 +33,44 @@ from pbxdesk.store.connection import (  # noqa: F401
     locked_error,
 )
 from pbxdesk.store.paths import profile_path
-from pbxdesk.store.schema import check_version, migrate
+from pbxdesk.store.schema import EXTENSION_RESOURCE_COLUMNS, check_version, migrate
 
 if TYPE_CHECKING:
     import sqlite_utils
 
 
+
+# The extensions table: these columns, and the simulator's settings as JSON in ``config``.
+_EXT_COLUMNS = ("id", "name", "type", "status", "label", "record", *EXTENSION_RESOURCE_COLUMNS, "config")
+_EXT_NOT_CONFIG = frozenset(_EXT_COLUMNS)
+
+
+def _extension_row(ext: Extension) -> tuple[Any, ...]:
+    values = asdict(ext)
+    config = {k: v for k, v in values.items() if k not in _EXT_NOT_CONFIG}
+    resource = [values[c] for c in EXTENSION_RESOURCE_COLUMNS]
+    return (ext.id, ext.name, ext.type.value, ext.status.value, ext.label, int(ext.record), *resource,
+            json.dumps(config))  # fmt: skip
+
+
+def _extension_of(row: tuple[Any, ...]) -> Extension:
+    ext_id, name, type_, status, label, record, *resource, config = row
+    extra = json.loads(config or "{}")
+    extra["agents"] = tuple(extra.get("agents", ()))
+    fields = dict(zip(EXTENSION_RESOURCE_COLUMNS, resource, strict=True))
+    # A row from before v4 has NULLs here: read as "not set" (the dataclass's defaults).
+    for key in ("caller_id_name", "create_date", "domain"):
+        fields[key] = fields[key] or ""
+    return Extension(
+        id=ext_id,
+        name=name,
+        type=ExtensionType(type_),
+        status=ExtensionStatus(status),
+        label=label or "",
+        record=bool(record),
+        **fields,
+        **extra,
+    )
 
 
 class Profile:
@@ -126,23 +158,10 @@ class Profile:
                 self._insert_subscription(sub)
 
     def _insert_extension(self, ext: Extension) -> None:
-        config = {
-            k: v
-            for k, v in asdict(ext).items()
-            if k not in ("id", "name", "type", "status", "label", "record")
-        }
         self.conn.execute(
-            "INSERT INTO extensions (id, name, type, status, label, record, config) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                ext.id,
-                ext.name,
-                ext.type.value,
-                ext.status.value,
-                ext.label,
-                int(ext.record),
-                json.dumps(config),
-            ),
+            f"INSERT INTO extensions ({', '.join(_EXT_COLUMNS)}) "
+            f"VALUES ({', '.join('?' * len(_EXT_COLUMNS))})",
+            _extension_row(ext),
         )
 
     def _insert_subscription(self, sub: Subscription) -> int:
@@ -160,24 +179,9 @@ class Profile:
 
     def extensions(self) -> list[Extension]:
         rows = self.conn.execute(
-            "SELECT id, name, type, status, label, record, config FROM extensions ORDER BY name"
+            f"SELECT {', '.join(_EXT_COLUMNS)} FROM extensions ORDER BY name"
         ).fetchall()
-        out = []
-        for ext_id, name, type_, status, label, record, config in rows:
-            extra = json.loads(config or "{}")
-            extra["agents"] = tuple(extra.get("agents", ()))
-            out.append(
-                Extension(
-                    id=ext_id,
-                    name=name,
-                    type=ExtensionType(type_),
-                    status=ExtensionStatus(status),
-                    label=label or "",
-                    record=bool(record),
-                    **extra,
-                )
-            )
-        return out
+        return [_extension_of(row) for row in rows]
 
     def subscriptions(self) -> list[Subscription]:
         rows = self.conn.execute(
@@ -231,19 +235,12 @@ class Profile:
         if row is None:
             raise PbxDeskError(f"no extension with id {ext.id} in this profile")
         old_name = row[0]
-        config = {
-            k: v
-            for k, v in asdict(ext).items()
-            if k not in ("id", "name", "type", "status", "label", "record")
-        }
         try:
             with self.conn:
                 self.conn.execute(
-                    "UPDATE extensions SET name = ?, type = ?, status = ?, label = ?, record = ?, config = ? "
-                    "WHERE id = ?",
-                    (ext.name, ext.type.value, ext.status.value, ext.label, int(ext.record),
-                     json.dumps(config), ext.id),
-                )  # fmt: skip
+                    f"UPDATE extensions SET {', '.join(f'{c} = ?' for c in _EXT_COLUMNS[1:])} WHERE id = ?",
+                    (*_extension_row(ext)[1:], ext.id),
+                )
                 if old_name != ext.name:
                     self._rename_references(old_name, ext.name, skip_id=ext.id)
         except sqlite3.IntegrityError:

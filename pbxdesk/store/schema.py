@@ -11,7 +11,7 @@ from pbxdesk.domain import PbxDeskError
 if TYPE_CHECKING:  # imported when a migration runs: it brings numpy along, ~90 ms at every start
     import sqlite_utils
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 APPLICATION_ID = 0x50425844  # "PBXD" in the file header (set since v3): this file is a profile
 
 
@@ -235,9 +235,27 @@ def _v3(db: sqlite_utils.Database) -> None:
     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
 
+# -- v4: the extension resource's own fields ---------------------------------------------------
+# The real PBX's extension carries fields a user sees and edits (caller_id_name, group, create
+# date, client id, domain, extra_params). They get columns of their own, next to label; every
+# existing row keeps what it had (its simulator config stays in ``config``) and reads as "not set".
+EXTENSION_RESOURCE_COLUMNS: dict[str, type] = {
+    "caller_id_name": str,
+    "extension_group_id": int,
+    "create_date": str,
+    "client_id": int,
+    "domain": str,
+    "extra_params": str,
+}
+
+
+def _v4(db: sqlite_utils.Database) -> None:
+    _add_columns(db, "extensions", EXTENSION_RESOURCE_COLUMNS)
+
+
 # Index i holds the migration from version i to i + 1. Each is idempotent (if_not_exists), so
 # a step interrupted before its user_version bump simply runs again.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,10 @@ def test_every_earlier_version_upgrades_with_every_field_kept(tmp_path: Path, ve
     with Profile.open(path) as profile:
         recent = profile.recent_events(limit=10_000)
         assert profile.counts()["events"] == len(made["events"])
+        # v4: the extensions come back whole, their new resource fields "not set"
+        assert sorted(profile.extensions(), key=lambda e: e.id) == sorted(
+            made["extensions"], key=lambda e: e.id
+        )
     conn = _conn(path)
     try:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
@@ -54,6 +59,36 @@ def test_every_earlier_version_upgrades_with_every_field_kept(tmp_path: Path, ve
         conn.close()
     assert [e["fields"] for e in recent] == [json.loads(r[8]) for r in made["events"]]
     assert sum(len(e["deliveries"]) for e in recent) == len(made["deliveries"])
+
+
+def test_extension_resource_fields_round_trip_and_survive_edits(tmp_path: Path) -> None:
+    path = tmp_path / "v3.sqlite"
+    make_profile(path, 3, n=2)
+    with Profile.open(path) as profile:
+        ext = next(e for e in profile.extensions() if e.id == 101)
+        assert (ext.caller_id_name, ext.extension_group_id, ext.create_date, ext.client_id) == (
+            "",
+            None,
+            "",
+            None,
+        )
+        edited = replace(
+            ext, caller_id_name="Анна П.", extension_group_id=7, create_date="2024-03-16 10:02:44",
+            client_id=4711, domain="sipproxy.telphin.ru", extra_params='{"crm_user": 5}',
+        )  # fmt: skip
+        profile.update_extension(edited)
+        assert profile.extension(101) == edited
+        profile.replace_config(profile.extensions(), profile.subscriptions())
+    with Profile.open(path) as profile:
+        assert profile.extension(101) == edited
+    conn = _conn(path)
+    try:  # real columns, so a query (or another tool) can read them
+        row = conn.execute(
+            "SELECT caller_id_name, client_id, config FROM extensions WHERE id = 101"
+        ).fetchone()
+    finally:
+        conn.close()
+    assert row[:2] == ("Анна П.", 4711) and "caller_id_name" not in row[2]
 
 
 def test_upgraded_profile_takes_new_events_through_the_writer(tmp_path: Path) -> None:

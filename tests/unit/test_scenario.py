@@ -86,7 +86,12 @@ def test_valid_scenario_loads_as_written(write_scenario) -> None:
 
     phone, phone2, queue, ivr = sc.extensions
     assert (phone.id, phone.name, phone.type, phone.record, phone.label) == (
-        175, "000*099", ExtensionType.PHONE, True, "Reception")
+        175,
+        "000*099",
+        ExtensionType.PHONE,
+        True,
+        "Reception",
+    )
     assert phone.status is ExtensionStatus.ACTIVE
     assert phone2.did == "74951230000"
     assert queue.agents == ("000*099", "000*200")  # bare short numbers got the prefix
@@ -98,14 +103,16 @@ def test_valid_scenario_loads_as_written(write_scenario) -> None:
 
     s1, s2 = sc.subscriptions
     assert (s1.extension_id, s1.event_type, s1.method, s1.url) == (
-        175, EventType.HANGUP, HttpMethod.GET, "https://somehost.com/fordel/show.php?myid=175")
-    assert (s2.extension_id, s2.event_type, s2.method) == (200, EventType.MESSAGE_IN,
-                                                            HttpMethod.POST)
+        175,
+        EventType.HANGUP,
+        HttpMethod.GET,
+        "https://somehost.com/fordel/show.php?myid=175",
+    )
+    assert (s2.extension_id, s2.event_type, s2.method) == (200, EventType.MESSAGE_IN, HttpMethod.POST)
 
     assert sc.calls == (
         CallPlan(at=1.5, from_="000*099", to="00010005", answer_after=1.0, talk=2.0),
-        CallPlan(at=3.0, from_="+79817654321", to="74951230000", hangup=CallStatus.BUSY,
-                 ring=4.0),
+        CallPlan(at=3.0, from_="+79817654321", to="74951230000", hangup=CallStatus.BUSY, ring=4.0),
     )
 
 
@@ -160,11 +167,14 @@ def test_malformed_toml_named(write_scenario) -> None:
     [
         ("colour = 'red'\n", "scenario", "colour"),
         ("[pbx]\nregion = 'eu'\n", "pbx", "region"),
-        ("[[extensions]]\nid = 1\nname = '001'\ntype = 'phone'\ncolour = 'red'\n",
-         "extensions[0]", "colour"),
-        ("[[extensions]]\nid = 1\nname = '001'\ntype = 'phone'\n"
-         "[[subscriptions]]\nextension = 1\nevent_type = 'answer'\nurl = 'http://x.test/'\n"
-         "headers = 'X'\n", "subscriptions[0]", "headers"),
+        ("[[extensions]]\nid = 1\nname = '001'\ntype = 'phone'\ncolour = 'red'\n", "extensions[0]", "colour"),
+        (
+            "[[extensions]]\nid = 1\nname = '001'\ntype = 'phone'\n"
+            "[[subscriptions]]\nextension = 1\nevent_type = 'answer'\nurl = 'http://x.test/'\n"
+            "headers = 'X'\n",
+            "subscriptions[0]",
+            "headers",
+        ),
         ("[[calls]]\nfrom = '+7999'\nto = '+7888'\nduration = 5\n", "calls[0]", "duration"),
     ],
 )
@@ -183,14 +193,17 @@ PHONE_175 = "[[extensions]]\nid = 175\nname = '099'\ntype = 'phone'\n"
 
 
 def _sub(**fields: str) -> str:
-    body = {"extension": "175", "event_type": "'answer'", "method": "'GET'",
-            "url": "'http://x.test/'", **fields}
+    body = {
+        "extension": "175",
+        "event_type": "'answer'",
+        "method": "'GET'",
+        "url": "'http://x.test/'",
+        **fields,
+    }
     return "[[subscriptions]]\n" + "".join(f"{k} = {v}\n" for k, v in body.items())
 
 
-@pytest.mark.parametrize(
-    "url", ["'ftp://x.test/hook'", "'http://'", "'garbage'", "''", "'x.test/hook'"]
-)
+@pytest.mark.parametrize("url", ["'ftp://x.test/hook'", "'http://'", "'garbage'", "''", "'x.test/hook'"])
 def test_invalid_url_named(url: str) -> None:
     msg = _error(PHONE_175 + _sub(url=url))
     assert msg.startswith("bad.toml: subscriptions[0].url: ")
@@ -208,7 +221,8 @@ def test_invalid_event_type_named() -> None:
 
 def test_invalid_method_named() -> None:
     assert _error(PHONE_175 + _sub(method="'PUT'")).startswith(
-        "bad.toml: subscriptions[0].method: method must be GET or POST")
+        "bad.toml: subscriptions[0].method: method must be GET or POST"
+    )
 
 
 def test_missing_url_named() -> None:
@@ -219,17 +233,19 @@ def test_missing_url_named() -> None:
 def test_missing_or_mistyped_subscription_fields_named_once() -> None:
     text = PHONE_175 + "[[subscriptions]]\nextension = 175\nurl = 'http://x.test/'\n"
     assert _error(text) == "bad.toml: subscriptions[0].event_type: is required"
-    assert _error(PHONE_175 + _sub(url="5")) == (
-        "bad.toml: subscriptions[0].url: must be text, not 5")
+    assert _error(PHONE_175 + _sub(url="5")) == ("bad.toml: subscriptions[0].url: must be text, not 5")
     assert _error(PHONE_175 + _sub(method="true")) == (
-        "bad.toml: subscriptions[0].method: must be text, not True")
+        "bad.toml: subscriptions[0].method: must be text, not True"
+    )
 
 
 def test_subscription_to_unknown_extension_named() -> None:
     assert _error(PHONE_175 + _sub(extension="999")) == (
-        "bad.toml: subscriptions[0].extension: unknown extension id 999")
+        "bad.toml: subscriptions[0].extension: unknown extension id 999"
+    )
     assert _error(PHONE_175 + _sub(extension="'555'")) == (
-        "bad.toml: subscriptions[0].extension: unknown extension '555'")
+        "bad.toml: subscriptions[0].extension: unknown extension '555'"
+    )
 
 
 @pytest.mark.parametrize("ext_type", ["queue", "ivr", "fax"])
@@ -260,8 +276,10 @@ def test_queue_without_agents_named() -> None:
 def test_queue_agent_unknown_or_not_a_phone_named() -> None:
     text = PHONE_175 + "[[extensions]]\nid = 300\nname = '300'\ntype = 'queue'\nagents = ['555']\n"
     assert _error(text) == "bad.toml: extensions[1].agents: unknown agent extension '000*555'"
-    text = (PHONE_175 + "[[extensions]]\nid = 300\nname = '300'\ntype = 'queue'\nagents = ['099']\n"
-            "[[extensions]]\nid = 301\nname = '301'\ntype = 'queue'\nagents = ['300']\n")
+    text = (
+        PHONE_175 + "[[extensions]]\nid = 300\nname = '300'\ntype = 'queue'\nagents = ['099']\n"
+        "[[extensions]]\nid = 301\nname = '301'\ntype = 'queue'\nagents = ['300']\n"
+    )
     assert _error(text).startswith("bad.toml: extensions[2].agents: agent '000*300' is a queue")
 
 
@@ -270,8 +288,7 @@ def test_ivr_route_loop_named() -> None:
         "[[extensions]]\nid = 400\nname = '400'\ntype = 'ivr'\nroute = '401'\n"
         "[[extensions]]\nid = 401\nname = '401'\ntype = 'ivr'\nroute = '400'\n"
     )
-    assert _error(text) == (
-        "bad.toml: extensions[0].route: route loop: 000*400 -> 000*401 -> 000*400")
+    assert _error(text) == ("bad.toml: extensions[0].route: route loop: 000*400 -> 000*401 -> 000*400")
 
 
 def test_ivr_routing_to_itself_named() -> None:
@@ -320,8 +337,11 @@ def test_answered_hangup_status_is_not_an_unanswered_status() -> None:
         ("id = 1\nname = '1'", "extensions[0].type", "is required"),
         ("name = '1'\ntype = 'phone'", "extensions[0].id", "is required"),
         ("id = '1'\nname = '1'\ntype = 'phone'", "extensions[0].id", "must be an integer"),
-        ("id = 1\nname = '1'\ntype = 'phone'\nagents = ['2']", "extensions[0].agents",
-         "only a queue has agents"),
+        (
+            "id = 1\nname = '1'\ntype = 'phone'\nagents = ['2']",
+            "extensions[0].agents",
+            "only a queue has agents",
+        ),
     ],
 )
 def test_bad_extension_fields_named(extension: str, where: str, message: str) -> None:
@@ -332,14 +352,15 @@ def test_bad_extension_fields_named(extension: str, where: str, message: str) ->
 
 def test_duplicates_named() -> None:
     assert _error(PHONE_175 + "[[extensions]]\nid = 175\nname = '100'\ntype = 'phone'\n") == (
-        "bad.toml: extensions[1].id: duplicate extension id 175")
+        "bad.toml: extensions[1].id: duplicate extension id 175"
+    )
     assert _error(PHONE_175 + "[[extensions]]\nid = 176\nname = '000*099'\ntype = 'phone'\n") == (
-        "bad.toml: extensions[1].name: duplicate extension name '000*099'")
+        "bad.toml: extensions[1].name: duplicate extension name '000*099'"
+    )
 
 
 def test_extensions_not_an_array_of_tables_named() -> None:
-    assert _error("extensions = 5\n") == (
-        "bad.toml: extensions: must be an array of tables ([[extensions]])")
+    assert _error("extensions = 5\n") == ("bad.toml: extensions: must be an array of tables ([[extensions]])")
 
 
 def test_error_from_file_names_the_path(write_scenario) -> None:
@@ -348,3 +369,32 @@ def test_error_from_file_names_the_path(write_scenario) -> None:
         load_scenario(path)
     assert str(info.value).startswith(f"{path}: subscriptions[0].url: ")
     assert info.value.where == f"{path}: subscriptions[0].url"
+
+
+def test_extension_resource_keys_are_optional_and_checked() -> None:
+    base = '[[extensions]]\nid = 101\nname = "101"\ntype = "phone"\n'
+    plain = parse_scenario(base).extensions[0]
+    assert (plain.caller_id_name, plain.client_id, plain.create_date, plain.extra_params) == (
+        "",
+        None,
+        "",
+        None,
+    )
+    full = parse_scenario(
+        base + 'caller_id_name = "Anna"\nextension_group_id = 3\ncreate_date = "2024-03-16 10:02:44"\n'
+        'client_id = 4711\ndomain = "sipproxy.telphin.ru"\nextra_params = "{}"\n'
+    ).extensions[0]
+    assert (full.caller_id_name, full.extension_group_id, full.client_id) == ("Anna", 3, 4711)
+    assert (full.create_date, full.domain, full.extra_params) == (
+        "2024-03-16 10:02:44",
+        "sipproxy.telphin.ru",
+        "{}",
+    )
+    for extra, where in (
+        ('create_date = "16.03.2024"\n', "extensions[0].create_date"),
+        ("client_id = 0\n", "extensions[0].client_id"),
+        ('extension_group_id = "x"\n', "extensions[0].extension_group_id"),
+    ):
+        with pytest.raises(ValidationError) as exc:
+            parse_scenario(base + extra)
+        assert exc.value.where.endswith(where)
