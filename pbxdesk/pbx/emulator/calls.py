@@ -1,0 +1,273 @@
+"""Calls: the callback (a simulated call, answered 201 with its ids) and current calls."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from pbxdesk.domain import (
+    CallFlow,
+    CallStatus,
+    EventData,
+    EventType,
+    Extension,
+    ExtensionStatus,
+    ExtensionType,
+    ValidationError,
+)
+from pbxdesk.engine.clock import now_us
+from pbxdesk.engine.scenario import CallbackPlan
+from pbxdesk.engine.simulator import CallSimulator
+from pbxdesk.pbx import assumptions
+from pbxdesk.pbx.emulator import models as m
+from pbxdesk.pbx.emulator.calls_state import Leg, gmt
+from pbxdesk.pbx.emulator.core import Refused, body_of
+from pbxdesk.pbx.emulator.routing import CLIENT, DOC, Route, json_response
+
+if TYPE_CHECKING:
+    from pbxdesk.pbx.emulator.core import PbxEmulator
+
+
+# -- callback -------------------------------------------------------------------------------------
+def _number(emu: PbxEmulator, value: Any, where: str) -> str:
+    """An extension's short or full name (as its full name) or an outside number."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"must be a phone number or an extension, not {value!r}", where=where)
+    value = value.strip()
+    by_name = emu.by_name()
+    full = value if "*" in value else f"{emu.pbx.client_prefix}*{value}"
+    if full in by_name:
+        return full
+    if "*" in value:
+        raise ValidationError(f"unknown extension {value!r}", where=where)
+    digits = value[1:] if value.startswith("+") else value
+    if not digits.isdigit():
+        raise ValidationError(f"{value!r} is not a phone number", where=where)
+    return value
+
+
+def _check_routable(target: Extension | None, by_name: dict[str, Extension], depth: int = 0) -> None:
+    """Extensions made through the API have no ivr route or queue agents: say so."""
+    if target is None or depth > 16:
+        return
+    if target.type is ExtensionType.IVR:
+        if target.route is None or target.route not in by_name:
+            raise ValidationError(
+                f"ivr {target.name} has no route in this emulator (PUT /extension/{target.id}/ivr/ "
+                "or a --scenario gives it one)",
+                where="dst_num",
+            )
+        _check_routable(by_name[target.route], by_name, depth + 1)
+    if target.type is ExtensionType.QUEUE and not all(a in by_name for a in target.agents or ("",)):
+        raise ValidationError(
+            f"queue {target.name} has no agents in this emulator (PUT /extension/{target.id}/queue/ "
+            "or a --scenario gives it some)",
+            where="dst_num",
+        )
+
+
+async def callback(emu: PbxEmulator, request: web.Request) -> web.StreamResponse:
+    owner = emu.find_ext(request.match_info["extension"])
+    body = await body_of(request, m.Callback)
+    if owner.status is ExtensionStatus.BLOCKED:
+        raise ValidationError(f"extension {owner.name} is blocked", where="extension")
+    raw_src = body.src_num if isinstance(body.src_num, list) else [body.src_num]
+    if not raw_src:
+        raise ValidationError("needs at least one number to ring first", where="src_num")
+    by_name = emu.by_name()
+    src: list[str] = []
+    for value in raw_src:
+        number = _number(emu, value, "src_num")
+        ext = by_name.get(number)
+        if ext is not None and ext.type in (ExtensionType.IVR, ExtensionType.QUEUE):
+            raise ValidationError(f"{number!r} is {ext.type.value!r}: it cannot place calls", where="src_num")
+        src.append(number)
+    dst = _number(emu, body.dst_num, "dst_num")
+    sim = CallSimulator(emu.pbx, list(emu.extensions.values()), seed=emu._rng.getrandbits(64))
+    target, _ = sim.resolve(dst)
+    _check_routable(target, by_name)
+    plan = CallbackPlan(
+        at=0.0,
+        extension=owner.name,
+        src_num=tuple(src),
+        dst_num=dst,
+        answer_after=emu.callback_answer_after,
+        talk=emu.callback_talk,
+        src_answer_after=emu.callback_src_answer_after,
+    )
+    t0 = now_us()
+    events = sim.simulate(plan, t0)
+    if not events:
+        raise Refused(400, "the callback has no one to ring", assumptions.VALIDATION_CODE)
+    emu.stats["callbacks"] += 1
+    emu.play(events, t0)
+    first = events[0]
+    # ASSUMPTION (assumptions.py "callback answer"): call_id is the calls' CallID (which the
+    # simulator makes equal to CallBackID), call_api_id their CallAPIID.
+    return json_response(
+        m.CallbackStarted(call_id=first.call_id, call_api_id=first.call_api_id or first.call_id), 201
+    )
+
+
+# -- current calls --------------------------------------------------------------------------------
+def _ref(emu: PbxEmulator, ext_id: int | None) -> m.ExtensionRef | None:
+    ext = emu.extensions.get(ext_id) if ext_id is not None else None
+    if ext is None:
+        return None
+    return m.ExtensionRef(
+        id=ext.id,
+        type=ext.type.value,  # type: ignore[arg-type]
+        name=f"{ext.name}@{ext.domain or emu.pbx.domain}",
+        client_id=emu.account_id,
+        extension_group_id=ext.extension_group_id,
+    )
+
+
+def _item(emu: PbxEmulator, leg: Leg) -> m.CurrentCall:
+    ev = leg.first
+    return m.CurrentCall(
+        call_api_id=ev.call_api_id or ev.call_id,
+        call_flow="out" if ev.call_flow is CallFlow.OUT else "in",
+        caller_id_number=ev.caller_id_num,
+        caller_id_name=ev.caller_id_name,
+        called_number=ev.called_number,
+        called_did=ev.called_did,
+        caller_extension=_ref(emu, ev.caller_extension_id),
+        called_extension=_ref(emu, ev.called_extension_id),
+        extension_id=ev.extension_id,
+        callback_id=ev.callback_id,
+        init_time_gmt=gmt(ev.event_time) or "",
+        answer_time_gmt=gmt(leg.answer_us),
+        record_uuid=None,
+        real_call=True,
+    )
+
+
+def _phone_legs(emu: PbxEmulator, ext_id: int | None = None) -> list[Leg]:
+    return [
+        leg
+        for leg in emu.calls.current_legs()
+        if leg.extension is not None
+        and leg.extension.type is ExtensionType.PHONE
+        and (ext_id is None or leg.first.extension_id == ext_id)
+    ]
+
+
+async def client_current_calls(emu: PbxEmulator, request: web.Request) -> web.StreamResponse:
+    emu.check_client(request)
+    return json_response(m.CurrentCalls(call_list=[_item(emu, leg) for leg in _phone_legs(emu)]))
+
+
+async def extension_current_calls(emu: PbxEmulator, request: web.Request) -> web.StreamResponse:
+    ext = emu.find_ext(request.match_info["extension"])
+    return json_response(m.CurrentCalls(call_list=[_item(emu, leg) for leg in _phone_legs(emu, ext.id)]))
+
+
+def _leg_of(emu: PbxEmulator, request: web.Request) -> Leg:
+    ext = emu.find_ext(request.match_info["extension"])
+    api_id = request.match_info["call_api_id"]
+    leg = next(
+        (g for g in _phone_legs(emu, ext.id) if (g.first.call_api_id or g.first.call_id) == api_id), None
+    )
+    if leg is None:
+        raise Refused(404, f"no current call {api_id} on extension {ext.id}")
+    return leg
+
+
+async def get_current_call(emu: PbxEmulator, request: web.Request) -> web.StreamResponse:
+    return json_response(m.CurrentCalls(call_list=[_item(emu, _leg_of(emu, request))]))
+
+
+async def act_on_call(emu: PbxEmulator, request: web.Request) -> web.StreamResponse:
+    _leg_of(emu, request)
+    body = await body_of(request, m.CurrentCallAction)
+    raise Refused(
+        409,
+        f"the emulator cannot {body.action} a simulated call (its events are planned when it starts)",
+        assumptions.NOT_SUPPORTED_CODE,
+    )
+
+
+async def hang_up(emu: PbxEmulator, request: web.Request) -> web.StreamResponse:
+    leg = _leg_of(emu, request)
+    call = emu.calls.calls[leg.first.call_id]
+    emu.calls.cut.add(call.call_id)  # the rest of its planned events are not sent
+    t = now_us()
+    bridged = "yes" if call.answered else "no"
+    for open_leg in list(call.current):
+        ev = open_leg.first
+        answered = open_leg.answer_us is not None
+        ext_type = open_leg.extension.type if open_leg.extension else None
+        emu.engine.submit(
+            EventData(
+                ev.extension_id,
+                EventType.HANGUP,
+                ev.call_id,
+                t,
+                sub_call_id=ev.sub_call_id,
+                caller_id_num=ev.caller_id_num,
+                caller_id_name=ev.caller_id_name,
+                called_did=ev.called_did,
+                caller_extension=ev.caller_extension,
+                caller_extension_id=ev.caller_extension_id,
+                called_extension=ev.called_extension,
+                called_extension_id=ev.called_extension_id,
+                called_number=ev.called_number,
+                call_status=CallStatus.ANSWER if answered else CallStatus.CANCEL,
+                call_flow=ev.call_flow,
+                call_api_id=ev.call_api_id,
+                duration=(t - open_leg.answer_us) if open_leg.answer_us is not None else None,
+                transfered=ev.transfered,
+                bridged=bridged if ext_type in (ExtensionType.IVR, ExtensionType.QUEUE) else None,
+                callback_id=ev.callback_id,
+            ),
+            source="pbx",
+        )
+    emu.stats["hang-ups"] += 1
+    return web.Response(status=204)
+
+
+_ONE = "/extension/{extension}/current_calls/{call_api_id}/"
+ROUTES = [
+    Route(
+        "POST",
+        "/extension/{extension}/callback/",
+        callback,
+        "ring src_num, then connect it to dst_num (events as the PBX sends them)",
+        DOC,
+        ok=201,
+        body=m.Callback,
+        response=m.CallbackStarted,
+    ),
+    Route(
+        "GET",
+        "/client/{client_id}/current_calls/",
+        client_current_calls,
+        "the calls under way on the account's phones",
+        DOC,
+        response=m.CurrentCalls,
+    ),
+    Route(
+        "GET",
+        "/extension/{extension}/current_calls/",
+        extension_current_calls,
+        "the calls under way on a phone",
+        DOC,
+        response=m.CurrentCalls,
+    ),
+    Route("GET", _ONE, get_current_call, "one call under way", CLIENT, response=m.CurrentCalls),
+    Route(
+        "PUT",
+        _ONE,
+        act_on_call,
+        "transfer, hold... a call (the emulator answers 409 not_supported)",
+        DOC,
+        body=m.CurrentCallAction,
+        response=m.CurrentCalls,
+        errors=(400, 401, 404, 409, 429),
+    ),
+    Route("DELETE", _ONE, hang_up, "hang a call up (its hangup events follow)", DOC, ok=204),
+]
