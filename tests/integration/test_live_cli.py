@@ -291,7 +291,7 @@ def test_monitor_command_subscribes_relays_and_unsubscribes_on_ctrl_c(
                 json={"dst_num": "+79817654321", "src_num": ["200"]},
                 headers={"Authorization": f"Bearer {token}"},
             )
-            assert resp.status_code == 200
+            assert resp.status_code == 201
         proc.wait_for(": hangup ext 200")
         proc.wait_for("relay #2 GET")
         code = proc.interrupt()

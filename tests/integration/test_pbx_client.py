@@ -125,7 +125,7 @@ async def test_server_validation_carries_the_servers_message(client: PbxClient) 
     assert "message-in" in exc.value.server_message
     with pytest.raises(PbxValidationError, match="already exists"):
         await client.create_extension("099", "phone")
-    with pytest.raises(PbxValidationError, match="unknown extension type"):
+    with pytest.raises(PbxValidationError, match="type: Input should be .phone., .queue., .ivr. or .fax."):
         await client.request(
             "POST", "/client/@me/extension/", "creating", json={"name": "555", "type": "robot"}
         )

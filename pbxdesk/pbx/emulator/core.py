@@ -487,8 +487,8 @@ class PbxEmulator:
         for route in self.routes:
             path = full_path(route)
 
-            def bound(request: web.Request, _h: Any = route.handler) -> Any:
-                return _h(self, request)
+            async def bound(request: web.Request, _h: Any = route.handler) -> web.StreamResponse:
+                return await _h(self, request)
 
             app.router.add_route(route.method, path, bound)
             if path.endswith("/") and path != "/":  # the API answers with or without the slash
