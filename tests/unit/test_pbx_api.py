@@ -11,6 +11,7 @@ from pbxdesk.domain import PbxDeskError, ValidationError
 from pbxdesk.pbx import api
 from pbxdesk.pbx.client import PbxClient
 from pbxdesk.pbx.emulator import Fault, PbxEmulator
+from pbxdesk.pbx.emulator.openapi import openapi_document
 from pbxdesk.pbx.errors import (
     AuthError,
     NotFoundError,
@@ -20,7 +21,6 @@ from pbxdesk.pbx.errors import (
     ServerError,
     message_for_status,
 )
-from pbxdesk.pbx.emulator.openapi import openapi_document
 from pbxdesk.pbx.sync import ADDED, CHANGED, EXTENSION, SUBSCRIPTION, Change
 
 

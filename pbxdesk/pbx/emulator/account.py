@@ -27,15 +27,17 @@ async def _credentials(request: web.Request) -> dict[str, str]:
 
     Real clients send them in each of these ways (record section 1)."""
     params: dict[str, str] = dict(request.query)
-    raw = await request.read()
-    if raw:
-        ctype = request.content_type
-        if ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+    if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        try:
             form = await request.post()
+        except ValueError:  # a malformed multipart body
+            form = None
+        if form is not None:
             params.update({k: v for k, v in form.items() if isinstance(v, str)})
-        else:  # a form without (or with a wrong) Content-Type
-            with contextlib.suppress(UnicodeDecodeError):
-                params.update(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+    else:  # a form without (or with a wrong) Content-Type
+        raw = await request.read()
+        with contextlib.suppress(UnicodeDecodeError):
+            params.update(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
     auth = request.headers.get("Authorization", "")
     if auth[:6].lower() == "basic ":
         try:

@@ -103,8 +103,8 @@ async def callback(emu: PbxEmulator, request: web.Request) -> web.StreamResponse
     if not events:
         raise Refused(400, "the callback has no one to ring", assumptions.VALIDATION_CODE)
     emu.stats["callbacks"] += 1
-    emu.play(events, t0)
     first = events[0]
+    emu.play(events, t0, call_id=first.call_id)
     # ASSUMPTION (assumptions.py "callback answer"): call_id is the calls' CallID (which the
     # simulator makes equal to CallBackID), call_api_id their CallAPIID.
     return json_response(
@@ -195,6 +195,9 @@ async def hang_up(emu: PbxEmulator, request: web.Request) -> web.StreamResponse:
     leg = _leg_of(emu, request)
     call = emu.calls.calls[leg.first.call_id]
     emu.calls.cut.add(call.call_id)  # the rest of its planned events are not sent
+    player = emu.call_players.pop(call.call_id, None)
+    if player is not None:  # a callback plays alone: stop waiting for its planned events
+        player.stop()
     t = now_us()
     bridged = "yes" if call.answered else "no"
     for open_leg in list(call.current):

@@ -251,6 +251,7 @@ class PbxEmulator:
         # Deliveries of client-wide and agent feeds (snake_case forms), the latest 10,000.
         self.feed_events: collections.deque[dict[str, str]] = collections.deque(maxlen=10_000)
         self.calls = CallLog()
+        self.call_players: dict[str, FeedPlayer] = {}  # a callback's call: its own player
         self.deleted_records: set[str | None] = set()  # SubCallIDs whose record was deleted
         self.dids = self._initial_dids()
         self.engine = DeliveryEngine(
@@ -312,7 +313,8 @@ class PbxEmulator:
         sim = CallSimulator(self.scenario.pbx, self.scenario.extensions)
         self.play(event_stream(sim, scenario_plans(self.scenario), base), base)
 
-    def play(self, events: Iterable[EventData], base_us: int) -> None:
+    def play(self, events: Iterable[EventData], base_us: int, *, call_id: str | None = None) -> FeedPlayer:
+        """Send ``events`` at their times; ``call_id``: they are that one call's (a hang-up stops them)."""
         player = FeedPlayer(
             self._recorded(events),
             self._gate,  # type: ignore[arg-type]  # FeedPlayer uses submit and open_count only
@@ -323,6 +325,10 @@ class PbxEmulator:
         task = asyncio.ensure_future(player.play())
         self._players.add(task)
         task.add_done_callback(self._players.discard)
+        if call_id is not None:
+            self.call_players[call_id] = player
+            task.add_done_callback(lambda _t: self.call_players.pop(call_id, None))
+        return player
 
     @property
     def _gate(self) -> _Gate:

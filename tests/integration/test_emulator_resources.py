@@ -1,0 +1,346 @@
+"""Every resource of the emulator over real HTTP, as the real API's clients call it: the shapes,
+status codes and error bodies of the public record (pbx-api-public.md sections 1-7, 9)."""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import parse_qsl
+
+import httpx
+import pytest
+
+from pbxdesk.engine.scenario import parse_scenario
+from pbxdesk.pbx.emulator import PbxEmulator
+
+CID, SECRET = "app-telphin", "s3cret-xyz"
+ACCOUNT = 4711
+SCENARIO = """\
+[pbx]
+seed = 5
+client_prefix = "7781"
+domain = "sipproxy.test"
+
+[[extensions]]
+id = 101
+name = "101"
+type = "phone"
+label = "Anna"
+caller_id_name = "Anna Petrova"
+record = true
+did = "74951112233"
+
+[[extensions]]
+id = 102
+name = "102"
+type = "phone"
+
+[[extensions]]
+id = 200
+name = "200"
+type = "queue"
+agents = ["7781*101", "7781*102"]
+
+[[extensions]]
+id = 300
+name = "300"
+type = "ivr"
+route = "7781*101"
+"""
+EXT_FIELDS = {
+    "id", "name", "domain", "type", "status", "label", "caller_id_name", "client_id", "extension_group_id",
+    "create_date", "extra_params", "dial_rule_id", "dial_rule_limit", "message_did", "ani_rfc3325",
+}  # fmt: skip
+
+
+def _emu(**kw: object) -> PbxEmulator:
+    return PbxEmulator(CID, SECRET, scenario=parse_scenario(SCENARIO), **kw)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def emu():
+    e = _emu(speed=20.0)
+    await e.start()
+    yield e
+    await e.stop()
+
+
+async def _token(c: httpx.AsyncClient) -> str:
+    r = await c.post(
+        "/oauth/token", data={"grant_type": "client_credentials", "client_id": CID, "client_secret": SECRET}
+    )
+    return r.json()["access_token"]
+
+
+@pytest.fixture
+async def http(emu):
+    async with httpx.AsyncClient(base_url=emu.base_url + "/api/ver1.0") as c:
+        async with httpx.AsyncClient(base_url=emu.base_url) as root:
+            c.headers["Authorization"] = f"Bearer {await _token(root)}"
+        yield c
+
+
+async def test_token_from_a_form_the_query_string_multipart_or_basic(emu) -> None:
+    creds = {"grant_type": "client_credentials", "client_id": CID, "client_secret": SECRET}
+    async with httpx.AsyncClient(base_url=emu.base_url) as c:
+        answers = [
+            await c.post("/oauth/token", data=creds),
+            await c.post("/oauth/token", params=creds),  # empty body (OrlovEvgeny, pavship)
+            await c.post("/oauth/token", files={k: (None, v) for k, v in creds.items()}),  # multipart
+            await c.post("/oauth/token", data={"grant_type": "client_credentials"}, auth=(CID, SECRET)),
+            await c.post("/oauth/token", data={**creds, "scope": "all"}),
+        ]
+        for r in answers:
+            body = r.json()
+            assert r.status_code == 200, body
+            assert body["token_type"] == "Bearer" and body["expires_in"] == 3600 and body["scope"] == "all"
+            assert len(body["access_token"]) == 32
+        wrong = await c.post("/oauth/token", data={**creds, "client_secret": "nope"})
+        assert (wrong.status_code, wrong.json()["error"]) == (401, "invalid_client")
+        grant = await c.post("/oauth/token", data={**creds, "grant_type": "password"})
+        assert (grant.status_code, grant.json()["error"]) == (400, "unsupported_grant_type")
+        refresh = await c.post("/oauth/token", data={**creds, "grant_type": "refresh_token"})
+        assert (refresh.status_code, refresh.json()["error"]) == (401, "invalid_grant")
+        r = await c.get("/api/ver1.0/user/")
+        assert r.status_code == 401 and r.json() == {"message": "Unauthorized"}
+
+
+async def test_user_client_and_the_numeric_client_id_on_every_client_path(http) -> None:
+    user = (await http.get("/user/")).json()
+    assert user["client_id"] == ACCOUNT and user["access"] == "full" and user["admin"] is False
+    assert set(user) == {"id", "login", "client_id", "extension_id", "extension_group_id", "dealer_id",
+                         "admin", "access", "timezone", "extra_params"}  # fmt: skip
+    for cid in ("@me", str(ACCOUNT)):
+        assert (await http.get(f"/client/{cid}/")).json()["prefix"] == "7781"
+        assert (await http.get(f"/client/client_info/{cid}")).json()["id"] == ACCOUNT
+        assert len((await http.get(f"/client/{cid}/extension/")).json()) == 4
+        assert (await http.get(f"/client/{cid}/limit/")).status_code == 200
+    for wrong in ("4712", CID):  # the OAuth application id is not a client id
+        r = await http.get(f"/client/{wrong}/extension/")
+        assert r.status_code == 404 and r.json()["status"] == "client_not_found"
+
+
+async def test_extension_list_filters_and_paging(http) -> None:
+    async def names(**params: object) -> list[str]:
+        r = await http.get("/client/@me/extension/", params=params)
+        assert r.status_code == 200
+        return [e["name"] for e in r.json()]
+
+    assert await names() == ["7781*101", "7781*102", "7781*200", "7781*300"]  # no per_page: all
+    assert await names(type="phone") == ["7781*101", "7781*102"]
+    assert await names(name="7781*102") == ["7781*102"]  # exact: a client takes element [0]
+    assert await names(name="7781*10") == []
+    assert await names(status="blocked") == []
+    assert await names(per_page=3) == ["7781*101", "7781*102", "7781*200"]
+    assert await names(per_page=3, page=2) == ["7781*300"]
+    r = await http.get("/client/@me/extension/", params={"per_page": "zero"})
+    assert r.status_code == 400 and r.json()["status"] == "invalid_data"
+
+
+async def test_extension_crud_under_both_paths(http) -> None:
+    r = await http.post("/client/@me/extension/", json={"name": "150", "type": "phone", "label": "New"})
+    assert r.status_code == 201
+    made = r.json()
+    assert set(made) == EXT_FIELDS
+    assert made["name"] == "7781*150" and made["status"] == "blocked" and made["client_id"] == ACCOUNT
+    assert made["domain"] == "sipproxy.test" and len(made["create_date"]) == 19
+    one = f"/client/{ACCOUNT}/extension/{made['id']}"
+    assert (await http.get(one)).json() == made
+    r = await http.put(
+        one, json={"caller_id_name": "Reception", "status": "active", "extra_params": '{"u": 1}'}
+    )
+    assert (
+        r.status_code == 200 and r.json()["caller_id_name"] == "Reception" and r.json()["status"] == "active"
+    )
+    assert (await http.get(f"/extension/{made['id']}/")).json() == r.json()
+    r = await http.put(one + "/", json={"name": "151"})
+    assert r.status_code == 400 and "cannot be renamed" in r.json()["message"]
+    assert (await http.delete(one)).status_code == 204
+    assert (await http.get(one)).status_code == 404
+    assert (await http.delete(f"/extension/{made['id']}/")).status_code == 404
+    r = await http.post("/client/@me/extension/", json={"name": "101", "type": "phone"})
+    assert r.status_code == 400 and "already exists" in r.json()["message"]
+
+
+async def test_queue_ivr_and_ani_settings(http) -> None:
+    q = (await http.get("/extension/200/queue/")).json()
+    assert q["strategy"] == "ring-all" and q["agents"] == ["7781*101", "7781*102"]
+    r = await http.put(
+        "/extension/200/queue", json={"strategy": "sequentially-by-agent-order", "agents": ["102"]}
+    )
+    assert r.status_code == 200 and r.json()["agents"] == ["7781*102"]
+    r = await http.put("/extension/200/queue/", json={"agents": ["200"]})
+    assert r.status_code == 400 and "agents must be phones" in r.json()["message"]
+    assert (await http.get("/extension/101/queue/")).status_code == 404
+    ivr = (await http.get("/extension/300/ivr/")).json()
+    assert ivr["route"] == "7781*101"
+    r = await http.put("/extension/300/ivr/", json={"route": "102", "menu_time": 1.5})
+    assert r.json()["route"] == "7781*102" and r.json()["menu_time"] == 1.5
+    assert (await http.get("/extension/101/ani/")).json() == {"default": "74951112233", "ani_number": None}
+    assert (await http.put("/extension/102/ani/", json={"ani_number": "74951112233"})).status_code == 200
+    r = await http.put("/extension/102/ani/", json={"ani_number": "70000000000"})
+    assert r.status_code == 400
+
+
+async def test_subscriptions_global_feeds_statuses_agents_and_limits(emu, http, recorder) -> None:
+    sub = {"url": f"{recorder.base_url}/x?myid=1", "method": "GET", "event_type": "hangup"}
+    for _ in range(2):
+        assert (await http.post("/extension/101/event/", json=sub)).status_code == 201
+    assert len((await http.get("/extension/101/event")).json()) == 2
+    assert (await http.delete("/extension/101/event/")).status_code == 204  # all of them
+    assert (await http.get("/extension/101/event/")).json() == []
+    # client-wide: extension-call-status, fired by setting a phone's status
+    r = await http.post(
+        "/client/@me/phone_events/",
+        json={"url": f"{recorder.base_url}/status", "method": "POST", "event_type": "extension-call-status"},
+    )
+    assert r.status_code == 201 and set(r.json()) == {"id", "url", "method", "event_type"}
+    feed_id = r.json()["id"]
+    r = await http.post("/client/@me/phone_events/", json={**sub, "event_type": "agent-login"})
+    assert r.status_code == 400
+    status = (await http.post("/client/@me/extension/call_status/", json={"name": "Lunch"})).json()
+    assert set(status) == {"id", "name", "property_list", "create_dt", "extra_params", "dealer_id"}
+    r = await http.put("/extension/101/call_status/", json={"status_id": status["id"]})
+    assert r.status_code == 200
+    await http.put("/extension/101/call_status/", json={"status_id": status["id"]})  # no change: no event
+    # agents: 101 is an agent of queue 200; logging out fires agent-logout
+    agents = (await http.get("/client/@me/agent/local/")).json()
+    assert [a["id"] for a in agents] == [101, 102] and agents[0]["queues"] == [200]
+    r = await http.post(
+        "/client/@me/agent/local/101/event/",
+        json={"url": f"{recorder.base_url}/agent", "method": "GET", "event_type": "agent-logout"},
+    )
+    assert r.status_code == 201
+    assert (await http.put("/client/@me/agent/local/101/", json={"status": "logged_out"})).status_code == 200
+    assert (await http.get("/client/@me/agent/local/300/")).status_code == 404
+    limits = (await http.get("/client/@me/limit/")).json()
+    assert limits["event_subscriptions_used"] == 2
+    assert (limits["phone_events_used"], limits["agent_events_used"], limits["extension_events_used"]) == (
+        1,
+        1,
+        0,
+    )
+    assert await emu.wait_calls_done(10)
+    by_path = {rq.path: rq for rq in recorder.requests}
+    assert len([rq for rq in recorder.requests if rq.path == "/status"]) == 1
+    got = dict(parse_qsl(by_path["/status"].body.decode(), keep_blank_values=True))
+    assert got["event_type"] == "call-status-change" and got["old_status_id"] == ""
+    assert (got["new_status_id"], got["extension_id"], got["extension_name"]) == (
+        str(status["id"]),
+        "101",
+        "7781*101",
+    )
+    assert got["client_id"] == str(ACCOUNT) and len(got["change_dt"]) == 19
+    agent = dict(by_path["/agent"].query)
+    assert agent == {"agent_id": "101", "agent_status": "logged_out", "agent_type": "local",
+                     "extension_name": "7781*101@sipproxy.test", "event_source": "api"}  # fmt: skip
+    assert (await http.delete(f"/client/{ACCOUNT}/phone_events/{feed_id}")).status_code == 204
+    assert (await http.get("/client/@me/phone_events/")).json() == []
+
+
+async def test_callback_current_calls_hang_up_and_history(recorder) -> None:
+    emu = _emu(speed=1.0, callback_talk=60.0, callback_src_answer_after=0.1, callback_answer_after=0.1)
+    await emu.start()
+    try:
+        async with httpx.AsyncClient(base_url=emu.base_url + "/api/ver1.0") as http:
+            async with httpx.AsyncClient(base_url=emu.base_url) as root:
+                http.headers["Authorization"] = f"Bearer {await _token(root)}"
+            sub = {"url": f"{recorder.base_url}/h", "method": "GET", "event_type": "hangup"}
+            await http.post("/extension/101/event/", json=sub)
+            r = await http.post(
+                "/extension/@101/callback/", json={"src_num": ["101"], "dst_num": "+79112223344"}
+            )
+            assert r.status_code == 201 and set(r.json()) == {"call_api_id", "call_id"}
+            ids = r.json()
+            for _ in range(100):  # the call is answered after ~0.2 s
+                calls = (await http.get("/client/@me/current_calls/")).json()["call_list"]
+                if calls and calls[0]["answer_time_gmt"]:
+                    break
+                await asyncio.sleep(0.05)
+            assert len(calls) == 1 and calls[0]["call_api_id"] == ids["call_api_id"]
+            assert calls[0]["extension_id"] == 101 and calls[0]["call_flow"] == "out"
+            one = f"/extension/101/current_calls/{ids['call_api_id']}"
+            assert (await http.get(one)).json()["call_list"] == calls
+            assert (await http.get("/extension/102/current_calls/")).json() == {"call_list": []}
+            r = await http.put(one, json={"action": "transfer", "send_dst": "102"})
+            assert r.status_code == 409 and r.json()["status"] == "not_supported"
+            assert (await http.delete(one)).status_code == 204
+            assert (await http.get(one)).status_code == 404
+            assert await emu.wait_calls_done(10)
+            hangups = [dict(rq.query) for rq in recorder.requests]
+            assert len(hangups) == 1 and hangups[0]["CallStatus"] == "ANSWER"
+            assert hangups[0]["CallID"] == ids["call_id"]
+            # history: the same call, CallID upper-cased, found in any case
+            hist = (await http.get("/client/@me/call_history/")).json()
+            assert (hist["page"], hist["per_page"], hist["order"]) == (1, 50, "desc")
+            [item] = hist["call_history"]
+            assert item["call_uuid"] == ids["call_id"].upper() and item["result"] == "answered"
+            assert item["hangup_cause"] == "NORMAL_CLEARING" and item["bridged_duration"] is not None
+            again = (await http.get(f"/client/@me/call_history/{ids['call_id'].lower()}")).json()
+            assert again == item
+            assert (await http.get("/client/@me/call_history/FFFF")).status_code == 404
+            assert (await http.get("/extension/101/cdr/")).json() == [item]
+            assert (await http.get("/extension/102/cdr/")).json() == []
+            # records: the hangup's RecID upper-cased, a storage url on the emulator, mp3 audio
+            r = await http.get("/client/@me/record/")
+            assert r.status_code == 400 and "start_datetime" in r.json()["message"]
+            span = {"start_datetime": "2000-01-01 00:00:00", "end_datetime": "2100-01-01 00:00:00"}
+            recs = (await http.get("/client/@me/record/", params=span)).json()
+            rec_id = hangups[0].get("RecID")
+            if rec_id:  # recording is on for 101
+                assert [x["record_uuid"] for x in recs] == [rec_id.upper()]
+                url = (await http.get(f"/client/@me/record/{rec_id}/storage_url/")).json()["record_url"]
+                assert url.startswith(emu.base_url)
+                audio = await http.get(url)
+                assert audio.headers["content-type"] == "audio/mpeg" and audio.content[:2] == b"\xff\xfb"
+                assert "attachment" in audio.headers["content-disposition"]
+                assert (await http.delete(f"/client/@me/record/{rec_id}")).status_code == 204
+            r = await http.get("/client/@me/record/NOPE/storage_url/")
+            assert r.status_code == 404 and r.json()["message"] == "Record not found"
+    finally:
+        await emu.stop()
+
+
+async def test_a_concurrent_history_request_gets_the_recorded_429() -> None:
+    emu = _emu(history_delay=0.5)
+    await emu.start()
+    try:
+        async with httpx.AsyncClient(base_url=emu.base_url + "/api/ver1.0") as http:
+            async with httpx.AsyncClient(base_url=emu.base_url) as root:
+                http.headers["Authorization"] = f"Bearer {await _token(root)}"
+            first, second = await asyncio.gather(
+                http.get("/client/@me/call_history/"),
+                http.get("/client/@me/call_history/"),
+            )
+        codes = sorted([first.status_code, second.status_code])
+        assert codes == [200, 429]
+        refused = first if first.status_code == 429 else second
+        assert refused.json() == {"message": "Stats request already exists, concurrent request not allowed"}
+    finally:
+        await emu.stop()
+
+
+async def test_dids_list_get_and_bind(http) -> None:
+    [did] = (await http.get("/client/@me/did/")).json()
+    assert did["name"] == "74951112233" and did["extension_id"] == 101 and did["client_id"] == ACCOUNT
+    r = await http.put(f"/client/@me/did/{did['id']}", json={"extension_id": 102})
+    assert r.status_code == 200 and r.json()["extension_id"] == 102
+    assert (await http.get(f"/client/@me/did/{did['id']}/")).json()["extension_id"] == 102
+    assert (await http.get("/client/@me/did/99/")).status_code == 404
+
+
+async def test_hourly_budget_headers_and_429() -> None:
+    emu = _emu(hourly_limit=3)
+    await emu.start()
+    try:
+        async with httpx.AsyncClient(base_url=emu.base_url) as c:
+            token = await _token(c)  # 1
+            h = {"Authorization": f"Bearer {token}", "Content-Type": "application/x-www-form-urlencoded"}
+            ok = await c.get("/api/ver1.0/user", headers=h)  # 2: Content-Type without a body: ignored
+            assert ok.status_code == 200 and ok.headers["X-RateLimit-Remaining"] == "1"
+            assert ok.headers["X-RateLimit-Limit"] == "3" and 0 < int(ok.headers["X-RateLimit-Reset"]) <= 3600
+            await c.get("/api/ver1.0/user/", headers=h)  # 3
+            r = await c.get("/api/ver1.0/user/", headers=h)
+            assert r.status_code == 429 and r.json()["status"] == "rate_limit_exceeded"
+            assert r.headers["X-RateLimit-Remaining"] == "0"
+    finally:
+        await emu.stop()
