@@ -61,7 +61,10 @@ async def state(emu: PbxEmulator, request: web.Request) -> web.StreamResponse:
 async def openapi(emu: PbxEmulator, request: web.Request) -> web.StreamResponse:
     from pbxdesk.pbx.emulator.openapi import openapi_document
 
-    return web.json_response(openapi_document(emu.routes, f"{request.scheme}://{request.host}"))
+    examples: dict[str, object] = {"client_id": "@me"}
+    if emu.extensions:
+        examples["extension"] = str(min(emu.extensions))
+    return web.json_response(openapi_document(emu.routes, f"{request.scheme}://{request.host}", examples))
 
 
 ROUTES = [

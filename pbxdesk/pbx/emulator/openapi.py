@@ -63,7 +63,7 @@ def _op_id(route: Route) -> str:
     return route.method.lower() + "_" + re.sub(r"[^a-z0-9]+", "_", full_path(route).lower()).strip("_")
 
 
-def _operation(route: Route) -> dict[str, Any]:
+def _operation(route: Route, examples: dict[str, Any]) -> dict[str, Any]:
     op: dict[str, Any] = {
         "summary": route.summary,
         "description": f"Evidence: {route.evidence}.",
@@ -74,10 +74,11 @@ def _operation(route: Route) -> dict[str, Any]:
     params: list[dict[str, Any]] = []
     for name in re.findall(r"{(\w+)}", route.path):
         schema: dict[str, Any] = {"type": "integer"} if name in _INT_PARAMS else {"type": "string"}
-        params.append(
-            {"name": name, "in": "path", "required": True, "description": _PARAM_TEXT.get(name, name),
-             "schema": schema}
-        )  # fmt: skip
+        param = {"name": name, "in": "path", "required": True, "description": _PARAM_TEXT.get(name, name),
+                 "schema": schema}  # fmt: skip
+        if name in examples:  # a value that exists on this server, so a fuzzer gets past 404
+            param["example"] = examples[name]
+        params.append(param)
     for q in route.query:
         qs: dict[str, Any] = {"type": q.kind}
         if q.enum:
@@ -117,10 +118,13 @@ def _operation(route: Route) -> dict[str, Any]:
     return op
 
 
-def openapi_document(routes: list[Route], server_url: str | None = None) -> dict[str, Any]:
+def openapi_document(
+    routes: list[Route], server_url: str | None = None, examples: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The document; ``examples``: path parameter values that exist on the server describing itself."""
     paths: dict[str, Any] = {}
     for route in routes:
-        paths.setdefault(full_path(route), {})[route.method.lower()] = _operation(route)
+        paths.setdefault(full_path(route), {})[route.method.lower()] = _operation(route, examples or {})
     _, top = models_json_schema(
         [(model, "serialization") for model in _models(routes)],
         ref_template="#/components/schemas/{model}",
