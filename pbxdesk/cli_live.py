@@ -322,6 +322,8 @@ async def _sync(args: argparse.Namespace, profile: object) -> int:
         for note in plan.notes:
             print(f"note: {note}")
         counts = plan.counts()
+        if plan.empty:
+            print("no changes: the PBX account has the profile's extensions and subscriptions")
         print(f"{counts['added']} to add, {counts['changed']} to change, {counts['removed']} to remove")
         if args.action == "diff" or plan.empty:
             return EXIT_OK

@@ -24,20 +24,23 @@ OPENAPI_PATH = "/openapi.json"  # served by the emulator only
 
 # ASSUMPTION: the limits resource. Public client code reads GET /client/{client_id}/limit/;
 # its body is not public. pbxdesk reads the subscription limit from the first of these keys.
-LIMITS_PATH = "/client/@me/limit/"
+LIMITS_PATH = "/client/{client_id}/limit/"
+USER_PATH = "/user/"  # the token's user: its numeric client_id goes into /client/{client_id}/ paths
 SUBSCRIPTION_LIMIT_KEYS = ("event_subscriptions", "max_events", "events", "event_limit")
 
 # ASSUMPTION: error bodies are JSON ``{"message": "..."}`` with 4xx/5xx (the manual does not
 # show them); the client also accepts ``error_description``/``error``/``detail`` and plain text.
 ERROR_MESSAGE_KEYS = ("message", "error_description", "detail", "error")
 
-# ASSUMPTION: refusing a subscription over the account's limit is a 400 with a message.
+# ASSUMPTION: refusing a subscription over the account's limit is a 400 with a message
+# (and status "limit_exceeded", see pbxdesk.pbx.assumptions).
 LIMIT_EXCEEDED_STATUS = 400
 
-# ASSUMPTION: the callback's answer carries the call's ids: ``{"call_id", "call_api_id"}``.
-# ASSUMPTION: the extension fields the API reads and writes are these five; the rest of
-# pbxdesk's Extension (recording, DIDs, queue agents, ivr routes) is simulator configuration.
-EXTENSION_API_FIELDS = ("id", "name", "type", "status", "label")
+# The callback answers 201 ``{"call_id", "call_api_id"}`` (record section 5).
+# The extension fields pbxdesk reads and writes through the API (record section 3); the rest
+# of pbxdesk's Extension (recording, DIDs, queue agents, ivr routes) is simulator configuration.
+EXTENSION_API_FIELDS = ("id", "name", "type", "status", "label", "caller_id_name", "extension_group_id",
+                        "extra_params")  # fmt: skip
 SUBSCRIPTION_API_FIELDS = ("id", "url", "method", "event_type")
 
 # The access token is renewed this long before it expires (a fraction of short lifetimes).
@@ -62,23 +65,38 @@ def extension_ref(ext: int | str) -> str:
 
 
 def extension_to_json(ext: Extension) -> dict[str, Any]:
+    """The fields pbxdesk writes through the API (create and change)."""
     return {
         "id": ext.id,
         "name": ext.name,
         "type": ext.type.value,
         "status": ext.status.value,
         "label": ext.label,
+        "caller_id_name": ext.caller_id_name or None,
+        "extension_group_id": ext.extension_group_id,
+        "extra_params": ext.extra_params,
     }
+
+
+def _opt_int(value: Any) -> int | None:
+    return None if value is None or value == "" else int(value)
 
 
 def extension_from_json(data: dict[str, Any]) -> Extension:
     """An Extension from the API's JSON (unknown keys ignored; KeyError/ValueError if malformed)."""
+    extra = data.get("extra_params")
     return Extension(
         id=int(data["id"]),
         name=str(data["name"]),
         type=ExtensionType(str(data["type"])),
         status=ExtensionStatus(str(data.get("status") or "active")),
         label=str(data.get("label") or ""),
+        caller_id_name=str(data.get("caller_id_name") or ""),
+        extension_group_id=_opt_int(data.get("extension_group_id")),
+        create_date=str(data.get("create_date") or ""),
+        client_id=_opt_int(data.get("client_id")),
+        domain=str(data.get("domain") or ""),
+        extra_params=None if extra is None else str(extra),
     )
 
 

@@ -101,6 +101,7 @@ class PbxClient:
         self.state = UNKNOWN
         self.skipped: list[dict[str, Any]] = []  # extensions of a type pbxdesk does not model
         self.token_fetches = 0
+        self.account_id: int | None = None  # the numeric client id, from GET /user/
         self._token: str | None = None
         self._token_renew_at = 0.0
         self._token_lock = asyncio.Lock()
@@ -247,10 +248,24 @@ class PbxClient:
         except ValueError:
             raise PbxApiError(f"{what}: the PBX answered something that is not JSON") from None
 
+    async def client_path(self, rest: str) -> str:
+        """``/client/<numeric client id>/<rest>``: the id comes from ``GET /user/`` (asked once)."""
+        if self.account_id is None:
+            data = await self.request("GET", api.USER_PATH, "reading the account (GET /user/)")
+            try:
+                self.account_id = int(data["client_id"])
+            except (KeyError, TypeError, ValueError):
+                raise PbxApiError(
+                    "the PBX's /user/ answer has no client_id: the API application must belong to a "
+                    "client-level user"
+                ) from None
+        return f"/client/{self.account_id}/{rest}"
+
     # -- extensions -------------------------------------------------------------------------------
     async def list_extensions(self, *, type: ExtensionType | str | None = None) -> list[Extension]:
         params = {"type": str(ExtensionType(str(type)).value)} if type is not None else None
-        data = await self.request("GET", "/client/@me/extension/", "listing extensions", params=params)
+        path = await self.client_path("extension/")
+        data = await self.request("GET", path, "listing extensions", params=params)
         out: list[Extension] = []
         self.skipped = []
         for item in _items(data):
@@ -274,14 +289,24 @@ class PbxClient:
         *,
         label: str = "",
         status: ExtensionStatus | str = ExtensionStatus.ACTIVE,
+        caller_id_name: str = "",
+        extension_group_id: int | None = None,
+        extra_params: str | None = None,
     ) -> Extension:
-        body = {
+        body: dict[str, Any] = {
             "name": name,
             "type": ExtensionType(str(type)).value,
             "label": label,
             "status": ExtensionStatus(str(status)).value,
         }
-        data = await self.request("POST", "/client/@me/extension/", f"creating extension {name}", json=body)
+        if caller_id_name:
+            body["caller_id_name"] = caller_id_name
+        if extension_group_id is not None:
+            body["extension_group_id"] = extension_group_id
+        if extra_params is not None:
+            body["extra_params"] = extra_params
+        path = await self.client_path("extension/")
+        data = await self.request("POST", path, f"creating extension {name}", json=body)
         return _parse(api.extension_from_json, data, f"extension {name}")
 
     async def update_extension(self, ext: int | str, **changes: Any) -> Extension:
@@ -370,7 +395,8 @@ class PbxClient:
         return CallbackResult(data if isinstance(data, dict) else {})
 
     async def limits(self) -> Limits:
-        data = await self.request("GET", api.LIMITS_PATH, "reading the account's limits")
+        path = await self.client_path(api.LIMITS_PATH.split("{client_id}/", 1)[1])
+        data = await self.request("GET", path, "reading the account's limits")
         raw = data if isinstance(data, dict) else {}
         limit = None
         for key in api.SUBSCRIPTION_LIMIT_KEYS:

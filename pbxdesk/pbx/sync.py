@@ -32,6 +32,16 @@ SYNC_SETTING = "pbx_sync"
 ADDED, CHANGED, REMOVED = "added", "changed", "removed"
 EXTENSION, SUBSCRIPTION = "extension", "subscription"
 _EXT_FIELDS = ("name", "type", "status", "label")
+# The resource's own fields a pull takes from the PBX and a push sends on create, but the diff
+# does not compare yet (the Sync dialog has no rows for them).
+_RESOURCE_FIELDS = (
+    "caller_id_name",
+    "extension_group_id",
+    "create_date",
+    "client_id",
+    "domain",
+    "extra_params",
+)
 _SUB_FIELDS = ("extension_id", "event_type", "method", "url")
 
 # The kinds of SyncText, with their English (the CLI's output: keep it as it is).
@@ -84,7 +94,12 @@ class _Refused(PbxDeskError):
 
 
 def _ext_view(ext: Extension) -> dict[str, Any]:
-    return {"name": ext.name, "type": ext.type.value, "status": ext.status.value, "label": ext.label}
+    return {
+        "name": ext.name,
+        "type": ext.type.value,
+        "status": ext.status.value,
+        "label": ext.label,
+    }
 
 
 def _sub_view(sub: Subscription, ext_id: int | None = None) -> dict[str, Any]:
@@ -137,6 +152,7 @@ class Change:
 class SyncPlan:
     changes: list[Change] = field(default_factory=list)
     notes: list[SyncText] = field(default_factory=list)  # remote items a push leaves alone
+    pairs: IdMapping | None = None  # which local item is which remote one (the diff's pairing)
 
     @property
     def empty(self) -> bool:
@@ -243,9 +259,13 @@ async def pull(client: PbxClient, profile: Any) -> PullReport:
     merged = []
     for r in exts:
         local = local_by_remote.get(r.id)
-        merged.append(
-            replace(local, id=r.id, name=r.name, type=r.type, status=r.status, label=r.label) if local else r
-        )
+        if local is None:
+            merged.append(r)
+            continue
+        same = {
+            k: getattr(r, k) for k in ("name", "type", "status", "label", *_EXT_FIELDS[4:], *_RESOURCE_FIELDS)
+        }
+        merged.append(replace(local, id=r.id, **same))
     profile.replace_config(merged, subs)
     new = IdMapping({e.id: e.id for e in exts}, {s.id: s.id for s in subs if s.id is not None})
     new.save(profile, client)
@@ -262,8 +282,16 @@ def diff(
     remote_subs: list[Subscription],
     mapping: IdMapping,
 ) -> SyncPlan:
-    """What a push would do to make the account like the profile."""
-    plan = SyncPlan()
+    """What a push would do to make the account like the profile.
+
+    Pairs are the mapping's; a local item the mapping does not know is paired with the remote
+    one that has its id and name (a profile pulled or pushed without the mapping, or made from
+    the same scenario the account was), else the remote one with its name, which the PBX keeps
+    unique (creating it would fail with "already exists"). Subscriptions likewise, by id and
+    content, then by content alone.
+    """
+    mapping = _completed(mapping, local_exts, local_subs, remote_exts, remote_subs)
+    plan = SyncPlan(pairs=mapping)
     r_exts = {e.id: e for e in remote_exts}
     r_subs = {s.id: s for s in remote_subs}
     paired_ext: set[int] = set()
@@ -323,6 +351,49 @@ def diff(
     return plan
 
 
+def _completed(
+    mapping: IdMapping,
+    local_exts: list[Extension],
+    local_subs: list[Subscription],
+    remote_exts: list[Extension],
+    remote_subs: list[Subscription],
+) -> IdMapping:
+    exts = dict(mapping.extensions)
+    taken = set(exts.values())
+    by_id = {e.id: e for e in remote_exts}
+    by_name = {e.name: e for e in remote_exts}
+    for ext in local_exts:
+        if ext.id in exts:
+            continue
+        same_id = by_id.get(ext.id)
+        remote = same_id if same_id is not None and same_id.name == ext.name else by_name.get(ext.name)
+        if remote is not None and remote.id not in taken:
+            exts[ext.id] = remote.id
+            taken.add(remote.id)
+    subs = dict(mapping.subscriptions)
+    taken_subs = set(subs.values())
+
+    def key(s: Subscription, ext_id: int | None) -> tuple[Any, ...]:
+        return (ext_id, s.event_type, s.method, s.url)
+
+    remote_by_key: dict[tuple[Any, ...], list[Subscription]] = {}
+    for rs in remote_subs:
+        remote_by_key.setdefault(key(rs, rs.extension_id), []).append(rs)
+    for sub in local_subs:
+        if sub.id is None or sub.id in subs:
+            continue
+        candidates = [
+            rs
+            for rs in remote_by_key.get(key(sub, exts.get(sub.extension_id)), [])
+            if rs.id not in taken_subs
+        ]
+        if candidates:
+            best = next((rs for rs in candidates if rs.id == sub.id), candidates[0])
+            subs[sub.id] = best.id  # type: ignore[assignment]
+            taken_subs.add(best.id)
+    return IdMapping(exts, subs)
+
+
 def _local_of(ext_map: dict[int, int], remote_id: int) -> int:
     for lid, rid in ext_map.items():
         if rid == remote_id:
@@ -355,7 +426,11 @@ async def push(
     on_result: Callable[[ItemResult], None] | None = None,
 ) -> PushReport:
     """Apply ``plan`` item by item; each result is reported, failures do not undo the rest."""
-    mapping = IdMapping.load(profile)
+    saved = IdMapping.load(profile)
+    mapping = IdMapping(
+        {**(plan.pairs.extensions if plan.pairs else {}), **saved.extensions},
+        {**(plan.pairs.subscriptions if plan.pairs else {}), **saved.subscriptions},
+    )
     local_exts = {e.id: e for e in profile.extensions()}
     local_subs = {s.id: s for s in profile.subscriptions()}
     report = PushReport()
@@ -387,7 +462,15 @@ async def _apply(
     if c.entity == EXTENSION:
         if c.kind == ADDED:
             ext = local_exts[c.local_id]  # type: ignore[index]
-            made = await client.create_extension(ext.short, ext.type, label=ext.label, status=ext.status)
+            made = await client.create_extension(
+                ext.short,
+                ext.type,
+                label=ext.label,
+                status=ext.status,
+                caller_id_name=ext.caller_id_name,
+                extension_group_id=ext.extension_group_id,
+                extra_params=ext.extra_params,
+            )
             mapping.extensions[ext.id] = made.id
             return made.id
         if c.kind == CHANGED:

@@ -73,9 +73,12 @@ def test_sync_shows_the_diff_then_pull_and_push(qtbot, profile, run_async):
         shown_rows = rows(d)
         assert ("Add", "extension 000*101", [("Name", "—", "000*101"), ("Type", "—", "phone"),
                 ("Status", "—", "active"), ("Label", "—", "Anna Petrova (sales)")]) in shown_rows  # fmt: skip
-        assert all(r[0] == "Add" for r in shown_rows)
+        # ...except the queue 000*200, id 200 on both sides: the same extension, its label differs
+        kinds = {r[1]: r[0] for r in shown_rows}
+        assert kinds.pop("extension 000*200") == "Change"
+        assert set(kinds.values()) == {"Add"}
         assert "extension 000*099 (id 175) is on the PBX only" in shown(d.notes)
-        assert d.summary.text().startswith(f"{len(shown_rows)} to add, 0 to change, 0 to remove")
+        assert d.summary.text().startswith(f"{len(shown_rows) - 1} to add, 1 to change, 0 to remove")
         assert 101 not in emu.extensions  # shown, not sent
 
         # Pull: asked first; "Cancel" changes nothing.

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -395,3 +396,30 @@ def test_sync_commands_pull_diff_and_push(threaded_emulator, capsys, monkeypatch
     ]
     with Profile.open(profile_path("s")) as p:
         assert SECRET not in json.dumps(p.conn.execute("SELECT * FROM settings").fetchall())
+
+
+def test_sync_diff_of_an_identical_account_says_no_changes(threaded_emulator, capsys, monkeypatch) -> None:
+    """A profile made from the scenario the account plays, never pulled: ids match, so nothing
+    is to add, change or remove, and nothing is "on the PBX only"."""
+    import io
+
+    from pbxdesk.cli import main
+    from pbxdesk.store.paths import profile_path
+    from pbxdesk.store.profile import Profile
+
+    scenario = parse_scenario(SCENARIO)
+    emu = threaded_emulator(scenario=scenario)
+    monkeypatch.setenv("PBXDESK_CLIENT_SECRET", SECRET)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    with Profile.open(profile_path("same")) as p:
+        p.replace_config(scenario.extensions, scenario.subscriptions)
+    args = ["--profile", "same", "sync", "diff", "--base-url", emu.base_url, "--client-id", CID]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "no changes" in out and "0 to add, 0 to change, 0 to remove" in out and "note:" not in out
+    with Profile.open(profile_path("same")) as p:  # a real difference is still one
+        ext = next(e for e in p.extensions() if e.id == 200)
+        p.update_extension(replace(ext, label="Renamed desk"))
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "~ extension" in out and "label" in out and "0 to add, 1 to change, 0 to remove" in out

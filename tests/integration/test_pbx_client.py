@@ -164,13 +164,13 @@ async def test_a_refused_token_is_renewed_and_the_call_retried_once(
         assert (await http.post(f"{emu.base_url}/admin/revoke-tokens")).json() == {"revoked": 1}
     assert len(await client.list_extensions()) == len(EXTS)
     assert client.token_fetches == 2
-    assert _statuses(emu, "/client/@me/extension") == [200, 401, 200]
+    assert _statuses(emu, "/client/4711/extension") == [200, 401, 200]
 
     # Refused again after renewing: a clear error, not a loop.
     await _fault(emu, status=401, count=2, path="/api/")
     with pytest.raises(AuthError, match="client id and secret"):
         await client.list_extensions()
-    assert _statuses(emu, "/client/@me/extension")[-2:] == [401, 401]
+    assert _statuses(emu, "/client/4711/extension")[-2:] == [401, 401]
 
 
 async def test_bad_secret_and_wrong_application_type(emu: PbxEmulator, caplog) -> None:
@@ -196,7 +196,7 @@ async def test_429_waits_for_retry_after_then_succeeds(client: PbxClient, emu: P
     t0 = time.monotonic()
     assert len(await client.list_extensions()) == len(EXTS)
     assert time.monotonic() - t0 >= 0.95  # honoured Retry-After: 1
-    assert _statuses(emu, "/client/@me/extension")[-2:] == [429, 200]
+    assert _statuses(emu, "/client/4711/extension")[-2:] == [429, 200]
 
 
 async def test_429_that_persists_or_asks_too_long_is_reported(client: PbxClient, emu: PbxEmulator) -> None:
@@ -204,7 +204,7 @@ async def test_429_that_persists_or_asks_too_long_is_reported(client: PbxClient,
     await _fault(emu, status=429, count=10, retry_after=0, path="/api/")
     with pytest.raises(RateLimitedError) as exc:
         await client.list_extensions()
-    assert _statuses(emu, "/client/@me/extension")[-4:] == [429] * 4  # 1 + 3 retries
+    assert _statuses(emu, "/client/4711/extension")[-4:] == [429] * 4  # 1 + 3 retries
     assert exc.value.retry_after == 0
     emu.faults.clear()
 
@@ -220,7 +220,7 @@ async def test_5xx_is_retried_with_backoff_then_reported(client: PbxClient, emu:
     await client.list_extensions()
     await _fault(emu, status=503, count=2, path="/api/")
     assert len(await client.list_extensions()) == len(EXTS)
-    assert _statuses(emu, "/client/@me/extension")[-3:] == [503, 503, 200]
+    assert _statuses(emu, "/client/4711/extension")[-3:] == [503, 503, 200]
 
     await _fault(emu, status=500, count=10, path="/api/")
     with pytest.raises(ServerError, match="HTTP 500"):

@@ -146,7 +146,7 @@ async def test_a_failed_extension_skips_its_subscriptions_and_remote_only_items_
     )
     await client.create_extension("555", "fax")  # made on the PBX by someone else
     emu.faults.append(
-        Fault(status=422, path="/api/ver1.0/client/@me/extension", method="POST", message="name taken")
+        Fault(status=422, path="/api/ver1.0/client/4711/extension", method="POST", message="name taken")
     )
     plan = await sync.plan_push(client, profile)
     assert plan.notes == ["extension 000*555 (id 1001) is on the PBX only: pull to get it"]
