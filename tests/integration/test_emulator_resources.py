@@ -285,15 +285,14 @@ async def test_callback_current_calls_hang_up_and_history(recorder) -> None:
             assert r.status_code == 400 and "start_datetime" in r.json()["message"]
             span = {"start_datetime": "2000-01-01 00:00:00", "end_datetime": "2100-01-01 00:00:00"}
             recs = (await http.get("/client/@me/record/", params=span)).json()
-            rec_id = hangups[0].get("RecID")
-            if rec_id:  # recording is on for 101
-                assert [x["record_uuid"] for x in recs] == [rec_id.upper()]
-                url = (await http.get(f"/client/@me/record/{rec_id}/storage_url/")).json()["record_url"]
-                assert url.startswith(emu.base_url)
-                audio = await http.get(url)
-                assert audio.headers["content-type"] == "audio/mpeg" and audio.content[:2] == b"\xff\xfb"
-                assert "attachment" in audio.headers["content-disposition"]
-                assert (await http.delete(f"/client/@me/record/{rec_id}")).status_code == 204
+            rec_id = hangups[0]["RecID"]  # recording is on for 101
+            assert [x["record_uuid"] for x in recs] == [rec_id.upper()]
+            url = (await http.get(f"/client/@me/record/{rec_id}/storage_url/")).json()["record_url"]
+            assert url.startswith(emu.base_url)
+            audio = await http.get(url)
+            assert audio.headers["content-type"] == "audio/mpeg" and audio.content[:2] == b"\xff\xfb"
+            assert "attachment" in audio.headers["content-disposition"]
+            assert (await http.delete(f"/client/@me/record/{rec_id}")).status_code == 204
             r = await http.get("/client/@me/record/NOPE/storage_url/")
             assert r.status_code == 404 and r.json()["message"] == "Record not found"
     finally:
@@ -344,3 +343,89 @@ async def test_hourly_budget_headers_and_429() -> None:
             assert r.headers["X-RateLimit-Remaining"] == "0"
     finally:
         await emu.stop()
+
+
+async def test_history_says_what_the_events_said(recorder) -> None:
+    """Calls played to their end: history items carry the events' CallID (upper case), times and
+    results; one cdr leg per SubCallID; a scenario call hung up through the API stops there."""
+    calls = """
+[[calls]]
+at = 0.0
+from = "+79990001122"
+to = "74951112233"
+answer_after = 0.5
+talk = 1.0
+
+[[calls]]
+at = 0.1
+from = "+79990003344"
+to = "7781*102"
+ring = 0.5
+hangup = "NOANSWER"
+
+[[calls]]
+at = 0.2
+from = "+79990005566"
+to = "7781*102"
+answer_after = 0.2
+talk = 600
+"""
+    emu = PbxEmulator(CID, SECRET, scenario=parse_scenario(SCENARIO + calls), speed=5.0)
+    await emu.start()
+    try:
+        async with httpx.AsyncClient(base_url=emu.base_url + "/api/ver1.0") as http:
+            async with httpx.AsyncClient(base_url=emu.base_url) as root:
+                http.headers["Authorization"] = f"Bearer {await _token(root)}"
+            long_call = None
+            for _ in range(200):
+                current = (await http.get("/extension/102/current_calls/")).json()["call_list"]
+                long_call = next((c for c in current if c["caller_id_number"] == "+79990005566"), None)
+                if long_call and long_call["answer_time_gmt"] and len(emu.calls.finished) == 2:
+                    break
+                await asyncio.sleep(0.05)
+            assert long_call is not None
+            r = await http.delete(f"/extension/102/current_calls/{long_call['call_api_id']}/")
+            assert r.status_code == 204
+            hist = (await http.get("/client/@me/call_history/", params={"order": "asc"})).json()
+            items = hist["call_history"]
+            assert len(items) == 3
+            by_caller = {i["from_username"]: i for i in items}
+            for item in items:
+                events = [e for e in emu.events if e.call_id.upper() == item["call_uuid"]]
+                assert events, item["call_uuid"]
+                assert item["init_time_gmt"] == _gmt(events[0].event_time)
+                hangups = [e for e in events if e.event_type.value == "hangup"]
+                assert item["hangup_time_gmt"] == _gmt(max(e.event_time for e in hangups))
+                assert len(item["cdr"]) == len({(e.sub_call_id, e.extension_id) for e in hangups})
+            assert by_caller["+79990001122"]["result"] == "answered"
+            assert by_caller["+79990001122"]["did_number"] == "74951112233"
+            assert by_caller["+79990003344"]["result"] == "not answered"
+            assert by_caller["+79990003344"]["bridged_duration"] is None
+            assert by_caller["+79990005566"]["result"] == "answered"
+            # filters: flow, the extension, paging
+            assert (
+                len(
+                    (await http.get("/client/@me/call_history/", params={"flow": "out"})).json()[
+                        "call_history"
+                    ]
+                )
+                == 0
+            )
+            only_102 = (await http.get("/client/@me/call_history/", params={"extension_id": 102})).json()
+            assert {i["from_username"] for i in only_102["call_history"]} == {"+79990003344", "+79990005566"}
+            page2 = (await http.get("/client/@me/call_history/", params={"per_page": 2, "page": 2})).json()
+            assert (page2["page"], page2["per_page"], len(page2["call_history"])) == (2, 2, 1)
+        await asyncio.sleep(0.3)
+        cut = by_caller["+79990005566"]["call_uuid"].lower()
+        assert [e.event_type.value for e in emu.events if e.call_id == cut][-1] == "hangup"
+        assert sum(1 for e in emu.events if e.call_id == cut and e.event_type.value == "hangup") == len(
+            {e.sub_call_id for e in emu.events if e.call_id == cut}
+        )
+    finally:
+        await emu.stop()
+
+
+def _gmt(us: int) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(us / 1_000_000, UTC).strftime("%Y-%m-%d %H:%M:%S")

@@ -204,6 +204,7 @@ async def hang_up(emu: PbxEmulator, request: web.Request) -> web.StreamResponse:
         ev = open_leg.first
         answered = open_leg.answer_us is not None
         ext_type = open_leg.extension.type if open_leg.extension else None
+        recorded = answered and open_leg.extension is not None and open_leg.extension.record
         emu.engine.submit(
             EventData(
                 ev.extension_id,
@@ -223,6 +224,7 @@ async def hang_up(emu: PbxEmulator, request: web.Request) -> web.StreamResponse:
                 call_flow=ev.call_flow,
                 call_api_id=ev.call_api_id,
                 duration=(t - open_leg.answer_us) if open_leg.answer_us is not None else None,
+                rec_id=ev.sub_call_id if recorded else None,  # the record: RecID = SubCallID
                 transfered=ev.transfered,
                 bridged=bridged if ext_type in (ExtensionType.IVR, ExtensionType.QUEUE) else None,
                 callback_id=ev.callback_id,
