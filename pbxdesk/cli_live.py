@@ -22,6 +22,7 @@ EXIT_OK, EXIT_FAILED = 0, 1
 def add_live_commands(sub: argparse._SubParsersAction, parser_class: type) -> None:
     from pbxdesk.engine.defaults import DEFAULT_LIVE_PORT, EMULATOR_PORT, EMULATOR_SUBSCRIPTION_LIMIT
     from pbxdesk.pbx.api import DEFAULT_BASE_URL
+    from pbxdesk.pbx.assumptions import EMULATOR_ACCOUNT_ID
 
     emu = sub.add_parser("emulator", help="run a local PBX: its REST API, simulated calls and their webhooks")
     emu.add_argument("--host", default="127.0.0.1", help="address to listen on (default %(default)s)")
@@ -32,6 +33,19 @@ def add_live_commands(sub: argparse._SubParsersAction, parser_class: type) -> No
         "--scenario", metavar="FILE", help="extensions, subscriptions and calls (played at start)"
     )
     emu.add_argument("--subscription-limit", type=int, default=EMULATOR_SUBSCRIPTION_LIMIT, metavar="N")
+    emu.add_argument(
+        "--account-id",
+        type=int,
+        default=EMULATOR_ACCOUNT_ID,
+        metavar="N",
+        help="the account's numeric client id (GET /user/ -> client_id; default %(default)s)",
+    )
+    emu.add_argument(
+        "--hourly-limit",
+        type=int,
+        metavar="N",
+        help="answer 429 rate_limit_exceeded past N API requests an hour (default: no limit)",
+    )
     emu.add_argument(
         "--token-ttl", type=float, default=3600.0, metavar="SECONDS", help="access token lifetime"
     )
@@ -146,6 +160,10 @@ async def _emulator(args: argparse.Namespace) -> int:
             raise ValidationError(f"must be positive, not {value}", where=flag)
     if args.subscription_limit < 0:
         raise ValidationError("must not be negative", where="--subscription-limit")
+    if args.account_id <= 0:
+        raise ValidationError("must be a positive number", where="--account-id")
+    if args.hourly_limit is not None and args.hourly_limit <= 0:
+        raise ValidationError("must be a positive number of requests", where="--hourly-limit")
     faults = []
     for i, text in enumerate(args.fault):
         try:
@@ -168,6 +186,8 @@ async def _emulator(args: argparse.Namespace) -> int:
         scenario=scenario,
         extensions=extensions,
         subscription_limit=args.subscription_limit,
+        account_id=args.account_id,
+        hourly_limit=args.hourly_limit,
         token_ttl=args.token_ttl,
         speed=args.speed,
         faults=faults,
@@ -184,7 +204,7 @@ async def _emulator(args: argparse.Namespace) -> int:
         print(
             f"PBX emulator on {emu.base_url} (API {emu.base_url}/api/ver1.0, "
             f"OpenAPI {emu.base_url}/openapi.json); "
-            f"client id {args.client_id!r}; {len(emu.extensions)} extensions, "
+            f"client id {args.client_id!r} (account {args.account_id}); {len(emu.extensions)} extensions, "
             f"{len(emu.subscriptions)} subscriptions. Ctrl+C to stop.",
             flush=True,
         )

@@ -163,10 +163,15 @@ def test_emulator_command_serves_the_api_and_stops_on_ctrl_c(tmp_path: Path) -> 
         str(scenario),
         "--fault",
         '{"status": 503, "count": 1, "path": "/api/"}',
+        "--account-id",
+        "5150",
+        "--hourly-limit",
+        "100",
     )
     try:
         line = proc.wait_for("PBX emulator on")
         assert f"http://127.0.0.1:{port}" in line and "2 extensions, 1 subscriptions" in line
+        assert "(account 5150)" in line
         base = f"http://127.0.0.1:{port}"
         with httpx.Client(base_url=base) as http:
             assert (
@@ -182,8 +187,10 @@ def test_emulator_command_serves_the_api_and_stops_on_ctrl_c(tmp_path: Path) -> 
             ).json()["access_token"]
             auth = {"Authorization": f"Bearer {token}"}
             assert http.get("/api/ver1.0/client/@me/extension/", headers=auth).status_code == 503  # --fault
-            exts = http.get("/api/ver1.0/client/@me/extension/", headers=auth).json()
-            assert [e["name"] for e in exts] == ["000*200", "000*201"]
+            assert http.get("/api/ver1.0/user/", headers=auth).json()["client_id"] == 5150
+            r = http.get("/api/ver1.0/client/5150/extension/", headers=auth)
+            assert [e["name"] for e in r.json()] == ["000*200", "000*201"]
+            assert r.headers["X-RateLimit-Limit"] == "100"
             doc = http.get("/openapi.json").json()
             assert (
                 doc["openapi"].startswith("3.")
