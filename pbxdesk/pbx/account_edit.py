@@ -49,7 +49,18 @@ def _required_ext(mapping: IdMapping, profile: Any, local_id: int) -> int:
 def _from_remote(local: Extension, remote: Extension, local_id: int) -> Extension:
     """The profile's extension: the PBX's fields, the profile's simulator-only settings."""
     return replace(
-        local, id=local_id, name=remote.name, type=remote.type, status=remote.status, label=remote.label
+        local,
+        id=local_id,
+        name=remote.name,
+        type=remote.type,
+        status=remote.status,
+        label=remote.label,
+        caller_id_name=remote.caller_id_name,
+        extension_group_id=remote.extension_group_id,
+        create_date=remote.create_date,
+        client_id=remote.client_id,
+        domain=remote.domain,
+        extra_params=remote.extra_params,
     )
 
 
@@ -64,7 +75,15 @@ def _saved_locally_failed(what: str, remote_id: int, exc: PbxDeskError) -> PbxDe
 
 
 async def create_extension(client: PbxClient, profile: Any, ext: Extension) -> Extension:
-    made = await client.create_extension(ext.short, ext.type, label=ext.label, status=ext.status)
+    made = await client.create_extension(
+        ext.short,
+        ext.type,
+        label=ext.label,
+        status=ext.status,
+        caller_id_name=ext.caller_id_name,
+        extension_group_id=ext.extension_group_id,
+        extra_params=ext.extra_params,
+    )
     local_id = made.id if profile.extension(made.id) is None else ext.id
     saved = _from_remote(ext, made, local_id)
     try:
@@ -81,7 +100,14 @@ async def update_extension(client: PbxClient, profile: Any, ext: Extension) -> E
     mapping = IdMapping.load(profile)
     rid = _required_ext(mapping, profile, ext.id)
     remote = await client.update_extension(
-        rid, name=ext.short, type=ext.type, status=ext.status, label=ext.label
+        rid,
+        name=ext.short,
+        type=ext.type,
+        status=ext.status,
+        label=ext.label,
+        caller_id_name=ext.caller_id_name or None,
+        extension_group_id=ext.extension_group_id,
+        extra_params=ext.extra_params,
     )
     saved = _from_remote(ext, remote, ext.id)
     try:

@@ -430,7 +430,7 @@
 <context>
     <name>ExtensionDialog</name>
     <message>
-        <location filename="../../pbxdesk/ui/dialogs/extension_dialog.py" line="+74"/>
+        <location filename="../../pbxdesk/ui/dialogs/extension_dialog.py" line="+75"/>
         <source>New extension</source>
         <translation>Новый добавочный</translation>
     </message>
@@ -485,7 +485,22 @@
         <translation>Показывается на вызываемом телефоне, например: Анна Петрова</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+3"/>
+        <source>optional: CallerIDName of its calls (else the label)</source>
+        <translation>необязательно: CallerIDName его звонков (иначе метка)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>optional, e.g. 12</source>
+        <translation>необязательно, например 12</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>optional JSON text, e.g. {&quot;crm_user&quot;: 5}</source>
+        <translation>необязательно, текст JSON, например {&quot;crm_user&quot;: 5}</translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>Record calls (hangup events carry RecID)</source>
         <translation>Записывать разговоры (в событиях hangup будет RecID)</translation>
     </message>
@@ -551,6 +566,31 @@
         <translation>Подпись:</translation>
     </message>
     <message>
+        <location line="+1"/>
+        <source>Caller ID name:</source>
+        <translation>Имя абонента (Caller ID):</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Group id:</source>
+        <translation>Номер группы:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Extra parameters:</source>
+        <translation>Доп. параметры:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Created (UTC):</source>
+        <translation>Создан (UTC):</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Account:</source>
+        <translation>Аккаунт:</translation>
+    </message>
+    <message>
         <location line="+2"/>
         <source>Public number (DID):</source>
         <translation>Городской номер (DID):</translation>
@@ -586,7 +626,7 @@
         <translation>Время в меню:</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+19"/>
         <source>Live mode: OK saves on the PBX account {0}, then in this profile. Recording, numbers, agents and routes are simulator settings: they stay in this profile.</source>
         <translation>Живой режим: ОК сохраняет в аккаунте АТС {0}, затем в этом профиле. Запись, номера, агенты и маршруты — настройки симулятора: они остаются в этом профиле.</translation>
     </message>
@@ -596,7 +636,7 @@
         <translation>Id назначает АТС, изменить его нельзя</translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+41"/>
         <source>A name is required, e.g. {0}*105</source>
         <translation>Укажите имя, например {0}*105</translation>
     </message>
@@ -677,7 +717,17 @@
         <translation>Только цифры (можно с + в начале), например 78123332301</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+6"/>
+        <source>A group id is a positive whole number</source>
+        <translation>Номер группы — целое положительное число</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Extra parameters are JSON text, e.g. {&quot;crm_user&quot;: 5}</source>
+        <translation>Доп. параметры — текст JSON, например {&quot;crm_user&quot;: 5}</translation>
+    </message>
+    <message>
+        <location line="+21"/>
         <source>{0} is only in this profile, not on the PBX account: push it with PBX → Sync with account…, or edit it in Simulated mode</source>
         <translation>{0} есть только в этом профиле, не в аккаунте АТС: отправьте его через АТС → Синхронизация с аккаунтом… или измените в режиме симуляции</translation>
     </message>
@@ -687,7 +737,7 @@
         <translation>Номер {0} уже направлен на {1}</translation>
     </message>
     <message>
-        <location line="+54"/>
+        <location line="+61"/>
         <source>Saving to the PBX…</source>
         <translation>Сохранение на АТС…</translation>
     </message>
@@ -695,7 +745,7 @@
 <context>
     <name>FilterBar</name>
     <message>
-        <location filename="../../pbxdesk/ui/filter_bar.py" line="+38"/>
+        <location filename="../../pbxdesk/ui/filter_bar.py" line="+39"/>
         <source>Time: any</source>
         <translation>Время: любое</translation>
     </message>
@@ -766,12 +816,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+67"/>
+        <location line="+70"/>
         <source>Extension: any</source>
         <translation>Добавочный: любой</translation>
     </message>
     <message>
-        <location line="-65"/>
+        <location line="-68"/>
         <source>Call status (CallStatus)</source>
         <translation>Статус звонка (CallStatus)</translation>
     </message>
@@ -816,7 +866,7 @@
         <translation>Показать все события</translation>
     </message>
     <message>
-        <location line="+96"/>
+        <location line="+118"/>
         <source>searching…</source>
         <translation>поиск…</translation>
     </message>
@@ -2431,7 +2481,7 @@
         <translation>приостановлено</translation>
     </message>
     <message>
-        <location line="+634"/>
+        <location line="+638"/>
         <source>{0} delivered</source>
         <translation>доставлено: {0}</translation>
     </message>

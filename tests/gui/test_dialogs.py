@@ -76,6 +76,41 @@ def test_new_extension_valid_is_saved(qtbot, profile):
     assert saved.type is ExtensionType.PHONE and saved.did == "78123332399"
 
 
+def test_extension_resource_fields_are_edited_and_the_pbxs_kept(qtbot, profile):
+    from dataclasses import replace
+
+    made = replace(
+        profile.extension(101), create_date="2024-03-16 10:02:44", client_id=4711, domain="sip.pbx"
+    )
+    profile.update_extension(made)
+    d = ExtensionDialog(profile, profile.extension(101))
+    qtbot.addWidget(d)
+    d.show()
+    assert d.created_edit.text() == "2024-03-16 10:02:44" and d.created_edit.isReadOnly()
+    assert d.account_edit.text() == "4711 · sip.pbx"
+    d.caller_id_edit.setText("Anna P. (sales)")
+    d.group_edit.setText("x")
+    assert shown_error(d, "extension_group_id") == "A group id is a positive whole number"
+    d.group_edit.setText("12")
+    d.extra_edit.setText("{not json")
+    assert shown_error(d, "extra_params").startswith("Extra parameters are JSON text")
+    assert not d.ok_button.isEnabled()
+    d.extra_edit.setText('{"crm_user": 5}')
+    assert d.errors == {} and d.ok_button.isEnabled()
+    qtbot.mouseClick(d.ok_button, Qt.MouseButton.LeftButton)
+    saved = profile.extension(101)
+    assert (saved.caller_id_name, saved.extension_group_id, saved.extra_params) == (
+        "Anna P. (sales)",
+        12,
+        '{"crm_user": 5}',
+    )
+    assert (saved.create_date, saved.client_id, saved.domain) == ("2024-03-16 10:02:44", 4711, "sip.pbx")
+    new = ExtensionDialog(profile)  # a new one: nothing the PBX sets is shown
+    qtbot.addWidget(new)
+    new.show()
+    assert not new.created_edit.isVisible() and not new.account_edit.isVisible()
+
+
 def test_extension_name_and_id_rules(qtbot, profile):
     d = ExtensionDialog(profile)
     qtbot.addWidget(d)

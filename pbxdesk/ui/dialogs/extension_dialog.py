@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import TYPE_CHECKING
 
@@ -91,6 +92,19 @@ class ExtensionDialog(FormDialog):
         self.status_combo.addItem(self.tr("Blocked"), ExtensionStatus.BLOCKED.value)
         self.label_edit = QLineEdit()
         self.label_edit.setPlaceholderText(self.tr("Shown on the called phone, e.g. Anna Petrova"))
+        self.caller_id_edit = QLineEdit()
+        self.caller_id_edit.setPlaceholderText(
+            self.tr("optional: CallerIDName of its calls (else the label)")
+        )
+        self.group_edit = QLineEdit()
+        self.group_edit.setPlaceholderText(self.tr("optional, e.g. 12"))
+        self.extra_edit = QLineEdit()
+        self.extra_edit.setPlaceholderText(self.tr('optional JSON text, e.g. {"crm_user": 5}'))
+        # Set by the PBX, shown read-only: when it was made, on which account and SIP domain.
+        self.created_edit = QLineEdit()
+        self.created_edit.setReadOnly(True)
+        self.account_edit = QLineEdit()
+        self.account_edit.setReadOnly(True)
         self.record_check = QCheckBox(self.tr("Record calls (hangup events carry RecID)"))
         self.did_edit = QLineEdit()
         self.did_edit.setPlaceholderText(self.tr("optional, e.g. 78123332301"))
@@ -122,6 +136,11 @@ class ExtensionDialog(FormDialog):
         self.add_field("type", self.tr("Type:"), self.type_combo)
         self.add_field("status", self.tr("Status:"), self.status_combo)
         self.add_field("label", self.tr("Label:"), self.label_edit)
+        self.add_field("caller_id_name", self.tr("Caller ID name:"), self.caller_id_edit)
+        self.add_field("extension_group_id", self.tr("Group id:"), self.group_edit)
+        self.add_field("extra_params", self.tr("Extra parameters:"), self.extra_edit)
+        self.add_field("create_date", self.tr("Created (UTC):"), self.created_edit)
+        self.add_field("client_id", self.tr("Account:"), self.account_edit)
         self.add_field("record", "", self.record_check)
         self.add_field("did", self.tr("Public number (DID):"), self.did_edit)
         self.add_field("forward_to", self.tr("Forward outside to:"), self.forward_edit)
@@ -135,8 +154,10 @@ class ExtensionDialog(FormDialog):
             self._load(extension)
         else:
             self.id_edit.setText(str(self._free_id()))
+        self.set_row_visible("create_date", bool(extension and extension.create_date))
+        self.set_row_visible("client_id", bool(extension and (extension.client_id or extension.domain)))
         for w in (self.id_edit, self.name_edit, self.label_edit, self.did_edit, self.forward_edit,
-                  self.agents_edit):  # fmt: skip
+                  self.agents_edit, self.caller_id_edit, self.group_edit, self.extra_edit):  # fmt: skip
             w.textChanged.connect(self.revalidate)
         self.route_combo.editTextChanged.connect(self.revalidate)
         self.type_combo.currentIndexChanged.connect(self._type_changed)
@@ -169,6 +190,12 @@ class ExtensionDialog(FormDialog):
         self.type_combo.setCurrentIndex(self.type_combo.findData(ext.type.value))
         self.status_combo.setCurrentIndex(self.status_combo.findData(ext.status.value))
         self.label_edit.setText(ext.label)
+        self.caller_id_edit.setText(ext.caller_id_name)
+        self.group_edit.setText("" if ext.extension_group_id is None else str(ext.extension_group_id))
+        self.extra_edit.setText(ext.extra_params or "")
+        self.created_edit.setText(ext.create_date)
+        account = " · ".join(p for p in (str(ext.client_id or ""), ext.domain) if p)
+        self.account_edit.setText(account)
         self.record_check.setChecked(ext.record)
         self.did_edit.setText(ext.did or "")
         self.forward_edit.setText(ext.forward_to or "")
@@ -294,8 +321,25 @@ class ExtensionDialog(FormDialog):
             return self.tr("Digits only (a leading + is fine), e.g. 78123332301")
         return ""
 
+    def _group_problem(self, text: str) -> str:
+        text = text.strip()
+        if text and (not text.isdigit() or int(text) <= 0):
+            return self.tr("A group id is a positive whole number")
+        return ""
+
+    def _extra_problem(self, text: str) -> str:
+        if not text.strip():
+            return ""
+        try:
+            json.loads(text)
+        except ValueError:
+            return self.tr('Extra parameters are JSON text, e.g. {"crm_user": 5}')
+        return ""
+
     def validate(self) -> dict[str, str]:
         errors = {
+            "extension_group_id": self._group_problem(self.group_edit.text()),
+            "extra_params": self._extra_problem(self.extra_edit.text()),
             "id": self._id_problem(self.id_edit.text()),
             "name": self._name_problem(self.name_edit.text()),
             "type": self._type_problem(),
@@ -330,6 +374,13 @@ class ExtensionDialog(FormDialog):
             type=t,
             status=ExtensionStatus(self.status_combo.currentData()),
             label=self.label_edit.text().strip(),
+            caller_id_name=self.caller_id_edit.text().strip(),
+            extension_group_id=int(group) if (group := self.group_edit.text().strip()) else None,
+            extra_params=self.extra_edit.text().strip() or None,
+            # set by the PBX: kept as they were
+            create_date=self.original.create_date if self.original else "",
+            client_id=self.original.client_id if self.original else None,
+            domain=self.original.domain if self.original else "",
             record=self.record_check.isChecked(),
             did=self.did_edit.text().strip() or None,
             forward_to=self.forward_edit.text().strip() or None,
