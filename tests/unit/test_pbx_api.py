@@ -125,3 +125,16 @@ def test_change_descriptions() -> None:
     assert (
         changed.describe() == "~ subscription #7: extension 175 hangup POST http://a/: method 'GET' -> 'POST'"
     )
+
+
+def test_readme_lists_every_emulator_resource_and_assumption() -> None:
+    from pathlib import Path
+
+    from pbxdesk.pbx.assumptions import ASSUMPTIONS
+    from pbxdesk.pbx.emulator.core import full_path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for route in PbxEmulator("id", "secret").routes:
+        assert f"| `{full_path(route).replace('/api/ver1.0', '')}` |" in readme, route.path
+    for topic, _text in ASSUMPTIONS:
+        assert f"- **{topic}**:" in readme, topic
