@@ -177,6 +177,41 @@ def test_push_failures_and_an_unreachable_pbx_are_shown_in_place(qtbot, profile,
     run_async(scenario())
 
 
+def test_an_identical_account_shows_no_changes(qtbot, profile, run_async):
+    """A profile holding exactly the account's extensions and subscriptions, never pulled: the
+    ids pair them, so nothing is to add, change or remove, and nothing is "on the PBX only"."""
+    scenario_ = parse_scenario(PBX)
+    profile.replace_config(scenario_.extensions, scenario_.subscriptions)
+    window = MainWindow(profile, "default")
+    qtbot.addWidget(window)
+    emu = PbxEmulator(CID, SECRET, scenario=scenario_)
+
+    async def scenario():
+        await emu.start(play=False)
+        await window.start_session(autostart=False)
+        window.live_feed.sync_action.trigger()
+        d = window.live_feed.sync_dialog
+        await until(lambda: not d.busy)
+        d.connect_button.click()
+        c = d.connect_dialog
+        c.base_url.setText(emu.base_url)
+        c.client_id.setText(CID)
+        c.secret.setText(SECRET)
+        c.remember.setChecked(False)
+        c.ok_button.click()
+        await until(lambda: d.plan is not None and not d.busy)
+        assert d.plan.empty and d.tree.topLevelItemCount() == 0
+        assert d.summary.text() == "The account matches this profile: nothing to push."
+        assert shown(d.notes) == ""
+        assert not d.push_button.isEnabled()
+        d.close_button.click()
+        await window.session.close()
+        await window.account.disconnect()
+        await emu.stop()
+
+    run_async(scenario())
+
+
 def test_notes_and_results_in_russian(qtbot, qapp, profile):
     """pbx/sync.py writes English (the CLI's); the dialog says each note and result in the
     user's language, from its kind and parameters."""

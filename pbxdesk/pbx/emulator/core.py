@@ -430,7 +430,7 @@ class PbxEmulator:
         return _gmt(time.time())
 
     # -- feeds: client-wide call-status changes and queue agents ----------------------------------
-    def fire_status_change(self, ext: Extension, old: int | None, new: int | None) -> None:
+    def _fire_status_change(self, ext: Extension, old: int | None, new: int | None) -> None:
         """An extension's call status changed: ``extension-call-status`` to the phone_events feeds.
 
         The data are the record's (section 4.2): snake_case keys, ``event_type=call-status-change``.
@@ -449,7 +449,7 @@ class PbxEmulator:
         ]
         self._deliver_fields(fields, feeds)
 
-    def fire_agent_event(self, agent: Extension, status: str) -> None:
+    def _fire_agent_event(self, agent: Extension, status: str) -> None:
         """A queue agent logged in or out: ``agent-login``/``agent-logout`` (section 4.3)."""
         event_type = "agent-login" if status == "available" else "agent-logout"
         fields = {

@@ -220,7 +220,7 @@ async def delete_status(emu: PbxEmulator, request: web.Request) -> web.StreamRes
     for ext_id, sid in list(emu.extension_status.items()):
         if sid == entry["id"]:  # the phones in it have no status any more: that is a change
             emu.extension_status[ext_id] = None
-            emu.fire_status_change(emu.extensions[ext_id], sid, None)
+            emu._fire_status_change(emu.extensions[ext_id], sid, None)
     return web.Response(status=204)
 
 
@@ -246,7 +246,7 @@ async def set_extension_status(emu: PbxEmulator, request: web.Request) -> web.St
     old = emu.extension_status.get(ext.id)
     emu.extension_status[ext.id] = body.status_id
     if old != body.status_id:  # the event fires on a real change only
-        emu.fire_status_change(ext, old, body.status_id)
+        emu._fire_status_change(ext, old, body.status_id)
     return json_response(m.ExtensionCallStatus(extension_id=ext.id, status_id=body.status_id))
 
 
@@ -287,7 +287,7 @@ async def set_agent(emu: PbxEmulator, request: web.Request) -> web.StreamRespons
     old = emu.agent_status.get(agent.id, "available")
     emu.agent_status[agent.id] = body.status
     if old != body.status:  # documented: events fire on a real status change only
-        emu.fire_agent_event(agent, body.status)
+        emu._fire_agent_event(agent, body.status)
     return json_response(_agent_model(emu, agent))
 
 
