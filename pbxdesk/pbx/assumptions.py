@@ -86,7 +86,8 @@ ASSUMPTIONS: tuple[tuple[str, str], ...] = (
     (
         "current calls",
         "one item per phone leg that has started and not hung up; call_flow in lower "
-        "case; DELETE ends the call at once (hangup events follow, CallStatus ANSWER if it was "
+        'case; GET of one call answers {"call_list": [that call]}; DELETE ends the call at once '
+        "(hangup events follow, CallStatus ANSWER if it was "
         "answered, else CANCEL); PUT actions answer 409 not_supported (the simulator cannot change "
         "a call already planned)",
     ),

@@ -6,6 +6,7 @@ import hashlib
 import sqlite3
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -104,6 +105,10 @@ def test_a_profile_open_elsewhere_is_not_renamed_deleted_or_vacuumed(filled: Pat
 
 
 def test_export_import_round_trip_is_equal(filled: Path, tmp_path: Path) -> None:
+    with Profile.open(filled) as p:  # the extension resource's fields travel with the profile
+        anna = replace(p.extension(101), caller_id_name="Anna P.", extension_group_id=3, client_id=4711,
+                       create_date="2024-03-16 10:02:44", domain="sip.pbx", extra_params="{}")  # fmt: skip
+        p.update_extension(anna)
     before = table_rows(filled)
     export = manager.export_profile("work", tmp_path / "work.pbxdesk")
     assert export.read_bytes()[:16] == b"SQLite format 3\x00"
@@ -111,6 +116,8 @@ def test_export_import_round_trip_is_equal(filled: Path, tmp_path: Path) -> None
     name, path = manager.import_profile(export, "restored")
     assert (name, path) == ("restored", profile_path("restored"))
     assert table_rows(path) == before
+    with Profile.open(path) as p:
+        assert p.extension(101) == anna
     # the export remembers its profile's name: importing it again without --as clashes
     with pytest.raises(PbxDeskError, match="work: a profile of that name already exists"):
         manager.import_profile(export)

@@ -102,12 +102,6 @@ class CallLog:
     def current_legs(self) -> list[Leg]:
         return [leg for call in self.calls.values() for leg in call.current]
 
-    def by_api_id(self, call_api_id: str) -> Call | None:
-        return next(
-            (c for c in self.calls.values() if c.legs and c.first.call_api_id == call_api_id and c.current),
-            None,
-        )
-
     def find_finished(self, call_uuid: str) -> Call | None:
         key = call_uuid.lower()
         return next((c for cid, c in self.finished.items() if cid.lower() == key), None)

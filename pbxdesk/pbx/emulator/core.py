@@ -551,12 +551,10 @@ class PbxEmulator:
             resp = error_response(exc.status, exc.message, exc.code)
         except ValidationError as exc:
             resp = error_response(400, str(exc), assumptions.VALIDATION_CODE)
-        except web.HTTPException as exc:
-            if exc.status >= 400:
-                code = "not_found" if exc.status == 404 else None
-                resp = error_response(exc.status, exc.reason, code if exc.status != 404 else None)
-            else:
+        except web.HTTPException as exc:  # no such path (404) or method (405)
+            if exc.status < 400:
                 raise
+            resp = error_response(exc.status, "Not found" if exc.status == 404 else exc.reason)
         for key, value in budget_headers.items():
             resp.headers[key] = value
         return self._logged(request, resp)
