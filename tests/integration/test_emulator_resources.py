@@ -102,6 +102,12 @@ async def test_token_from_a_form_the_query_string_multipart_or_basic(emu) -> Non
         assert (refresh.status_code, refresh.json()["error"]) == (401, "invalid_grant")
         r = await c.get("/api/ver1.0/user/")
         assert r.status_code == 401 and r.json() == {"message": "Unauthorized"}
+        # a multipart part whose header is not HTTP (found by schemathesis): 400, not 500
+        bad = b'--XX\r\nContent-Disposition: form-data; name="a\x00\tb"\r\n\r\n1\r\n--XX--\r\n'
+        r = await c.post(
+            "/oauth/token", content=bad, headers={"Content-Type": "multipart/form-data; boundary=XX"}
+        )
+        assert (r.status_code, r.json()["error"]) == (400, "invalid_request")
 
 
 async def test_user_client_and_the_numeric_client_id_on_every_client_path(http) -> None:

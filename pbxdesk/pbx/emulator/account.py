@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from pbxdesk.pbx import api, assumptions
 from pbxdesk.pbx.emulator import models as m
@@ -22,18 +23,17 @@ def _oauth_error(status: int, error: str, description: str) -> web.Response:
     return web.json_response({"error": error, "error_description": description}, status=status)
 
 
-async def _credentials(request: web.Request) -> dict[str, str]:
+async def _credentials(request: web.Request) -> dict[str, str] | None:
     """The token request's parameters: query string, then a form or multipart body, then Basic.
 
-    Real clients send them in each of these ways (record section 1)."""
+    Real clients send them in each of these ways (record section 1). None: the body is malformed."""
     params: dict[str, str] = dict(request.query)
     if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         try:
             form = await request.post()
-        except ValueError:  # a malformed multipart body
-            form = None
-        if form is not None:
-            params.update({k: v for k, v in form.items() if isinstance(v, str)})
+        except (ValueError, HttpProcessingError):  # a malformed form or multipart body
+            return None
+        params.update({k: v for k, v in form.items() if isinstance(v, str)})
     else:  # a form without (or with a wrong) Content-Type
         raw = await request.read()
         with contextlib.suppress(UnicodeDecodeError):
@@ -52,6 +52,8 @@ async def _credentials(request: web.Request) -> dict[str, str]:
 async def token(emu: PbxEmulator, request: web.Request) -> web.StreamResponse:
     emu.stats["token requests"] += 1
     params = await _credentials(request)
+    if params is None:
+        return _oauth_error(400, "invalid_request", "the form or multipart body is malformed")
     grant = params.get("grant_type", "")
     if grant == "refresh_token":  # trusted applications get no refresh token (record section 1)
         return _oauth_error(401, "invalid_grant", "this application has no refresh token")
