@@ -435,3 +435,26 @@ def _gmt(us: int) -> str:
     from datetime import UTC, datetime
 
     return datetime.fromtimestamp(us / 1_000_000, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+async def test_phone_events_call_types_reach_every_phone(emu, http, recorder) -> None:
+    """A client-wide hangup subscription gets the hangups of every phone, a phone made later
+    through the API included, and not those of the ivr: like one subscription on each phone."""
+    r = await http.post(
+        "/client/@me/phone_events/",
+        json={"url": f"{recorder.base_url}/all", "method": "GET", "event_type": "hangup"},
+    )
+    assert r.status_code == 201
+    made = (
+        await http.post("/client/@me/extension/", json={"name": "150", "type": "phone", "status": "active"})
+    ).json()
+    for src, dst in (("101", "+79112223344"), ("150", "102"), ("102", "300")):
+        r = await http.post(f"/extension/@{src}/callback/", json={"src_num": [src], "dst_num": dst})
+        assert r.status_code == 201, r.text
+    assert await emu.wait_calls_done(10)
+    got = [dict(rq.query) for rq in recorder.requests]
+    assert {q["EventType"] for q in got} == {"hangup"}
+    hangups = [e for e in emu.events if e.event_type.value == "hangup"]
+    assert {e.extension_id for e in hangups} >= {101, made["id"], 102, 300}  # 300: the ivr
+    phones = {101, 102, made["id"]}
+    assert len(got) == sum(1 for e in hangups if e.extension_id in phones)
