@@ -50,6 +50,7 @@ from pbxdesk.engine.simulator import CallSimulator, event_stream
 from pbxdesk.engine.traffic import scenario_plans
 from pbxdesk.pbx import api, assumptions
 from pbxdesk.pbx.emulator.calls_state import CallLog
+from pbxdesk.pbx.emulator.models import FaultModel
 from pbxdesk.pbx.emulator.routing import Route
 
 log = logging.getLogger(__name__)
@@ -73,45 +74,29 @@ class Fault:
 
     @classmethod
     def from_json(cls, data: Any) -> Fault:
-        if not isinstance(data, dict):
-            raise ValidationError("a fault is a JSON object", where="fault")
-        known = {"status", "count", "retry_after", "latency", "path", "message", "method"}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValidationError(
-                f"unknown key {unknown[0]!r} (known: {', '.join(sorted(known))})", where="fault"
-            )
-        status = data.get("status")
-        if status is not None and (not isinstance(status, int) or not 100 <= status <= 599):
-            raise ValidationError(f"status must be an HTTP status code, not {status!r}", where="fault.status")
-        latency = data.get("latency", 0.0)
-        if not isinstance(latency, int | float) or latency < 0 or latency > 300:
-            raise ValidationError("latency must be 0-300 seconds", where="fault.latency")
-        if status is None and not latency:
-            raise ValidationError("a fault needs a status or a latency", where="fault")
-        count = data.get("count", 1 if status is not None else None)
-        if count is not None and (not isinstance(count, int) or count < 1):
-            raise ValidationError(
-                "count must be a positive integer (or null: until cleared)", where="fault.count"
-            )
-        retry_after = data.get("retry_after")
-        if retry_after is not None and (not isinstance(retry_after, int | float) or retry_after < 0):
-            raise ValidationError("retry_after must be a number of seconds", where="fault.retry_after")
-        path = data.get("path", "")
-        if not isinstance(path, str):
-            raise ValidationError("path must be text", where="fault.path")
-        message = data.get("message")
-        method = data.get("method", "")
-        if not isinstance(method, str):
-            raise ValidationError("method must be text, e.g. 'POST'", where="fault.method")
+        """A fault from its JSON (``--fault`` or ``POST /admin/faults``), checked by the same
+        model the OpenAPI document shows; a ValidationError names the wrong key."""
+        try:
+            model = FaultModel.model_validate(data)
+        except pydantic.ValidationError as exc:
+            err = exc.errors()[0]
+            loc = [str(p) for p in err["loc"]]
+            if err["type"] == "extra_forbidden":
+                known = ", ".join(sorted(FaultModel.model_fields))
+                raise ValidationError(f"unknown key {loc[-1]!r} (known: {known})", where="fault") from None
+            if not loc:  # not an object, or the object as a whole
+                text = "a fault is a JSON object" if err["type"] == "model_type" else err["msg"]
+                raise ValidationError(text.removeprefix("Value error, "), where="fault") from None
+            raise ValidationError(err["msg"], where=f"fault.{loc[0]}") from None
+        count = model.count if "count" in model.model_fields_set or model.status is None else 1
         return cls(
-            status,
+            model.status,
             count,
-            retry_after,
-            float(latency),
-            path,
-            None if message is None else str(message),
-            method.upper(),
+            model.retry_after,
+            model.latency,
+            model.path,
+            model.message,
+            model.method.upper(),
         )
 
     def applies(self, method: str, path: str) -> bool:

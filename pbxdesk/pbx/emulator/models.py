@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class _In(BaseModel):
@@ -367,13 +367,25 @@ class DidChange(_In):
 
 # -- the emulator's own ---------------------------------------------------------------------------
 class FaultModel(_Out):
-    status: int | None = None
-    count: int | None = None
-    retry_after: float | None = None
-    latency: float = 0.0
-    path: str = ""
+    """A fault to inject: an HTTP status for the next ``count`` requests, and/or latency."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    status: int | None = Field(None, ge=100, le=599, description="answer this HTTP status instead")
+    count: int | None = Field(
+        None, ge=1, description="how many requests (default 1; latency only: until cleared)"
+    )
+    retry_after: float | None = Field(None, ge=0, description="seconds, sent as Retry-After")
+    latency: float = Field(0.0, ge=0, le=300, description="seconds to wait before answering")
+    path: str = Field("", description="only requests whose path starts with this")
     message: str | None = None
-    method: str = ""
+    method: str = Field("", description="only requests with this method")
+
+    @model_validator(mode="after")
+    def _does_something(self) -> FaultModel:
+        if self.status is None and not self.latency:
+            raise ValueError("a fault needs a status or a latency")
+        return self
 
 
 class Faults(_Out):
