@@ -118,6 +118,7 @@ async def test_user_client_and_the_numeric_client_id_on_every_client_path(http) 
     for cid in ("@me", str(ACCOUNT)):
         assert (await http.get(f"/client/{cid}/")).json()["prefix"] == "7781"
         assert (await http.get(f"/client/client_info/{cid}")).json()["id"] == ACCOUNT
+        assert (await http.get(f"/client/{cid}/client/")).json()["prefix"] == "7781"
         assert len((await http.get(f"/client/{cid}/extension/")).json()) == 4
         assert (await http.get(f"/client/{cid}/limit/")).status_code == 200
     for wrong in ("4712", CID):  # the OAuth application id is not a client id
@@ -211,6 +212,8 @@ async def test_subscriptions_global_feeds_statuses_agents_and_limits(emu, http, 
     # agents: 101 is an agent of queue 200; logging out fires agent-logout
     agents = (await http.get("/client/@me/agent/local/")).json()
     assert [a["id"] for a in agents] == [101, 102] and agents[0]["queues"] == [200]
+    assert (await http.get("/extension/200/agent/")).json() == agents
+    assert (await http.get("/extension/101/agent/")).status_code == 404
     r = await http.post(
         "/client/@me/agent/local/101/event/",
         json={"url": f"{recorder.base_url}/agent", "method": "GET", "event_type": "agent-logout"},

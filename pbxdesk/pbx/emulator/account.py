@@ -135,4 +135,12 @@ ROUTES = [
         DOC,
         response=m.Client,
     ),
+    Route(
+        "GET",
+        "/client/{client_id}/client/",
+        client,
+        "the client again (a plugin reads the prefix here)",
+        CLIENT,
+        response=m.Client,
+    ),  # fmt: skip
 ]

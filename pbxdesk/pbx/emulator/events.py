@@ -272,6 +272,14 @@ async def list_agents(emu: PbxEmulator, request: web.Request) -> web.StreamRespo
     return json_response([_agent_model(emu, a) for a in agents])
 
 
+async def queue_agents(emu: PbxEmulator, request: web.Request) -> web.StreamResponse:
+    queue = emu.find_ext(request.match_info["extension"])
+    if queue.type is not ExtensionType.QUEUE:
+        raise Refused(404, f"extension {queue.name} is a {queue.type.value}, not a queue")
+    by_name = emu.by_name()
+    return json_response([_agent_model(emu, by_name[a]) for a in queue.agents if a in by_name])
+
+
 async def get_agent(emu: PbxEmulator, request: web.Request) -> web.StreamResponse:
     emu.check_client(request)
     agent = _agent(emu, request)
@@ -448,6 +456,14 @@ ROUTES = [
         CLIENT,
         response=("list", m.Agent),
     ),
+    Route(
+        "GET",
+        "/extension/{extension}/agent/",
+        queue_agents,
+        "a queue's agents",
+        CLIENT,
+        response=("list", m.Agent),
+    ),  # fmt: skip
     Route(
         "GET",
         "/client/{client_id}/agent/local/{agent_id}/",
