@@ -301,7 +301,17 @@ async def test_callback_current_calls_hang_up_and_history(recorder) -> None:
             audio = await http.get(url)
             assert audio.headers["content-type"] == "audio/mpeg" and audio.content[:2] == b"\xff\xfb"
             assert "attachment" in audio.headers["content-disposition"]
+            assert (await http.get("/extension/101/record/", params=span)).json() == recs
+            assert (await http.get("/extension/102/record/", params=span)).json() == []
+            ext_url = (await http.get(f"/extension/101/record/{rec_id.lower()}/storage_url")).json()[
+                "record_url"
+            ]
+            assert ext_url == url
+            assert (await http.get(f"/extension/101/record/{rec_id}/")).content == audio.content
+            assert (await http.get(f"/extension/102/record/{rec_id}/")).status_code == 404
             assert (await http.delete(f"/client/@me/record/{rec_id}")).status_code == 204
+            assert (await http.get("/client/@me/record/", params=span)).json() == []
+            assert (await http.delete(f"/client/@me/record/{rec_id}")).status_code == 404
             r = await http.get("/client/@me/record/NOPE/storage_url/")
             assert r.status_code == 404 and r.json()["message"] == "Record not found"
     finally:
@@ -461,3 +471,50 @@ async def test_phone_events_call_types_reach_every_phone(emu, http, recorder) ->
     assert {e.extension_id for e in hangups} >= {101, made["id"], 102, 300}  # 300: the ivr
     phones = {101, 102, made["id"]}
     assert len(got) == sum(1 for e in hangups if e.extension_id in phones)
+
+
+async def test_by_id_resources_of_feeds_statuses_and_agents(emu, http, recorder) -> None:
+    hook = {"url": f"{recorder.base_url}/s", "method": "POST", "event_type": "extension-call-status"}
+    feed = (await http.post(f"/client/{ACCOUNT}/phone_events", json=hook)).json()
+    one = f"/client/@me/phone_events/{feed['id']}/"
+    assert (await http.get(one)).json() == feed
+    moved = (await http.put(one, json={**hook, "method": "GET"})).json()
+    assert moved == {**feed, "method": "GET"}
+    assert (await http.put(one, json={**hook, "event_type": "voicemail"})).status_code == 400
+    assert (await http.get("/client/@me/phone_events/999/")).status_code == 404
+    # statuses by id; deleting the status a phone is in takes the phone out of it (an event)
+    st = (
+        await http.post("/client/@me/extension/call_status/", json={"name": "Busy", "property_list": ["all"]})
+    ).json()
+    sid = f"/client/@me/extension/call_status/{st['id']}"
+    assert (await http.get(sid)).json() == st
+    renamed = (await http.put(sid, json={"name": "Away", "property_list": ["li", "lo"]})).json()
+    assert (renamed["name"], renamed["property_list"]) == ("Away", ["li", "lo"])
+    assert (await http.put(sid, json={"name": "x", "property_list": ["nope"]})).status_code == 400
+    assert (await http.put("/extension/101/call_status/", json={"status_id": 999})).status_code == 400
+    assert (await http.put("/extension/200/call_status/", json={"status_id": None})).status_code == 404
+    await http.put("/extension/101/call_status/", json={"status_id": st["id"]})
+    assert (await http.get("/extension/101/call_status/")).json() == {
+        "extension_id": 101,
+        "status_id": st["id"],
+    }
+    assert (await http.delete(sid)).status_code == 204
+    assert (await http.get("/extension/101/call_status/")).json()["status_id"] is None
+    # agent subscriptions by id
+    path = "/client/@me/agent/local/102/event/"
+    made = (await http.post(path, json={**hook, "event_type": "agent-login"})).json()
+    assert (await http.get(path + str(made["id"]))).json() == made
+    assert (
+        await http.put(path + str(made["id"]), json={**hook, "event_type": "agent-logout"})
+    ).status_code == 200
+    assert (await http.get(f"/client/@me/agent/local/101/event/{made['id']}")).status_code == 404  # not 101's
+    assert (await http.delete(path + str(made["id"]))).status_code == 204
+    assert (await http.get(path)).json() == []
+    await http.put("/client/@me/agent/local/102/", json={"status": "logged_out"})
+    assert (await http.put("/client/@me/agent/local/102/", json={"status": "away"})).status_code == 400
+    assert await emu.wait_calls_done(10)
+    sent = [dict(rq.query) for rq in recorder.requests]  # the feed was moved to GET
+    assert [(q["old_status_id"], q["new_status_id"]) for q in sent] == [
+        ("", str(st["id"])),
+        (str(st["id"]), ""),
+    ]
