@@ -1,7 +1,7 @@
 """The PBX REST API's wire contract, shared by the client and the emulator.
 
-Everything here that the public record does not state is marked **ASSUMPTION** and kept in
-this one module, so the UI and docs can show it and a correction lands in one place.
+What the public record does not state is decided in ``pbxdesk.pbx.assumptions`` (one list,
+shown in the README); the client-side ones are imported here under their old names.
 """
 
 from __future__ import annotations
@@ -16,25 +16,19 @@ from pbxdesk.domain import (
     HttpMethod,
     Subscription,
 )
+from pbxdesk.pbx import assumptions
 
 DEFAULT_BASE_URL = "https://apiproxy.telphin.ru"
 API_PREFIX = "/api/ver1.0"
 TOKEN_PATH = "/oauth/token"  # at the host root, not under API_PREFIX
 OPENAPI_PATH = "/openapi.json"  # served by the emulator only
 
-# ASSUMPTION: the limits resource. Public client code reads GET /client/{client_id}/limit/;
-# its body is not public. pbxdesk reads the subscription limit from the first of these keys.
+# Public client code reads GET /client/{client_id}/limit/ (its body: an assumption).
 LIMITS_PATH = "/client/{client_id}/limit/"
 USER_PATH = "/user/"  # the token's user: its numeric client_id goes into /client/{client_id}/ paths
-SUBSCRIPTION_LIMIT_KEYS = ("event_subscriptions", "max_events", "events", "event_limit")
-
-# ASSUMPTION: error bodies are JSON ``{"message": "..."}`` with 4xx/5xx (the manual does not
-# show them); the client also accepts ``error_description``/``error``/``detail`` and plain text.
-ERROR_MESSAGE_KEYS = ("message", "error_description", "detail", "error")
-
-# ASSUMPTION: refusing a subscription over the account's limit is a 400 with a message
-# (and status "limit_exceeded", see pbxdesk.pbx.assumptions).
-LIMIT_EXCEEDED_STATUS = 400
+SUBSCRIPTION_LIMIT_KEYS = assumptions.SUBSCRIPTION_LIMIT_KEYS
+ERROR_MESSAGE_KEYS = assumptions.ERROR_MESSAGE_KEYS
+LIMIT_EXCEEDED_STATUS = assumptions.LIMIT_EXCEEDED_STATUS
 
 # The callback answers 201 ``{"call_id", "call_api_id"}`` (record section 5).
 # The extension fields pbxdesk reads and writes through the API (record section 3); the rest

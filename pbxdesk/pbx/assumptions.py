@@ -19,7 +19,13 @@ UNAUTHORIZED_MESSAGE = "Unauthorized"
 # 400 body: {"message", "status"}; the status string of a refused request body.
 VALIDATION_CODE = "invalid_data"
 # Over the subscription limit: 400 with this status (the record names no code).
+LIMIT_EXCEEDED_STATUS = 400
 LIMIT_EXCEEDED_CODE = "limit_exceeded"
+# pbxdesk's client reads the subscription limit from the first of these keys of the limits
+# resource (the emulator writes the first).
+SUBSCRIPTION_LIMIT_KEYS = ("event_subscriptions", "max_events", "events", "event_limit")
+# pbxdesk's client reads a refusal's reason from the first of these keys (then plain text).
+ERROR_MESSAGE_KEYS = ("message", "error_description", "detail", "error")
 # A current-call action the emulator cannot carry out on a simulated call.
 NOT_SUPPORTED_CODE = "not_supported"
 
@@ -107,6 +113,14 @@ ASSUMPTIONS: tuple[tuple[str, str], ...] = (
         "binding one moves it to the new extension for the simulator's routing",
     ),
     ("rate limit", "off by default; with a budget, X-RateLimit-* on every API answer"),
+    (
+        "pbxdesk's client",
+        "reads the subscription limit from the first of "
+        + ", ".join(SUBSCRIPTION_LIMIT_KEYS)
+        + " and an error's reason from the first of "
+        + ", ".join(ERROR_MESSAGE_KEYS)
+        + " (or plain text)",
+    ),
     (
         "call_interactive, voicemail and message-* data",
         "not emulated beyond the simulator's events (nothing public shows them)",
