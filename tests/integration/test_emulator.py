@@ -161,10 +161,16 @@ async def test_callback_refusals(http) -> None:
     await http.put("/api/ver1.0/extension/@201/", json={"status": "blocked"})
     r = await http.post("/api/ver1.0/extension/@201/callback/", json={"dst_num": "+7911", "src_num": ["201"]})
     assert r.status_code == 400 and "blocked" in r.json()["message"]
-    # An ivr made through the API has no route: the emulator says so instead of guessing.
-    made = (await http.post("/api/ver1.0/client/@me/extension/", json={"name": "301", "type": "ivr"})).json()
+    # An ivr made through the API has no route: callers hear the menu and hang up (allowed);
+    # a queue made through the API has no agents: the emulator says so instead of guessing.
+    await http.post("/api/ver1.0/client/@me/extension/", json={"name": "301", "type": "ivr"})
     r = await http.post("/api/ver1.0/extension/@200/callback/", json={"dst_num": "301", "src_num": ["200"]})
-    assert r.status_code == 400 and f"ivr {made['name']} has no route" in r.json()["message"]
+    assert r.status_code == 201
+    made = (
+        await http.post("/api/ver1.0/client/@me/extension/", json={"name": "302", "type": "queue"})
+    ).json()
+    r = await http.post("/api/ver1.0/extension/@200/callback/", json={"dst_num": "302", "src_num": ["200"]})
+    assert r.status_code == 400 and f"queue {made['name']} has no agents" in r.json()["message"]
     r = await http.post("/api/ver1.0/extension/@200/callback/", json={"dst_num": "300", "src_num": ["200"]})
     assert r.status_code == 201  # the scenario's ivr routes to 200
 

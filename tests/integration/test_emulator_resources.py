@@ -4,6 +4,7 @@ status codes and error bodies of the public record (pbx-api-public.md sections 1
 from __future__ import annotations
 
 import asyncio
+import re
 from urllib.parse import parse_qsl
 
 import httpx
@@ -260,6 +261,9 @@ async def test_callback_current_calls_hang_up_and_history(recorder) -> None:
             )
             assert r.status_code == 201 and set(r.json()) == {"call_api_id", "call_id"}
             ids = r.json()
+            # the record's formats: call_id is the CallID (32 hex), call_api_id "cb-<10 digits>-<CallID>"
+            assert re.fullmatch(r"[0-9a-f]{32}", ids["call_id"])
+            assert re.fullmatch(rf"cb-\d{{10}}-{ids['call_id']}", ids["call_api_id"])
             for _ in range(100):  # the call is answered after ~0.2 s
                 calls = (await http.get("/client/@me/current_calls/")).json()["call_list"]
                 if calls and calls[0]["answer_time_gmt"]:

@@ -50,14 +50,16 @@ def _number(emu: PbxEmulator, value: Any, where: str) -> str:
 
 
 def _check_routable(target: Extension | None, by_name: dict[str, Extension], depth: int = 0) -> None:
-    """Extensions made through the API have no ivr route or queue agents: say so."""
+    """Where the simulator cannot take a call, say so: an ivr routing to an extension that is
+    gone, a queue made through the API without agents. (An ivr without a route is fine: the
+    caller hears the menu and hangs up.)"""
     if target is None or depth > 16:
         return
-    if target.type is ExtensionType.IVR:
-        if target.route is None or target.route not in by_name:
+    if target.type is ExtensionType.IVR and target.route is not None:
+        if target.route not in by_name:
             raise ValidationError(
-                f"ivr {target.name} has no route in this emulator (PUT /extension/{target.id}/ivr/ "
-                "or a --scenario gives it one)",
+                f"ivr {target.name} routes to {target.route}, which is not an extension here "
+                f"(PUT /extension/{target.id}/ivr/ gives it another route)",
                 where="dst_num",
             )
         _check_routable(by_name[target.route], by_name, depth + 1)

@@ -296,7 +296,7 @@ class PbxEmulator:
             return
         base = self.base_us if self.base_us is not None else now_us()
         sim = CallSimulator(self.scenario.pbx, self.scenario.extensions)
-        self.play(event_stream(sim, scenario_plans(self.scenario), base), base)
+        self.play(event_stream(sim, scenario_plans(self.scenario, sim.seed), base), base)
 
     def play(self, events: Iterable[EventData], base_us: int, *, call_id: str | None = None) -> FeedPlayer:
         """Send ``events`` at their times; ``call_id``: they are that one call's (a hang-up stops them)."""
