@@ -32,16 +32,10 @@ SYNC_SETTING = "pbx_sync"
 ADDED, CHANGED, REMOVED = "added", "changed", "removed"
 EXTENSION, SUBSCRIPTION = "extension", "subscription"
 _EXT_FIELDS = ("name", "type", "status", "label")
-# The resource's own fields a pull takes from the PBX and a push sends on create, but the diff
-# does not compare yet (the Sync dialog has no rows for them).
-_RESOURCE_FIELDS = (
-    "caller_id_name",
-    "extension_group_id",
-    "create_date",
-    "client_id",
-    "domain",
-    "extra_params",
-)
+# The resource's own fields a user edits: compared (and pushed) when either side has them set.
+_OPTIONAL_FIELDS = ("caller_id_name", "extension_group_id", "extra_params")
+# The resource's fields a pull takes from the PBX (the PBX sets the last three).
+_RESOURCE_FIELDS = (*_OPTIONAL_FIELDS, "create_date", "client_id", "domain")
 _SUB_FIELDS = ("extension_id", "event_type", "method", "url")
 
 # The kinds of SyncText, with their English (the CLI's output: keep it as it is).
@@ -93,13 +87,22 @@ class _Refused(PbxDeskError):
         self.why = why
 
 
-def _ext_view(ext: Extension) -> dict[str, Any]:
-    return {
+def _ext_view(ext: Extension, optional: tuple[str, ...] = ()) -> dict[str, Any]:
+    view: dict[str, Any] = {
         "name": ext.name,
         "type": ext.type.value,
         "status": ext.status.value,
         "label": ext.label,
     }
+    for key in optional:
+        view[key] = getattr(ext, key)
+    return view
+
+
+def _set_on(*exts: Extension) -> tuple[str, ...]:
+    """The optional resource fields set on any of ``exts``: compared and shown only then, so an
+    extension that never had them reads as before."""
+    return tuple(k for k in _OPTIONAL_FIELDS if any(getattr(e, k) not in ("", None) for e in exts))
 
 
 def _sub_view(sub: Subscription, ext_id: int | None = None) -> dict[str, Any]:
@@ -300,12 +303,13 @@ def diff(
         rid = mapping.extensions.get(ext.id)
         remote = r_exts.get(rid) if rid is not None else None
         if remote is None:
-            plan.changes.append(Change(ADDED, EXTENSION, ext.id, None, None, _ext_view(ext)))
+            plan.changes.append(Change(ADDED, EXTENSION, ext.id, None, None, _ext_view(ext, _set_on(ext))))
             continue
         paired_ext.add(remote.id)
-        if _ext_view(remote) != _ext_view(ext):
+        keys = _set_on(ext, remote)
+        if _ext_view(remote, keys) != _ext_view(ext, keys):
             plan.changes.append(
-                Change(CHANGED, EXTENSION, ext.id, remote.id, _ext_view(remote), _ext_view(ext))
+                Change(CHANGED, EXTENSION, ext.id, remote.id, _ext_view(remote, keys), _ext_view(ext, keys))
             )
     paired_sub: set[int] = set()
     for sub in local_subs:
@@ -330,7 +334,8 @@ def diff(
             paired_sub.add(rid)
     for lid, rid in sorted(mapping.extensions.items()):
         if lid not in local_ext_ids and rid in r_exts and rid not in paired_ext:
-            plan.changes.append(Change(REMOVED, EXTENSION, lid, rid, _ext_view(r_exts[rid]), None))
+            gone = r_exts[rid]
+            plan.changes.append(Change(REMOVED, EXTENSION, lid, rid, _ext_view(gone, _set_on(gone)), None))
             paired_ext.add(rid)
     known_remote_subs = set(mapping.subscriptions.values())
     for e in remote_exts:

@@ -158,3 +158,27 @@ async def test_a_failed_extension_skips_its_subscriptions_and_remote_only_items_
     assert "name taken" in report.results[0].message
     assert "skipped: extension 902 could not be created" in report.results[1].message
     assert len(await client.list_extensions()) == 3  # nothing half-made
+
+
+async def test_the_extension_resources_own_fields_are_pulled_compared_and_pushed(env) -> None:
+    emu, client, profile = env
+    await client.update_extension(175, caller_id_name="Anna (PBX)", extension_group_id=3)
+    await sync.pull(client, profile)
+    anna = profile.extension(175)
+    assert (anna.caller_id_name, anna.extension_group_id, anna.client_id) == ("Anna (PBX)", 3, 4711)
+    assert anna.create_date and anna.domain
+    assert (await sync.plan_push(client, profile)).empty
+    profile.update_extension(replace(anna, caller_id_name="Anna P.", extra_params='{"crm": 1}'))
+    new = Extension(902, "000*302", ExtensionType.PHONE, caller_id_name="Boris")
+    profile.replace_config([*profile.extensions(), new], profile.subscriptions())
+    plan = await sync.plan_push(client, profile)
+    assert sorted(plan.describe()) == [
+        "+ extension 000*302 (phone)",
+        "~ extension 000*099 (phone, 'Anna (PBX)'): caller_id_name 'Anna (PBX)' -> 'Anna P.', "
+        "extra_params None -> '{\"crm\": 1}'",
+    ]
+    assert (await sync.push(client, profile, plan)).ok
+    assert (emu.extensions[175].caller_id_name, emu.extensions[175].extra_params) == ("Anna P.", '{"crm": 1}')
+    made = next(e for e in emu.extensions.values() if e.name == "000*302")
+    assert made.caller_id_name == "Boris"
+    assert (await sync.plan_push(client, profile)).empty
