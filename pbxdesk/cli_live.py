@@ -36,9 +36,9 @@ def add_live_commands(sub: argparse._SubParsersAction, parser_class: type) -> No
     emu.add_argument(
         "--account-id",
         type=int,
-        default=EMULATOR_ACCOUNT_ID,
         metavar="N",
-        help="the account's numeric client id (GET /user/ -> client_id; default %(default)s)",
+        help="the account's numeric client id (GET /user/ -> client_id; default: the scenario's "
+        f"[pbx] client_id, else {EMULATOR_ACCOUNT_ID})",
     )
     emu.add_argument(
         "--hourly-limit",
@@ -160,7 +160,7 @@ async def _emulator(args: argparse.Namespace) -> int:
             raise ValidationError(f"must be positive, not {value}", where=flag)
     if args.subscription_limit < 0:
         raise ValidationError("must not be negative", where="--subscription-limit")
-    if args.account_id <= 0:
+    if args.account_id is not None and args.account_id <= 0:
         raise ValidationError("must be a positive number", where="--account-id")
     if args.hourly_limit is not None and args.hourly_limit <= 0:
         raise ValidationError("must be a positive number of requests", where="--hourly-limit")
@@ -204,7 +204,7 @@ async def _emulator(args: argparse.Namespace) -> int:
         print(
             f"PBX emulator on {emu.base_url} (API {emu.base_url}/api/ver1.0, "
             f"OpenAPI {emu.base_url}/openapi.json); "
-            f"client id {args.client_id!r} (account {args.account_id}); {len(emu.extensions)} extensions, "
+            f"client id {args.client_id!r} (account {emu.account_id}); {len(emu.extensions)} extensions, "
             f"{len(emu.subscriptions)} subscriptions. Ctrl+C to stop.",
             flush=True,
         )

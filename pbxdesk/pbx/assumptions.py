@@ -64,7 +64,11 @@ ASSUMPTIONS: tuple[tuple[str, str], ...] = (
     ("/extension/{id}/", "GET/PUT/DELETE also without /client/{cid}/ (pbx-events.md)"),
     ("extension list", "no per_page: every extension; with it: that page (page from 1)"),
     ("extension create", 'status defaults to "blocked" (the older documented table)'),
-    ("client id", f"the emulator's account is client {EMULATOR_ACCOUNT_ID} (configurable)"),
+    (
+        "client id",
+        f"the emulator's account is client {EMULATOR_ACCOUNT_ID} unless --account-id or the "
+        "scenario's [pbx] client_id says otherwise",
+    ),
     (
         "phone_events by id",
         "GET/PUT/DELETE /client/{cid}/phone_events/{id} mirror the extension event resource",

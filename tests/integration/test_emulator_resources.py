@@ -522,3 +522,64 @@ async def test_by_id_resources_of_feeds_statuses_and_agents(emu, http, recorder)
         ("", str(st["id"])),
         (str(st["id"]), ""),
     ]
+
+
+async def test_a_scenarios_feeds_and_status_changes_are_the_emulators(recorder) -> None:
+    """The scenario's phone_events / agent_events subscriptions, call statuses and status changes
+    (played by the simulator) are the API's: listed, counted, and reflected in the state; the
+    API's own status change goes out through the same engine, with the account's client id."""
+    feeds = f"""
+[[call_statuses]]
+id = 7
+name = "Lunch"
+
+[[phone_events]]
+event_type = "extension-call-status"
+method = "POST"
+url = "{recorder.base_url}/status"
+
+[[agent_events]]
+agent = "102"
+event_type = "agent-logout"
+method = "GET"
+url = "{recorder.base_url}/agent"
+
+[[status_changes]]
+at = 0.1
+extension = "101"
+status = "Lunch"
+
+[[agent_changes]]
+at = 0.1
+agent = "102"
+status = "logged_out"
+"""
+    emu = PbxEmulator(CID, SECRET, scenario=parse_scenario(SCENARIO + feeds), speed=10.0, account_id=5150)
+    await emu.start()
+    try:
+        async with httpx.AsyncClient(base_url=emu.base_url + "/api/ver1.0") as http:
+            async with httpx.AsyncClient(base_url=emu.base_url) as root:
+                http.headers["Authorization"] = f"Bearer {await _token(root)}"
+            assert [f["event_type"] for f in (await http.get("/client/@me/phone_events/")).json()] == [
+                "extension-call-status"
+            ]
+            assert len((await http.get("/client/@me/agent/local/102/event/")).json()) == 1
+            assert (await http.get("/client/5150/extension/call_status/")).json()[0]["name"] == "Lunch"
+            limits = (await http.get("/client/@me/limit/")).json()
+            assert (limits["phone_events_used"], limits["agent_events_used"]) == (1, 1)
+            assert await emu.wait_calls_done(10)
+            assert (await http.get("/extension/101/call_status/")).json()["status_id"] == 7
+            assert (await http.get("/client/@me/agent/local/102/")).json()["status"] == "logged_out"
+            await http.put("/extension/101/call_status/", json={"status_id": None})  # through the API
+            assert await emu.wait_calls_done(10)
+    finally:
+        await emu.stop()
+    status = [
+        dict(parse_qsl(rq.body.decode(), keep_blank_values=True))
+        for rq in recorder.requests
+        if rq.path == "/status"
+    ]
+    assert [(s["old_status_id"], s["new_status_id"]) for s in status] == [("", "7"), ("7", "")]
+    assert {s["client_id"] for s in status} == {"5150"}  # the scenario's events and the API's alike
+    [agent] = [dict(rq.query) for rq in recorder.requests if rq.path == "/agent"]
+    assert agent["agent_status"] == "logged_out" and agent["agent_id"] == "102"

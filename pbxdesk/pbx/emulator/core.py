@@ -23,7 +23,7 @@ import logging
 import math
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -32,14 +32,17 @@ import pydantic
 from aiohttp import web
 
 from pbxdesk.domain import (
+    AgentStatus,
     EventData,
-    EventType,
     Extension,
     ExtensionType,
-    HttpMethod,
+    FeedEvent,
+    FeedEventType,
     Subscription,
+    SubscriptionScope,
     ValidationError,
 )
+from pbxdesk.domain import feeds as feed_data
 from pbxdesk.engine.clock import now_us
 from pbxdesk.engine.defaults import EMULATOR_PORT, EMULATOR_SUBSCRIPTION_LIMIT
 from pbxdesk.engine.outbox import DeliveryEngine, DeliveryResult
@@ -137,17 +140,6 @@ def error_response(
     return web.json_response(body, status=status, headers=headers)
 
 
-@dataclass(frozen=True, slots=True)
-class FeedSubscription:
-    """A client-wide (``phone_events``) or queue-agent subscription: not tied to one extension."""
-
-    id: int
-    url: str
-    method: HttpMethod
-    event_type: str
-    agent_id: int | None = None  # agent subscriptions: whose logins/logouts
-
-
 class _Gate:
     """What a FeedPlayer submits to: the engine, less the events of calls hung up through the API."""
 
@@ -158,8 +150,8 @@ class _Gate:
     def open_count(self) -> int:
         return self.emu.engine.open_count
 
-    def submit(self, ev: EventData, *, source: str = "sim") -> int:
-        if ev.call_id in self.emu.calls.cut:
+    def submit(self, ev: EventData | FeedEvent, *, source: str = "sim") -> int:
+        if ev.call_id is not None and ev.call_id in self.emu.calls.cut:
             return 0
         return self.emu.engine.submit(ev, source=source)
 
@@ -175,7 +167,7 @@ class PbxEmulator:
         scenario: Scenario | None = None,
         extensions: Iterable[Extension] = (),
         pbx: PbxSettings | None = None,
-        account_id: int = assumptions.EMULATOR_ACCOUNT_ID,
+        account_id: int | None = None,
         subscription_limit: int = DEFAULT_SUBSCRIPTION_LIMIT,
         hourly_limit: int | None = None,
         history_delay: float = 0.0,
@@ -195,20 +187,31 @@ class PbxEmulator:
             raise ValidationError("must be a positive number of requests", where="hourly_limit")
         self.client_id = client_id  # the OAuth application's id: not the account's client id
         self.__secret = client_secret
-        self.account_id = account_id
         self.scenario = scenario
-        self.pbx = pbx or (scenario.pbx if scenario else PbxSettings())
+        pbx = pbx or (scenario.pbx if scenario else PbxSettings())
+        # The account's numeric client id: given, else the scenario's [pbx] client_id when it
+        # sets one, else the emulator's (ASSUMPTION in assumptions.py). The simulator writes
+        # the same id into the feeds' events.
+        if account_id is None:
+            given = pbx.client_id != PbxSettings().client_id
+            account_id = pbx.client_id if given else assumptions.EMULATOR_ACCOUNT_ID
+        self.account_id = account_id
+        self.pbx = replace(pbx, client_id=account_id)
         self.created = _gmt(time.time())
         exts = list(scenario.extensions) if scenario else list(extensions)
         self.extensions: dict[int, Extension] = {e.id: self._own(e) for e in exts}
-        self.subscriptions: dict[int, Subscription] = {}
-        self.feeds: dict[int, FeedSubscription] = {}  # phone_events and agent events
+        self.subscriptions: dict[int, Subscription] = {}  # per extension (scope EXTENSION)
+        self.feeds: dict[int, Subscription] = {}  # phone_events (scope PHONES) and agent events (AGENT)
         self._next_ext_id = max([1000, *self.extensions]) + 1
         self._next_sub_id = 1
         for sub in scenario.subscriptions if scenario else ():
             self._store_sub(replace(sub, id=None))
         # call statuses: the client's own list, and which one each phone is in
-        self.call_statuses: dict[int, dict[str, Any]] = {}
+        self.call_statuses: dict[int, dict[str, Any]] = {
+            sid: {"id": sid, "name": name, "property_list": [], "create_dt": self.created,
+                  "extra_params": None, "dealer_id": None}
+            for sid, name in (scenario.call_statuses.items() if scenario else ())
+        }  # fmt: skip
         self.extension_status: dict[int, int | None] = {}
         self.agent_status: dict[int, str] = {}  # agent (phone) id -> available | logged_out
         self.ani: dict[int, str | None] = {}
@@ -232,9 +235,7 @@ class PbxEmulator:
         self.log: collections.deque[tuple[str, str, int]] = collections.deque(maxlen=10_000)
         self.delivered: collections.deque[DeliveryResult] = collections.deque(maxlen=10_000)
         # The events the PBX sent (the latest 100,000), in the order sent.
-        self.events: collections.deque[EventData] = collections.deque(maxlen=100_000)
-        # Deliveries of client-wide and agent feeds (snake_case forms), the latest 10,000.
-        self.feed_events: collections.deque[dict[str, str]] = collections.deque(maxlen=10_000)
+        self.events: collections.deque[EventData | FeedEvent] = collections.deque(maxlen=100_000)
         self.calls = CallLog()
         self.call_players: dict[str, FeedPlayer] = {}  # a callback's call: its own player
         self.deleted_records: set[str | None] = set()  # SubCallIDs whose record was deleted
@@ -295,13 +296,15 @@ class PbxEmulator:
         if self.scenario is None:
             return
         base = self.base_us if self.base_us is not None else now_us()
-        sim = CallSimulator(self.scenario.pbx, self.scenario.extensions)
+        sim = CallSimulator(self.pbx, self.scenario.extensions)  # self.pbx: the account's client id
         self.play(event_stream(sim, scenario_plans(self.scenario, sim.seed), base), base)
 
-    def play(self, events: Iterable[EventData], base_us: int, *, call_id: str | None = None) -> FeedPlayer:
+    def play(
+        self, events: Iterable[EventData | FeedEvent], base_us: int, *, call_id: str | None = None
+    ) -> FeedPlayer:
         """Send ``events`` at their times; ``call_id``: they are that one call's (a hang-up stops them)."""
         player = FeedPlayer(
-            self._recorded(events),
+            events,
             self._gate,  # type: ignore[arg-type]  # FeedPlayer uses submit and open_count only
             base_us=base_us,
             speed=self.speed,
@@ -319,14 +322,18 @@ class PbxEmulator:
     def _gate(self) -> _Gate:
         return _Gate(self)
 
-    def _recorded(self, events: Iterable[EventData]) -> Iterator[EventData]:
-        for ev in events:
-            self.stats["events"] += 1
-            yield ev
-
-    def _on_event(self, event_id: int, ev: EventData) -> None:
-        """An event leaves the PBX (at its time): it is sent, and the call log follows it."""
+    def _on_event(self, event_id: int, ev: EventData | FeedEvent) -> None:
+        """An event leaves the PBX (at its time): it is sent, and the state follows it (the
+        call log; a scenario's status and agent changes)."""
         self.events.append(ev)
+        self.stats["events"] += 1
+        if isinstance(ev, FeedEvent):
+            if ev.event_type is FeedEventType.EXTENSION_CALL_STATUS:
+                new = ev.data.get("new_status_id") or None
+                self.extension_status[ev.extension_id] = int(new) if new else None
+            else:
+                self.agent_status[ev.extension_id] = ev.data.get("agent_status", "available")
+            return
         self.calls.add(ev, self.extensions.get(ev.extension_id))
 
     def _delivered(self, result: DeliveryResult) -> None:
@@ -360,7 +367,7 @@ class PbxEmulator:
             sub = replace(sub, id=self.new_sub_id())
         assert sub.id is not None
         self._next_sub_id = max(self._next_sub_id, sub.id + 1)
-        self.subscriptions[sub.id] = sub
+        (self.subscriptions if sub.scope is SubscriptionScope.EXTENSION else self.feeds)[sub.id] = sub
         return sub
 
     def used_subscriptions(self) -> int:
@@ -378,16 +385,10 @@ class PbxEmulator:
         self._subs_changed()
 
     def _subs_changed(self) -> None:
-        """The engine delivers per-extension subscriptions, and the client-wide call-event ones
-        as if each phone had them (the record: they cover every phone terminal)."""
-        subs = list(self.subscriptions.values())
-        call_types = {t.value for t in EventType}
+        """The engine delivers per-extension subscriptions, agents' ones, and the client-wide
+        ones on every phone extension (the record: they cover every phone terminal)."""
         phones = [e.id for e in self.extensions.values() if e.type is ExtensionType.PHONE]
-        for feed in self.feeds.values():
-            if feed.agent_id is None and feed.event_type in call_types:
-                et = EventType(feed.event_type)
-                subs.extend(Subscription(p, et, feed.method, feed.url, id=feed.id) for p in phones)
-        self.engine.set_subscriptions(subs)
+        self.engine.set_subscriptions([*self.subscriptions.values(), *self.feeds.values()], phones)
 
     def find_ext(self, ref: str) -> Extension:
         if ref.isdigit():
@@ -416,52 +417,18 @@ class PbxEmulator:
 
     # -- feeds: client-wide call-status changes and queue agents ----------------------------------
     def _fire_status_change(self, ext: Extension, old: int | None, new: int | None) -> None:
-        """An extension's call status changed: ``extension-call-status`` to the phone_events feeds.
-
-        The data are the record's (section 4.2): snake_case keys, ``event_type=call-status-change``.
-        """
-        fields = {
-            "old_status_id": "" if old is None else str(old),
-            "new_status_id": "" if new is None else str(new),
-            "extension_id": str(ext.id),
-            "extension_name": ext.name,
-            "client_id": str(self.account_id),
-            "change_dt": self.now_gmt(),
-            "event_type": "call-status-change",
-        }
-        feeds = [
-            f for f in self.feeds.values() if f.agent_id is None and f.event_type == "extension-call-status"
-        ]
-        self._deliver_fields(fields, feeds)
+        """A phone's call status changed through the API: its ``extension-call-status`` event
+        (the simulator's data, pbxdesk.domain.feeds) goes out like any event, to the
+        phone_events subscriptions."""
+        event = feed_data.status_change(ext, client_id=self.account_id, old=old, new=new, at_us=now_us())
+        self.engine.submit(event, source="pbx")
 
     def _fire_agent_event(self, agent: Extension, status: str) -> None:
-        """A queue agent logged in or out: ``agent-login``/``agent-logout`` (section 4.3)."""
-        event_type = "agent-login" if status == "available" else "agent-logout"
-        fields = {
-            "agent_id": str(agent.id),
-            "agent_status": status,
-            "agent_type": "local",
-            "extension_name": f"{agent.name}@{agent.domain or self.pbx.domain}",
-            "event_source": "api",
-        }
-        feeds = [f for f in self.feeds.values() if f.agent_id == agent.id and f.event_type == event_type]
-        self._deliver_fields(fields, feeds)
-
-    def _deliver_fields(self, fields: dict[str, str], feeds: list[FeedSubscription]) -> None:
-        # The engine's intake takes EventData (CamelCase call events); these feeds' data are
-        # snake_case, so their deliveries are queued directly on the same outbox: same
-        # senders, retries, results and on_delivery as call events. GAP: no public engine call
-        # for a prepared form, hence the private _create.
-        self.feed_events.append(fields)
-        self.stats["feed events"] += 1
-        if not feeds:
-            return
-        event_id = self.engine._next_event_id
-        self.engine._next_event_id += 1
-        self.engine.stats.events += 1
-        key = f"feed-{event_id}"
-        for feed in feeds:
-            self.engine._create(event_id, fields, key, feed.method, feed.url, feed.id, ordered=False)
+        """A queue agent logged in or out through the API: ``agent-login``/``agent-logout``."""
+        event = feed_data.agent_change(
+            agent, domain=agent.domain or self.pbx.domain, status=AgentStatus(status), at_us=now_us()
+        )
+        self.engine.submit(event, source="pbx")
 
     # -- DIDs -------------------------------------------------------------------------------------
     def _initial_dids(self) -> dict[int, dict[str, Any]]:

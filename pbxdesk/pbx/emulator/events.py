@@ -7,11 +7,19 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from pbxdesk.domain import Extension, ExtensionType, Subscription, ValidationError
+from pbxdesk.domain import (
+    EventType,
+    Extension,
+    ExtensionType,
+    FeedEventType,
+    Subscription,
+    SubscriptionScope,
+    ValidationError,
+)
 from pbxdesk.domain.validation import make_subscription, parse_method, validate_url
 from pbxdesk.pbx import assumptions
 from pbxdesk.pbx.emulator import models as m
-from pbxdesk.pbx.emulator.core import FeedSubscription, Refused, body_of
+from pbxdesk.pbx.emulator.core import Refused, body_of
 from pbxdesk.pbx.emulator.routing import ASSUMED, CLIENT, DOC, Route, json_response
 
 if TYPE_CHECKING:
@@ -19,10 +27,11 @@ if TYPE_CHECKING:
 
 _PHONE_EVENT_TYPES = ("dial-in", "dial-out", "answer", "hangup", "extension-call-status")
 _AGENT_EVENT_TYPES = ("agent-login", "agent-logout")
+_FEED_TYPES = {t.value for t in FeedEventType}
 
 
-def sub_model(sub: Subscription | FeedSubscription) -> m.Subscription:
-    et = sub.event_type if isinstance(sub.event_type, str) else sub.event_type.value
+def sub_model(sub: Subscription) -> m.Subscription:
+    et = sub.event_type.value
     return m.Subscription(id=sub.id or 0, url=sub.url, method=sub.method.value, event_type=et)  # type: ignore[arg-type]
 
 
@@ -89,21 +98,36 @@ async def delete_sub(emu: PbxEmulator, request: web.Request) -> web.StreamRespon
 
 
 # -- client-wide and agent feeds ------------------------------------------------------------------
-def _feed(
-    body: m.NewSubscription, allowed: tuple[str, ...], sub_id: int, agent_id: int | None
-) -> FeedSubscription:
+def _feed(body: m.NewSubscription, agent: Extension | None, sub_id: int | None) -> Subscription:
+    """A ``phone_events`` subscription (every phone: call events or extension-call-status) or,
+    with ``agent``, one of that queue agent's (agent-login/agent-logout)."""
+    allowed = _PHONE_EVENT_TYPES if agent is None else _AGENT_EVENT_TYPES
     if body.event_type not in allowed:
         raise ValidationError(
             f"must be one of {', '.join(allowed)}, not {body.event_type!r}", where="event_type"
         )
-    return FeedSubscription(
-        sub_id, validate_url(body.url), parse_method(body.method), body.event_type, agent_id
+    event_type = (
+        FeedEventType(body.event_type) if body.event_type in _FEED_TYPES else EventType(body.event_type)
+    )
+    return Subscription(
+        extension_id=agent.id if agent else 0,
+        event_type=event_type,
+        method=parse_method(body.method),
+        url=validate_url(body.url),
+        id=sub_id,
+        scope=SubscriptionScope.AGENT if agent else SubscriptionScope.PHONES,
     )
 
 
-def _feed_of(emu: PbxEmulator, raw_id: str, agent_id: int | None) -> FeedSubscription:
+def _mine(sub: Subscription, agent: Extension | None) -> bool:
+    if agent is None:
+        return sub.scope is SubscriptionScope.PHONES
+    return sub.scope is SubscriptionScope.AGENT and sub.extension_id == agent.id
+
+
+def _feed_of(emu: PbxEmulator, raw_id: str, agent: Extension | None) -> Subscription:
     feed = emu.feeds.get(int(raw_id)) if raw_id.isdigit() else None
-    if feed is None or feed.agent_id != agent_id:
+    if feed is None or not _mine(feed, agent):
         raise Refused(404, f"event subscription {raw_id} not found")
     return feed
 
@@ -119,25 +143,18 @@ def _agent(emu: PbxEmulator, request: web.Request) -> Extension | None:
     return ext
 
 
-def _allowed(agent: Extension | None) -> tuple[str, ...]:
-    return _PHONE_EVENT_TYPES if agent is None else _AGENT_EVENT_TYPES
-
-
 async def list_feeds(emu: PbxEmulator, request: web.Request) -> web.StreamResponse:
     emu.check_client(request)
     agent = _agent(emu, request)
-    aid = agent.id if agent else None
-    return json_response([sub_model(f) for f in emu.feeds.values() if f.agent_id == aid])
+    return json_response([sub_model(f) for f in emu.feeds.values() if _mine(f, agent)])
 
 
 async def create_feed(emu: PbxEmulator, request: web.Request) -> web.StreamResponse:
     emu.check_client(request)
     agent = _agent(emu, request)
-    body = await body_of(request, m.NewSubscription)
-    feed = _feed(body, _allowed(agent), 0, agent.id if agent else None)
+    feed = _feed(await body_of(request, m.NewSubscription), agent, None)
     emu.check_room()
-    feed = FeedSubscription(emu.new_sub_id(), feed.url, feed.method, feed.event_type, feed.agent_id)
-    emu.feeds[feed.id] = feed
+    feed = emu._store_sub(feed)
     emu.subs_changed()
     return json_response(sub_model(feed), 201)
 
@@ -145,17 +162,15 @@ async def create_feed(emu: PbxEmulator, request: web.Request) -> web.StreamRespo
 async def get_feed(emu: PbxEmulator, request: web.Request) -> web.StreamResponse:
     emu.check_client(request)
     agent = _agent(emu, request)
-    return json_response(
-        sub_model(_feed_of(emu, request.match_info["event_id"], agent.id if agent else None))
-    )
+    return json_response(sub_model(_feed_of(emu, request.match_info["event_id"], agent)))
 
 
 async def update_feed(emu: PbxEmulator, request: web.Request) -> web.StreamResponse:
     emu.check_client(request)
     agent = _agent(emu, request)
-    old = _feed_of(emu, request.match_info["event_id"], agent.id if agent else None)
-    feed = _feed(await body_of(request, m.NewSubscription), _allowed(agent), old.id, old.agent_id)
-    emu.feeds[old.id] = feed
+    old = _feed_of(emu, request.match_info["event_id"], agent)
+    feed = _feed(await body_of(request, m.NewSubscription), agent, old.id)
+    emu.feeds[old.id] = feed  # type: ignore[index]
     emu.subs_changed()
     return json_response(sub_model(feed))
 
@@ -163,8 +178,8 @@ async def update_feed(emu: PbxEmulator, request: web.Request) -> web.StreamRespo
 async def delete_feed(emu: PbxEmulator, request: web.Request) -> web.StreamResponse:
     emu.check_client(request)
     agent = _agent(emu, request)
-    feed = _feed_of(emu, request.match_info["event_id"], agent.id if agent else None)
-    del emu.feeds[feed.id]
+    feed = _feed_of(emu, request.match_info["event_id"], agent)
+    del emu.feeds[feed.id]  # type: ignore[arg-type]
     emu.subs_changed()
     return web.Response(status=204)
 
@@ -302,7 +317,7 @@ async def set_agent(emu: PbxEmulator, request: web.Request) -> web.StreamRespons
 # -- limits ---------------------------------------------------------------------------------------
 async def limits(emu: PbxEmulator, request: web.Request) -> web.StreamResponse:
     emu.check_client(request)
-    phone = sum(1 for f in emu.feeds.values() if f.agent_id is None)
+    phone = sum(1 for f in emu.feeds.values() if f.scope is SubscriptionScope.PHONES)
     return json_response(
         m.Limits(
             event_subscriptions=emu.subscription_limit,
