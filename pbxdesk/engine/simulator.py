@@ -149,7 +149,7 @@ class CallSimulator:
         return None, None
 
     def address(self, ext: Extension) -> str:
-        return f"{ext.name}@{self.pbx.domain}"
+        return f"{ext.name}@{ext.domain or self.pbx.domain}"  # an extension's own SIP domain first
 
     # -- building the leg tree --------------------------------------------------------------
     def _leg(
@@ -532,7 +532,7 @@ def caller_id_name(ext: Extension) -> str:
     ASSUMPTION(caller-name-fallback): without a caller-id name or label, its full name (the
     record has a name in every sample; which one the PBX falls back to is not public).
     """
-    return getattr(ext, "caller_id_name", "") or ext.label or ext.name
+    return ext.caller_id_name or ext.label or ext.name
 
 
 def _did_digits(number: str) -> str:

@@ -641,3 +641,13 @@ def test_duration_on_each_hangup_is_its_answer_to_hangup() -> None:
                     assert e.duration is None
         assert starts == {}  # every view that started was hung up
     assert checked > 10
+
+
+def test_caller_id_name_and_domain_come_from_the_extension_resource() -> None:
+    events = play_one(
+        phone(1, "101", label="Anna", caller_id_name="Sales desk", domain="sipproxy.telphin.ru"),
+        call(from_="000*101", to="+79817654321", answer_after=1),
+    )
+    for e in events:
+        assert e.caller_id_name == "Sales desk"  # the resource's caller_id_name before the label
+        assert e.caller_extension == "000*101@sipproxy.telphin.ru"
