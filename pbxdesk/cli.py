@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -17,8 +18,9 @@ from pbxdesk.cli_test import add_test_command, cmd_test
 from pbxdesk.domain import PbxDeskError
 from pbxdesk.domain.validation import validate_url
 from pbxdesk.store.paths import DEFAULT_PROFILE, check_profile_name, profile_path
+from pbxdesk.store.writer import WriterFailed
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 class _Parser(argparse.ArgumentParser):
@@ -148,11 +150,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "test":
             return cmd_test(args)
         return cmd_gui(args)
+    except WriterFailed as exc:  # pbxdesk's own failure, not the user's input
+        print(f"pbxdesk: internal error: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
     except PbxDeskError as exc:
         print(f"pbxdesk: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug: one line here, the traceback in the log
+        logging.getLogger("pbxdesk").exception("internal error")
+        print(f"pbxdesk: internal error: {type(exc).__name__}: {exc} (details in the log)", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -118,9 +118,10 @@ def _upsert_endpoint(conn: sqlite3.Connection, endpoint: str, paused: bool) -> N
 async def _with_engine(path: Path, args: argparse.Namespace) -> int:
     # Imported here: the HTTP clients take a third of a second to import, and the other
     # commands (and --help) need none of them.
+    from pbxdesk.engine.headless import engine_failure_text
     from pbxdesk.engine.outbox import engine_for_profile
     from pbxdesk.engine.run import RunSummary
-    from pbxdesk.store.writer import BatchWriter
+    from pbxdesk.store.writer import BatchWriter, WriterFailed
 
     writer = BatchWriter(path)
     with Profile.open(path) as profile:
@@ -139,11 +140,18 @@ async def _with_engine(path: Path, args: argparse.Namespace) -> int:
         elif resumed:
             print(f"resuming {resumed} open deliveries")
         await engine.wait_idle(until_due_within=getattr(args, "wait_retries", 30.0))
+        if engine.failure is not None:
+            raise WriterFailed(engine_failure_text(engine, path))
         summary = RunSummary.of(engine)
     finally:
         await engine.stop()
-        await asyncio.to_thread(writer.flush)
-        writer.close()
+        try:
+            await asyncio.to_thread(writer.flush)
+        except WriterFailed:
+            if engine.failure is None:
+                raise
+        finally:
+            writer.close()
     print(
         f"{summary.attempts} attempts: {summary.delivered} delivered, {summary.failed} failed, "
         f"{summary.retrying} still open"

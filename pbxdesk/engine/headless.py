@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from pbxdesk.engine.scenario import Scenario
 from pbxdesk.engine.simulator import CallSimulator, event_stream
 from pbxdesk.engine.traffic import scenario_plans
 from pbxdesk.store.profile import Profile
-from pbxdesk.store.writer import BatchWriter
+from pbxdesk.store.writer import BatchWriter, WriterFailed
 
 
 def check_calls(scenario: Scenario) -> None:
@@ -26,6 +27,15 @@ def check_calls(scenario: Scenario) -> None:
                 sim.simulate(plan, 0)
             except ValidationError as exc:
                 raise exc.located(f"{scenario.source}: {key}[{i}]") from None
+
+
+def engine_failure_text(engine: DeliveryEngine, profile_path: Path | None) -> str:
+    """What a stopped run says when its writer failed: why, and that nothing is lost."""
+    return (
+        f"{profile_path}: the profile's writer failed ({engine.failure}); no attempt was started "
+        f"after that; {engine.open_count} deliveries stay in the outbox "
+        "(`pbxdesk outbox resume` sends them)"
+    )
 
 
 def profile_policy(profile_path: Path | None) -> DeliveryPolicy:
@@ -84,21 +94,25 @@ async def run_scenario(
         else:
             await _with_ticks(player, engine, on_tick)
         await engine.wait_idle(until_due_within=retry_horizon)
+        if engine.failure is not None:
+            raise WriterFailed(engine_failure_text(engine, profile_path))
         return RunSummary.of(engine)
     finally:
         await engine.stop()
         if writer is not None:
-            import asyncio
-
-            await asyncio.to_thread(writer.flush)
-            writer.close()
+            try:
+                await asyncio.to_thread(writer.flush)
+            except WriterFailed:
+                if engine.failure is None:  # failed in this last flush: say so
+                    raise
+                # else the WriterFailed raised above says it, with what stays in the outbox
+            finally:
+                writer.close()
 
 
 async def _with_ticks(
     player: FeedPlayer, engine: DeliveryEngine, on_tick: Callable[[DeliveryEngine, FeedPlayer], None]
 ) -> None:
-    import asyncio
-
     task = asyncio.ensure_future(player.play())
     while not task.done():
         on_tick(engine, player)

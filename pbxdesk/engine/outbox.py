@@ -250,6 +250,12 @@ class DeliveryEngine:
         self._idle = asyncio.Event()
         self._idle.set()
         self._loop: asyncio.AbstractEventLoop | None = None
+        # Open while the writer takes attempts' records: no attempt starts that could not be
+        # recorded. Closed the moment the writer process dies (until it is replaced), and for
+        # good when the writer fails (``failure`` says why).
+        self._writer_ok = asyncio.Event()
+        self._writer_ok.set()
+        self.failure: str | None = None
 
     # -- configuration --------------------------------------------------------------------------
     def set_subscriptions(self, subscriptions: Iterable[Subscription], phone_ids: Iterable[int] = ()) -> None:
@@ -274,10 +280,32 @@ class DeliveryEngine:
     async def start(self, *, resume: bool = True) -> int:
         """Start the workers; with ``resume``, pick up deliveries the profile left open."""
         self._loop = asyncio.get_running_loop()
+        if self.writer is not None:
+            loop = self._loop
+            self.writer.watch(lambda: loop.call_soon_threadsafe(self._writer_changed))
         self._start_workers()
         if resume and self.profile_path is not None:
             return await self._resume()
         return 0
+
+    def _writer_changed(self) -> None:
+        """The writer became unable to take records, able again, or failed (on the loop)."""
+        writer = self.writer
+        if writer is None or self.failure is not None:
+            return
+        if writer.error is not None:
+            self.failure = str(writer.error)
+            self._writer_ok.clear()
+            self._idle.set()  # wait_idle returns and says so
+            log.error("no more attempts: the profile's writer failed (%s)", writer.error)
+        elif writer.healthy:
+            if not self._writer_ok.is_set():
+                log.info("the profile's writer is back; attempts go on")
+            self._writer_ok.set()
+        else:
+            if self._writer_ok.is_set():
+                log.warning("attempts held: the profile's writer stopped (%s)", writer.trouble)
+            self._writer_ok.clear()
 
     def _start_workers(self) -> None:
         self._generation += 1
@@ -352,6 +380,9 @@ class DeliveryEngine:
         deadline = None if timeout is None else time.monotonic() + timeout
         self._flush_ops()  # what is recorded so far goes to the writer now, not in a moment
         while self._open:
+            if self.failure is not None or (self.writer is not None and self.writer.error is not None):
+                self._writer_changed()
+                return False
             if until_due_within is not None and self._only_distant_retries(until_due_within):
                 return False
             remaining = 0.1 if deadline is None else min(0.1, deadline - time.monotonic())
@@ -550,6 +581,12 @@ class DeliveryEngine:
         assert me is not None
         while generation == self._generation:
             d = await self._ready.get()
+            if not self._writer_ok.is_set():  # no attempt the writer could not record
+                try:
+                    await self._writer_ok.wait()
+                except asyncio.CancelledError:  # stopped or retired: the delivery stays queued
+                    self._ready.put_nowait(d)
+                    raise
             if generation != self._generation:  # retired by apply_policy: a current worker takes it
                 self._ready.put_nowait(d)
                 return

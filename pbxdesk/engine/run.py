@@ -112,12 +112,16 @@ class FeedPlayer:
                 paused_at = loop.time()
                 await self._running.wait()
                 start += loop.time() - paused_at
-            if self._stop.is_set():
-                break
+            if self._stop.is_set() or self.engine.failure is not None:
+                break  # a failed writer records nothing more: no new events either
             self.engine.submit(ev, source=self.source)
             self.played += 1
             if self.instant and self.played % 256 == 0:
                 await asyncio.sleep(0)  # let deliveries progress
-                while self.engine.open_count > self.max_open and not self._stop.is_set():
+                while (
+                    self.engine.open_count > self.max_open
+                    and not self._stop.is_set()
+                    and self.engine.failure is None
+                ):
                     await asyncio.sleep(0.01)
         return self.played

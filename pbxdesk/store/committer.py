@@ -132,6 +132,23 @@ def _deletes_calls(sql: str) -> bool:
     return known
 
 
+MARKER_KEY = "writer_batch"  # settings row: the last batch the writer process committed
+_SET_MARKER = "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)"
+
+
+def committed_marker(path: Path) -> str | None:
+    """The marker of the last batch a writer process committed to ``path`` (None if none)."""
+    conn = sqlite3.connect(path, timeout=5.0)
+    try:
+        row = conn.execute("SELECT value FROM settings WHERE key = ?", (MARKER_KEY,)).fetchone()
+    finally:
+        conn.close()
+    if row is None:
+        return None
+    value = json.loads(row[0])
+    return value if isinstance(value, str) else None
+
+
 class Committer:
     """Owns the writing connection of one profile."""
 
@@ -143,9 +160,14 @@ class Committer:
         self._since_checkpoint = 0
         self.events = EventInserter(self.conn, compact_json)
 
-    def commit(self, ops: list[Op], *, idle: bool) -> None:
-        """Run ``ops`` in one transaction; ``idle``: nothing else is waiting to be written."""
-        if not ops:
+    def commit(self, ops: list[Op], *, idle: bool, marker: str | None = None) -> None:
+        """Run ``ops`` in one transaction; ``idle``: nothing else is waiting to be written.
+
+        ``marker`` (the writer process's batches) is stored in the same transaction: if the
+        process dies before its answer arrives, the parent reads it back (``committed_marker``)
+        to know which of its unanswered batches are in the file and which to send again.
+        """
+        if not ops:  # nothing to mark either: the parent counts an empty batch as committed
             return
         try:
             with self.conn:
@@ -163,6 +185,8 @@ class Committer:
                         self.conn.executemany(sql, rows)
                     if _deletes_calls(sql):  # retention, through this writer: ids it kept may be gone
                         self.events.forget()
+                if marker is not None:
+                    self.conn.execute(_SET_MARKER, (MARKER_KEY, compact_json(marker)))
         except BaseException:
             self.events.forget()
             raise
@@ -181,7 +205,7 @@ class Committer:
 # -- the writer process ---------------------------------------------------------------------------
 # Messages are frames: a 4-byte little-endian length, then a marshal dump (the child runs the
 # same interpreter, so marshal's format matches; it is about twice as fast as pickle).
-# Parent -> child: ``(ops, idle)``, or ``None`` to end. Child -> parent: ``None`` (ready, or
+# Parent -> child: ``(ops, idle, marker)``, or ``None`` to end. Child -> parent: ``None`` (ready, or
 # committed), or an error text (then the child ends).
 _LEN = struct.Struct("<I")
 
@@ -220,9 +244,9 @@ def serve(path: Path, inp: BinaryIO, out: BinaryIO) -> int:
                 return 0
             if msg is None:
                 return 0
-            ops, idle = msg
+            ops, idle, marker = msg
             try:
-                committer.commit(ops, idle=idle)
+                committer.commit(ops, idle=idle, marker=marker)
             except (sqlite3.Error, ValueError, TypeError, OverflowError) as exc:
                 write_frame(out, f"{type(exc).__name__}: {exc}")
                 return 1

@@ -20,10 +20,12 @@ import contextlib
 import logging
 import os
 import queue
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,7 +33,15 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pbxdesk.domain import EventData, FeedEvent, PbxDeskError
-from pbxdesk.store.committer import EVENT_SQL, Committer, Op, compact_json, read_frame, write_frame
+from pbxdesk.store.committer import (
+    EVENT_SQL,
+    Committer,
+    Op,
+    committed_marker,
+    compact_json,
+    read_frame,
+    write_frame,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +58,13 @@ class _Handover:
     then: Callable[[], None]  # called once they are committed
 
 
-_Item = Op | list[Op] | _Handover | Callable[[], None] | threading.Event | None
+class _Wake:
+    """Queued by the thread that saw the writer process die: the courier recovers now, even
+    when nothing else is queued."""
+
+
+_WAKE = _Wake()
+_Item = Op | list[Op] | _Handover | _Wake | Callable[[], None] | threading.Event | None
 
 
 def event_row(
@@ -115,8 +131,37 @@ def writer_command(path: Path) -> tuple[list[str], dict[str, str]]:
     return [sys.executable, "-m", "pbxdesk.store.committer", str(path)], env
 
 
+@dataclass(slots=True)
+class _Sent:
+    """A batch handed to the writer process, kept until it is answered (or found committed)."""
+
+    seq: int
+    ops: list[Op]
+    idle: bool
+    done: Done
+
+
+class _Child:
+    """One writer process, the thread reading its answers, and the slots of its pipeline."""
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        self.proc = proc
+        self.ready = threading.Event()
+        self.ready_answer: str | None = None
+        self.slots = threading.Semaphore(PIPELINE_DEPTH)
+        self.broken: str | None = None  # why the process can take no more
+        self.confirmed = False  # it said it is ready and the courier switched to it
+        self.stopping = False  # the courier ends it: its end is no news
+        self.reader: threading.Thread | None = None
+
+
+RESTART_READY_S = 5.0  # how long a restarted writer process may take to say it is ready
+MAX_RESTARTS = 3  # within RESTART_WINDOW_S; one more failure and the writer gives up
+RESTART_WINDOW_S = 60.0
+
+
 class _ChildBackend:
-    """Commits in a writer process.
+    """Commits in a writer process, and starts it again when it dies.
 
     The process takes a moment to start (a new interpreter, about 35 ms): the first batch
     waits for it up to READY_WAIT_S, then is committed from the courier's own thread if it
@@ -125,21 +170,34 @@ class _ChildBackend:
     that way (bench/delivery.py). Then batches are pipelined: the courier sends the next while
     the process commits the last (at most PIPELINE_DEPTH unanswered), and a reader thread takes
     the answers in order and ends each batch.
+
+    A batch stays here until it is answered. When the process dies (killed, out of memory, a
+    broken pipe, an SQLite error such as a full disk), the reader says so at once
+    (``on_broken``: the engine stops starting attempts), and the courier recovers: each batch
+    carries a marker the process commits with it, so the last marker in the file tells which
+    unanswered batches are in it; the rest are sent again to a new process, or committed from
+    the courier's thread if none starts. After MAX_RESTARTS deaths within a minute the
+    courier's thread takes over for good; if that fails too, the writer gives up (its
+    ``error``): the file then holds every batch that was answered, nothing half-done.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, on_broken: Callable[[str], None] | None = None) -> None:
+        self.path = path
+        self.on_broken = on_broken
         self._local: Committer | None = Committer(path)  # fails here, naming the file, if it must
-        self.process: subprocess.Popen[bytes] | None = None
-        self._ready = threading.Event()
-        self._ready_answer: str | None = None
-        self._unanswered: deque[Done] = deque()
-        self._slots = threading.Semaphore(PIPELINE_DEPTH)
-        self._broken: str | None = None  # why the process can take no more
-        self._reader: threading.Thread | None = None
+        self._child: _Child | None = None
+        self._unanswered: deque[_Sent] = deque()
+        self._session = uuid.uuid4().hex[:12]  # markers of this writer, not of an earlier one
+        self._seq = 0
+        self._restarts: deque[float] = deque()
+        self._no_more_processes = False  # it died MAX_RESTARTS times a minute: the thread writes
         self._ready_by = time.monotonic() + READY_WAIT_S
-        cmd, env = writer_command(path)
+        self._spawn()
+
+    def _spawn(self) -> bool:
+        cmd, env = writer_command(self.path)
         try:
-            self.process = subprocess.Popen(
+            proc = subprocess.Popen(
                 cmd,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -152,92 +210,177 @@ class _ChildBackend:
             )
         except OSError as exc:
             log.warning("no writer process (%s); writing from a thread", exc)
-            return
-        self._reader = threading.Thread(
-            target=self._read_answers, args=(self.process,), name="pbxdesk-writer-answers", daemon=True
+            return False
+        child = _Child(proc)
+        child.reader = threading.Thread(
+            target=self._read_answers, args=(child,), name="pbxdesk-writer-answers", daemon=True
         )
-        self._reader.start()
+        self._child = child
+        child.reader.start()
+        return True
 
-    def _read_answers(self, proc: subprocess.Popen[bytes]) -> None:
-        self._ready_answer = _answer(proc)
-        self._ready.set()
-        if self._ready_answer is not None:
+    def _read_answers(self, child: _Child) -> None:
+        child.ready_answer = _answer(child.proc)
+        child.ready.set()
+        if child.ready_answer is not None:
             return
         while True:
-            answer = _answer(proc)
+            answer = _answer(child.proc)
             if answer is None and self._unanswered:
-                done = self._unanswered.popleft()
-                self._slots.release()
-                done(None)
+                sent = self._unanswered.popleft()
+                child.slots.release()
+                sent.done(None)
                 continue
-            # An error, or the process ended (after a close, once everything was answered).
-            self._broken = answer or "the writer process answered what was never sent"
-            while self._unanswered:
-                self._unanswered.popleft()(self._broken)
-            self._slots.release()  # a courier waiting for a slot sees the break
+            if child.stopping:
+                return
+            # An error, or the process ended: the courier recovers; what waits stays queued.
+            child.broken = answer or "the writer process answered what was never sent"
+            child.slots.release()  # a courier waiting for a slot sees the break
+            if self.on_broken is not None:
+                self.on_broken(child.broken)
             return
 
     @property
     def process_pid(self) -> int | None:
         """The writer process's pid once it commits, None while (or when) the thread does."""
-        return self.process.pid if self.process is not None and self._local is None else None
+        child = self._child
+        return child.proc.pid if child is not None and child.confirmed else None
+
+    @property
+    def broken(self) -> str | None:
+        """Why the current writer process takes no more batches (None: it does)."""
+        child = self._child
+        return child.broken if child is not None else None
 
     def _child_ready(self) -> bool:
         """True once the process has said it is ready (then the thread's connection closes)."""
-        if self._local is None:
+        child = self._child
+        if child is None:
+            return False
+        if child.confirmed:
             return True
         # Waits only until READY_WAIT_S after the start: a process slower than that (a frozen
         # app's cold start) leaves the courier committing, not waiting again at every batch.
         wait = max(0.0, self._ready_by - time.monotonic())
-        if self.process is None or not self._ready.wait(wait):
+        if not child.ready.wait(wait):
             return False
-        if self._ready_answer is not None:
-            log.warning("the writer process could not start (%s); writing from a thread", self._ready_answer)
-            self._stop_child()
+        if child.ready_answer is not None:
+            log.warning("the writer process could not start (%s); writing from a thread", child.ready_answer)
+            self._end_child()
             return False
-        self._local.close()
-        self._local = None
+        if self._local is not None:
+            self._local.close()
+            self._local = None
+        child.confirmed = True
         return True
 
     def commit_async(self, ops: list[Op], *, idle: bool, done: Done) -> None:
-        if not self._child_ready():
-            assert self._local is not None
-            self._local.commit(ops, idle=idle)
-            done(None)
+        while True:
+            if not self._child_ready():
+                if self._local is None:  # the process was lost and none came back
+                    self._local = Committer(self.path)
+                self._local.commit(ops, idle=idle)
+                done(None)
+                return
+            child = self._child
+            assert child is not None and child.proc.stdin is not None
+            child.slots.acquire()
+            if child.broken is not None:
+                child.slots.release()
+                self.recover()
+                continue
+            self._seq += 1
+            sent = _Sent(self._seq, ops, idle, done)
+            self._unanswered.append(sent)
+            marker = f"{self._session}:{sent.seq}" if ops else None
+            try:
+                write_frame(child.proc.stdin, (ops, idle, marker))
+            except (OSError, ValueError) as exc:  # the reader sees the end too
+                child.broken = child.broken or f"the writer process is gone ({exc})"
+                self.recover()  # sends this batch again with the others
             return
-        assert self.process is not None and self.process.stdin is not None
-        self._slots.acquire()
-        if self._broken is not None:
-            self._slots.release()
-            raise PbxDeskError(self._broken)
-        self._unanswered.append(done)
-        try:
-            write_frame(self.process.stdin, (ops, idle))
-        except (OSError, ValueError) as exc:  # the reader sees the end and fails what waits
-            raise PbxDeskError(f"the writer process is gone ({exc})") from None
 
-    def _stop_child(self) -> None:
-        proc, self.process = self.process, None
-        if proc is None:
+    def recover(self) -> None:
+        """After the process broke: settle what it committed, start another, send the rest."""
+        child = self._child
+        reason = (child.broken if child is not None else None) or "the writer process is gone"
+        self._end_child(kill=True)
+        waiting = list(self._unanswered)
+        self._unanswered.clear()
+        last = 0
+        try:
+            marker = committed_marker(self.path)
+        except (sqlite3.Error, ValueError) as exc:
+            raise PbxDeskError(f"{reason}; the profile cannot be read back ({exc})") from None
+        if marker is not None and marker.startswith(f"{self._session}:"):
+            last = int(marker.rsplit(":", 1)[1])
+        redo = []
+        for sent in waiting:
+            if sent.seq <= last or not sent.ops:
+                sent.done(None)
+            else:
+                redo.append(sent)
+        now = time.monotonic()
+        while self._restarts and now - self._restarts[0] > RESTART_WINDOW_S:
+            self._restarts.popleft()
+        if len(self._restarts) >= MAX_RESTARTS:
+            self._no_more_processes = True
+        if self._no_more_processes:
+            log.warning(
+                "the profile writer stopped again (%s); writing from a thread from now on (%d batches)",
+                reason, len(redo),
+            )  # fmt: skip
+        else:
+            self._restarts.append(now)
+            log.warning("the profile writer stopped (%s); a new one takes %d batches", reason, len(redo))
+            self._ready_by = time.monotonic() + RESTART_READY_S
+            self._spawn()
+        for i, sent in enumerate(redo):
+            try:
+                self.commit_async(sent.ops, idle=sent.idle, done=sent.done)
+            except BaseException as exc:  # the thread could not either: these are not recorded
+                for later in redo[i:]:
+                    later.done(f"{type(exc).__name__}: {exc}")
+                raise
+        # Settled only once they are committed: until then the engine starts no attempt whose
+        # record would queue behind a batch that may fail again.
+        child = self._child
+        while child is not None and self._unanswered and child.broken is None:
+            time.sleep(0.002)
+        if child is not None and child.broken is not None and self._child is child:
+            self.recover()
+
+    def _end_child(self, *, kill: bool = False) -> None:
+        child, self._child = self._child, None
+        if child is None:
             return
+        proc = child.proc
+        child.stopping = True
+        if kill:
+            with contextlib.suppress(OSError):
+                proc.kill()
+        else:
+            with contextlib.suppress(OSError, ValueError):
+                assert proc.stdin is not None
+                write_frame(proc.stdin, None)  # after every batch sent: each is answered first
         with contextlib.suppress(OSError, ValueError):
             assert proc.stdin is not None
-            write_frame(proc.stdin, None)  # after every batch sent: each is answered first
             proc.stdin.close()
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
-        if self._reader is not None:
-            self._reader.join(timeout=10)
+        if child.reader is not None:
+            child.reader.join(timeout=10)
         if proc.stdout is not None:
             proc.stdout.close()
 
     def close(self) -> None:
         if self._local is not None:
             self._local.close()
-        self._stop_child()
+            self._local = None
+        self._end_child()
 
 
 GIL_SWITCH_S = 0.0005
@@ -256,8 +399,13 @@ def _prompt_gil_handoff() -> None:
         sys.setswitchinterval(GIL_SWITCH_S)
 
 
-def _open_backend(path: Path, use_process: bool) -> _Backend:
-    return _ChildBackend(path) if use_process else _ThreadBackend(path)
+class WriterFailed(PbxDeskError):
+    """The profile's writer stopped for good: nothing more can be recorded (an internal failure,
+    not the user's input: the CLI exits 3)."""
+
+
+def _open_backend(path: Path, use_process: bool, on_broken: Callable[[str], None]) -> _Backend:
+    return _ChildBackend(path, on_broken) if use_process else _ThreadBackend(path)
 
 
 class BatchWriter:
@@ -270,6 +418,10 @@ class BatchWriter:
         self.process = process
         self._q: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self.error: BaseException | None = None
+        # Why writing is held up right now (the writer process died and is being replaced);
+        # None when it is not. Watchers (``watch``) hear of every change of it and of ``error``.
+        self.trouble: str | None = None
+        self._watchers: list[Callable[[], None]] = []
         self.committed_rows = 0
         self.commits = 0
         # Opened here, not in the courier: there, each step of opening waited for the GIL while
@@ -279,7 +431,7 @@ class BatchWriter:
         self._open_error: BaseException | None = None
         _prompt_gil_handoff()
         try:
-            self._backend = _open_backend(path, process)
+            self._backend = _open_backend(path, process, self._broken)
         except Exception as exc:
             self._open_error = exc
         self._thread = threading.Thread(target=self._run, name="pbxdesk-writer", daemon=True)
@@ -307,6 +459,35 @@ class BatchWriter:
         """
         self._q.put(callback)
 
+    def watch(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` (from a writer thread) whenever ``healthy`` or ``error`` changes."""
+        self._watchers.append(callback)
+        if not self.healthy:
+            callback()
+
+    @property
+    def healthy(self) -> bool:
+        """False from the moment the writer cannot take more (recovering, or failed)."""
+        return self.error is None and self.trouble is None and self._thread.is_alive()
+
+    def _tell_watchers(self) -> None:
+        for callback in list(self._watchers):
+            try:
+                callback()
+            except Exception:  # a watcher's bug must not stop the writer
+                log.exception("writer watcher failed")
+
+    def _broken(self, reason: str) -> None:
+        """The reader of the writer process saw it die (any thread): hold on, recover."""
+        self.trouble = reason
+        self._tell_watchers()
+        self._q.put(_WAKE)
+
+    def _settled(self, backend: _Backend) -> None:
+        if self.trouble is not None and getattr(backend, "broken", None) is None:
+            self.trouble = None
+            self._tell_watchers()
+
     @property
     def process_pid(self) -> int | None:
         """The pid of the process committing for this writer; None while the thread does."""
@@ -320,7 +501,7 @@ class BatchWriter:
             self._q.put(done)
             done.wait(timeout)
         if self.error:
-            raise PbxDeskError(f"{self.path}: writing the history failed ({self.error})")
+            raise WriterFailed(f"{self.path}: writing the history failed ({self.error})")
 
     def close(self) -> None:
         self._q.put(None)
@@ -332,6 +513,7 @@ class BatchWriter:
         if backend is None:
             self.error = self._open_error
             self._release_waiters()
+            self._tell_watchers()
             return
         stop = False
         try:
@@ -351,6 +533,8 @@ class BatchWriter:
                     elif isinstance(item, _Handover):
                         ops.extend(item.ops)
                         notify.append(item.then)
+                        deadline = 0.0
+                    elif isinstance(item, _Wake):
                         deadline = 0.0
                     else:
                         notify.append(item)
@@ -376,10 +560,14 @@ class BatchWriter:
                         self.error = self.error or exc  # before the waiters wake and look
                         _release(notify)
                         raise
+                elif isinstance(backend, _ChildBackend) and backend.broken is not None:
+                    backend.recover()  # woken by the reader: replace the process now, not later
+                self._settled(backend)
         except BaseException as exc:  # surfaced through flush() and .error
-            log.exception("profile writer failed")
+            log.error("profile writer failed: %s", exc)
             self.error = self.error or exc
             self._release_waiters()
+            self._tell_watchers()
         finally:
             backend.close()
 

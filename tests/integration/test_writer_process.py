@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from pbxdesk.domain import EventData, EventType, PbxDeskError
+from pbxdesk.domain import EventData, EventType
 from pbxdesk.store.profile import Profile
-from pbxdesk.store.writer import BatchWriter, event_row
+from pbxdesk.store.writer import BatchWriter, WriterFailed, event_row
 
 
 def _event(n: int) -> tuple:
@@ -76,17 +76,62 @@ def test_without_a_process_the_thread_writes(profile_file: Path) -> None:
     assert _ids(profile_file) == list(range(1, 11))
 
 
-def test_a_killed_writer_process_is_reported_and_nothing_committed_is_lost(profile_file: Path) -> None:
+def test_a_killed_writer_process_is_noticed_at_once_and_replaced_and_nothing_is_lost(
+    profile_file: Path,
+) -> None:
     writer = BatchWriter(profile_file)
+    seen: list[bool] = []
+    writer.watch(lambda: seen.append(writer.healthy))
     try:
         n = _until_process(writer)
         pid = writer.process_pid
         assert pid is not None
         os.kill(pid, signal.SIGKILL)
-        time.sleep(0.2)
-        writer.add_event(_event(n + 1))
-        with pytest.raises(PbxDeskError, match=r"writing the history failed .*writer process"):
-            writer.flush(timeout=10)
+        deadline = time.monotonic() + 1.0  # noticed within a second, with nothing queued
+        while False not in seen:
+            assert time.monotonic() < deadline, "nobody noticed the writer process died"
+            time.sleep(0.01)
+        for i in range(n + 1, n + 501):
+            writer.add_event(_event(i))
+        writer.flush(timeout=20)
+        assert writer.error is None and writer.healthy
+        assert writer.process_pid not in (None, pid)  # a new process commits
+    finally:
+        writer.close()
+    assert _ids(profile_file) == list(range(1, n + 501))
+
+
+def test_a_writer_process_killed_under_load_loses_nothing_and_repeats_nothing(profile_file: Path) -> None:
+    """Batches in the pipe when the process dies are settled by the marker it commits with
+    each: those in the file are not sent again (a primary key would refuse them), the rest are."""
+    writer = BatchWriter(profile_file)
+    try:
+        n = _until_process(writer)
+        total = n + 30_000
+        kills = 0
+        for i in range(n + 1, total + 1):
+            writer.add_event(_event(i))
+            if i % 10_000 == 0 and writer.process_pid is not None:
+                os.kill(writer.process_pid, signal.SIGKILL)
+                kills += 1
+        writer.flush(timeout=60)
+        assert writer.error is None, writer.error
+        assert kills >= 2
+    finally:
+        writer.close()
+    assert _ids(profile_file) == list(range(1, total + 1))
+
+
+def test_a_writer_that_cannot_commit_gives_up_and_says_why(profile_file: Path) -> None:
+    writer = BatchWriter(profile_file)
+    seen: list[bool] = []
+    writer.watch(lambda: seen.append(writer.healthy))
+    try:
+        n = _until_process(writer)
+        writer.execute("INSERT INTO no_such_table (x) VALUES (?)", (1,))  # fails every time
+        with pytest.raises(WriterFailed, match=r"writing the history failed .*no_such_table"):
+            writer.flush(timeout=30)
+        assert writer.error is not None and not writer.healthy and seen[-1] is False
     finally:
         writer.close()
     assert _ids(profile_file) == list(range(1, n + 1))

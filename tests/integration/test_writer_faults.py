@@ -1,0 +1,233 @@
+"""The writer process dies in the middle of a real run: no attempt goes out unrecorded.
+
+`pbxdesk run --instant` against a subscriber in a process of its own; its writer process
+(``python -m pbxdesk.store.committer``) is SIGKILLed after some thousands of requests. The run
+must notice at once, replace its writer and carry on (or stop with exit 3, the outbox intact),
+never hang; `pbxdesk outbox resume` then finishes. Requests the subscriber got twice are at
+most the attempts in flight when the writer died (the engine's global limit, 32).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from pbxdesk.engine.policy import DeliveryPolicy
+from pbxdesk.store.writer import WriterFailed
+
+pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the child in /proc")
+
+RECEIVER = r"""
+import asyncio
+from collections import Counter
+from urllib.parse import parse_qsl
+from aiohttp import web
+
+counts = Counter()
+
+async def handle(request):
+    if request.path == "/total":
+        return web.Response(text=str(sum(counts.values())))
+    if request.path == "/counts":
+        return web.json_response([[*k, n] for k, n in counts.items()])
+    body = await request.read()
+    fields = dict(request.query) if request.method == "GET" else dict(parse_qsl(body.decode()))
+    counts[(fields.get("CallID"), fields.get("SubCallID"), fields.get("EventType"), request.method,
+            request.path)] += 1
+    return web.Response(text="ok\n")
+
+async def main():
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0, backlog=1024).start()
+    print(runner.addresses[0][1], flush=True)
+    await asyncio.Event().wait()
+
+asyncio.run(main())
+"""
+
+# ~2,100 calls to one phone: dial-in (GET), answer (POST), hangup (GET): ~6,000 deliveries.
+SCENARIO = """\
+[pbx]
+seed = 5
+
+[[extensions]]
+id = 175
+name = "000*099"
+type = "phone"
+did = "78120000000"
+
+[[subscriptions]]
+extension = 175
+event_type = "dial-in"
+method = "GET"
+url = "{base}/hook"
+
+[[subscriptions]]
+extension = 175
+event_type = "answer"
+method = "POST"
+url = "{base}/hook"
+
+[[subscriptions]]
+extension = 175
+event_type = "hangup"
+method = "GET"
+url = "{base}/hook"
+
+[[traffic]]
+to = "78120000000"
+rate = 30.0
+duration = 70.0
+answer_probability = 0.9
+answer_after = [1.0, 5.0]
+talk = [1.0, 60.0]
+"""
+
+IN_FLIGHT_LIMIT = DeliveryPolicy().max_concurrency
+
+
+def _get(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=10) as resp:  # noqa: S310 (loopback)
+        return resp.read()
+
+
+def _rows(path: Path, sql: str) -> list[tuple]:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def _writer_child(parent: int) -> int | None:
+    """The pid of ``parent``'s writer process, if it has one now."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == parent and b"pbxdesk.store.committer" in cmdline:
+            return int(stat.parent.name)
+    return None
+
+
+def test_sigkill_of_the_writer_mid_run_sends_nothing_unrecorded(tmp_path: Path, pbxdesk_home: Path) -> None:
+    script = tmp_path / "receiver.py"
+    script.write_text(RECEIVER, encoding="utf-8")
+    receiver = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    run: subprocess.Popen | None = None
+    try:
+        assert receiver.stdout is not None
+        base = f"http://127.0.0.1:{int(receiver.stdout.readline())}"
+        scenario = tmp_path / "s.toml"
+        scenario.write_text(SCENARIO.format(base=base), encoding="utf-8")
+        env = {**os.environ, "PBXDESK_HOME": str(pbxdesk_home)}
+        run_err = tmp_path / "run.stderr"
+        with run_err.open("wb") as err:
+            run = subprocess.Popen(
+                [sys.executable, "-m", "pbxdesk", "run", str(scenario), "--instant", "--profile", "k",
+                 "--no-progress", "--json"],
+                env=env, stdout=subprocess.PIPE, stderr=err, text=True,
+            )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while int(_get(f"{base}/total")) < 1500:
+            assert run.poll() is None, f"the run ended before the kill: {run_err.read_text()}"
+            assert time.monotonic() < deadline, "the run is too slow to reach 1,500 requests"
+            time.sleep(0.01)
+        child = _writer_child(run.pid)
+        assert child is not None, "no writer process under the run"
+        os.kill(child, signal.SIGKILL)
+        at_kill = int(_get(f"{base}/total"))
+        out, _ = run.communicate(timeout=120)  # never hangs
+        stderr = run_err.read_text()
+        assert run.returncode in (0, 3), stderr
+        if run.returncode == 3:
+            assert "outbox resume" in stderr and "Traceback" not in stderr
+        else:
+            assert json.loads(out.strip().splitlines()[-1])["delivered"] > 0
+
+        resume = subprocess.run(
+            [sys.executable, "-m", "pbxdesk", "outbox", "--profile", "k", "resume", "--json"],
+            env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert resume.returncode == 0, resume.stdout + resume.stderr
+
+        profile = pbxdesk_home / "profiles" / "k.sqlite"
+        states = _rows(profile, "SELECT state, COUNT(*) FROM deliveries GROUP BY state")
+        expected = {
+            (c, s, e, m, urlsplit(u).path)
+            for c, s, e, m, u in _rows(
+                profile,
+                "SELECT e.call_id, e.sub_call_id, e.event_type, d.method, d.url "
+                "FROM deliveries d JOIN events e ON e.id = d.event_id",
+            )
+        }
+        n = sum(k for _, k in states)
+        assert states == [("delivered", n)] and len(expected) == n
+        counts = Counter({tuple(r[:5]): r[5] for r in json.loads(_get(f"{base}/counts"))})
+        assert set(counts) == expected  # each delivery reached the subscriber; nothing else did
+        duplicates = sum(counts.values()) - n
+        print(f"\nwriter killed at {at_kill} requests: run exit {run.returncode}; {n} deliveries, "
+              f"{duplicates} duplicates at the subscriber")  # fmt: skip
+        assert duplicates <= IN_FLIGHT_LIMIT
+        assert _rows(profile, "PRAGMA integrity_check") == [("ok",)]
+    finally:
+        if run is not None and run.poll() is None:
+            run.kill()
+            run.wait(timeout=10)
+        receiver.send_signal(signal.SIGTERM)
+        receiver.wait(timeout=10)
+        if receiver.stdout is not None:
+            receiver.stdout.close()
+
+
+async def test_a_writer_that_fails_for_good_stops_every_new_attempt(recorder, outbox, call_events) -> None:
+    """The writer can take nothing more (here: a statement that fails in every process and in
+    the thread): the engine stops starting attempts, says why, and wait_idle returns."""
+    from pbxdesk.domain import EventType, HttpMethod, Subscription
+
+    recorder.respond = lambda _r: (200, b"ok\n", 0.02)
+    url = f"{recorder.base_url}/hook"
+    subs = [Subscription(175, EventType(t), HttpMethod.GET, url, id=i)
+            for i, t in enumerate(("dial-in", "answer", "hangup"), 1)]  # fmt: skip
+    box = await outbox(subs)
+    for n in range(400):
+        for ev in call_events(f"c-{n}"):
+            box.engine.submit(ev)
+    while len(recorder.requests) < 100:
+        await asyncio.sleep(0.01)
+    box.writer.execute("INSERT INTO no_such_table (x) VALUES (?)", (1,))
+    t0 = time.monotonic()
+    assert not await box.engine.wait_idle(30)
+    assert time.monotonic() - t0 < 10
+    assert box.engine.failure is not None and "no_such_table" in box.engine.failure
+    sent_at_failure = len(recorder.requests)
+    await asyncio.sleep(1.0)
+    in_flight = box.engine.policy.max_concurrency
+    assert len(recorder.requests) <= sent_at_failure + in_flight  # only what was already under way
+    assert box.engine.open_count > 0  # the rest stays in the outbox
+    await box.engine.stop()
+    with pytest.raises(WriterFailed):
+        box.writer.flush()
+    # What went out unrecorded: at most the attempts under way when the writer failed.
+    [(recorded,)] = _rows(box.path, "SELECT COUNT(*) FROM attempts")
+    assert len(recorder.requests) - recorded <= in_flight
+    assert _rows(box.path, "PRAGMA integrity_check") == [("ok",)]
+    box._closed = True
+    box.writer.close()
