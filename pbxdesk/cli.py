@@ -127,6 +127,25 @@ def cmd_gui(args: argparse.Namespace) -> int:
     return run_app(check_profile_name(args.profile))
 
 
+_DAMAGE_WORDS = ("malformed", "corrupt", "not a database")
+
+
+def _damage_found(args: argparse.Namespace, exc: BaseException) -> str | None:
+    """After an SQLite error that smells of damage, the full check of the profile (on first
+    error, as `pbxdesk profile check` would): its refusal, or None if the file is sound."""
+    from pbxdesk.store.check import ProfileRefused, check_file
+
+    if not any(word in str(exc).lower() for word in _DAMAGE_WORDS):
+        return None
+    try:
+        check_file(profile_path(check_profile_name(args.profile)), deep=True, count_events=False)
+    except ProfileRefused as refused:
+        return str(refused)
+    except PbxDeskError:
+        return None
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from pbxdesk.logs import setup_logging
 
@@ -150,7 +169,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "test":
             return cmd_test(args)
         return cmd_gui(args)
-    except WriterFailed as exc:  # pbxdesk's own failure, not the user's input
+    except WriterFailed as exc:  # pbxdesk's own failure, not the user's input...
+        damage = _damage_found(args, exc)
+        if damage is not None:  # ...unless the file turns out damaged: the check says so
+            print(f"pbxdesk: error: {damage}", file=sys.stderr)
+            return EXIT_BAD_INPUT
         print(f"pbxdesk: internal error: {exc}", file=sys.stderr)
         return EXIT_INTERNAL
     except PbxDeskError as exc:

@@ -123,8 +123,8 @@ async def _with_engine(path: Path, args: argparse.Namespace) -> int:
     from pbxdesk.engine.run import RunSummary
     from pbxdesk.store.writer import BatchWriter, WriterFailed
 
-    writer = BatchWriter(path)
-    with Profile.open(path) as profile:
+    with Profile.open(path) as profile:  # checked (and refused) before the writer opens it
+        writer = BatchWriter(path)
         engine = engine_for_profile(profile, writer)
     try:
         resumed = await engine.start(resume=True)

@@ -43,6 +43,10 @@ def add_profile_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) 
         "--as", dest="as_name", metavar="NAME", help="the new profile's name (default: the exported one's)"
     )
     im.add_argument("--replace", action="store_true", help="overwrite an existing profile of that name")
+    chk = cmds.add_parser(
+        "check", help="read the whole profile (SQLite's integrity_check): is it damaged? (changes nothing)"
+    )
+    chk.add_argument("name")
     vac = cmds.add_parser("vacuum", help="give the space of deleted history back to the disk")
     vac.add_argument("name")
     pr = cmds.add_parser("prune", help="delete history the retention setting does not keep (now)")
@@ -119,6 +123,8 @@ def cmd_profile(args: argparse.Namespace) -> int:
     elif c == "import":
         name, path = manager.import_profile(args.file, args.as_name, replace=args.replace)
         print(f"imported {args.file} as profile {name} ({path})")
+    elif c == "check":
+        return _check(args.name)
     elif c == "vacuum":
         before, after = manager.vacuum_profile(args.name)
         print(f"vacuumed profile {args.name}: {_mib(before)} -> {_mib(after)}")
@@ -126,6 +132,19 @@ def cmd_profile(args: argparse.Namespace) -> int:
         return _prune(args)
     elif c == "retention":
         return _retention(args)
+    return 0
+
+
+def _check(name: str) -> int:
+    """`profile check NAME`: the profiles' one check, reading every page; refusal -> exit 2."""
+    from pbxdesk.store.check import check_file
+
+    path = profile_path(name)
+    facts = check_file(path, deep=True)
+    state = f"schema version {facts.version}, {facts.events:,} events"
+    if facts.new:
+        state = "a new, empty profile"
+    print(f"{name}: ok (integrity_check passed; {state}) ({path})")
     return 0
 
 

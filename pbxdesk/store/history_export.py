@@ -34,7 +34,8 @@ from pbxdesk import __version__
 from pbxdesk.domain import WIRE_FIELDS, HttpMethod, PbxDeskError
 from pbxdesk.domain.wire import FORM_CONTENT_TYPE, USER_AGENT
 from pbxdesk.domain.wire import build_request as wire_request
-from pbxdesk.store.profile import connect
+from pbxdesk.store.check import check_file
+from pbxdesk.store.profile import Profile, connect
 
 FORMATS = ("csv", "json", "har", "scenario")
 _SUFFIXES = {"csv": "csv", "json": "json", "har": "har", "toml": "scenario"}
@@ -502,6 +503,10 @@ def export_file(
         )
     result = ExportResult(out, fmt)
     tmp = out.with_name(f".{out.name}.part")
+    # The profile's check first: a file pbxdesk refuses (damaged, another program's, made by a
+    # newer pbxdesk) is refused here too, before a connection that would put a -wal beside it.
+    if check_file(Path(profile_path), count_events=False).new:
+        Profile.open(profile_path).close()  # an empty file is a new profile, here as anywhere
     conn = connect(Path(profile_path), readonly=True)
     try:
         events = iter_events(conn, event_ids=event_ids, call_id=call_id)

@@ -28,18 +28,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pbxdesk.domain import PbxDeskError
+from pbxdesk.store.check import ProfileRefused, check_file
 from pbxdesk.store.connection import readonly_uri
 from pbxdesk.store.paths import DEFAULT_PROFILE, check_profile_name, profile_path, profiles_dir
-from pbxdesk.store.profile import BUSY_TIMEOUT_S, Profile, is_locked, is_sqlite_file
-from pbxdesk.store.schema import APPLICATION_ID, SCHEMA_VERSION
+from pbxdesk.store.profile import BUSY_TIMEOUT_S, Profile, is_locked
 
 log = logging.getLogger(__name__)
 
 SIDE_FILES = ("-wal", "-shm", "-journal")
 EXPORT_SETTING = "exported_from"
-# Tables every pbxdesk profile has had since schema v1 (how a v1/v2 file, made before the
-# application id, is recognised).
-_V1_TABLES = {"settings", "extensions", "subscriptions", "deliveries"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,13 +62,6 @@ def _size(path: Path) -> int:
     return sum(p.stat().st_size for p in _files(path) if p.exists())
 
 
-def _has_header(path: Path) -> bool:
-    try:
-        return is_sqlite_file(path)  # not open(): see is_sqlite_file
-    except OSError:
-        return False
-
-
 def _existing(name: str) -> Path:
     path = profile_path(name)
     if not path.exists():
@@ -87,25 +77,9 @@ def _must_not_exist(name: str) -> Path:
 
 
 def _inspect(path: Path) -> tuple[int, int | None]:
-    """(schema version, events) of a profile file, read-only; PbxDeskError if not one."""
-    if not _has_header(path):
-        raise PbxDeskError("not a pbxdesk profile (not an SQLite file)")
-    try:
-        conn = sqlite3.connect(readonly_uri(path), uri=True, timeout=BUSY_TIMEOUT_S)
-    except sqlite3.Error as exc:
-        raise PbxDeskError(f"cannot be opened ({exc})") from None
-    try:
-        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-        if version > SCHEMA_VERSION:
-            raise PbxDeskError(f"made by a newer pbxdesk (schema version {version})")
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-        table = "event_log" if "event_log" in tables else "events" if "events" in tables else None
-        events = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] if table else 0
-        return version, int(events)
-    except sqlite3.DatabaseError as exc:
-        raise PbxDeskError(f"damaged ({exc})") from None
-    finally:
-        conn.close()
+    """(schema version, events) of a profile file, read-only; ProfileRefused if not one."""
+    facts = check_file(path)
+    return facts.version, facts.events
 
 
 def list_profiles() -> list[ProfileInfo]:
@@ -120,7 +94,9 @@ def list_profiles() -> list[ProfileInfo]:
         try:
             version, events = _inspect(path)
             out.append(ProfileInfo(path.stem, path, _size(path), modified, version, events))
-        except PbxDeskError as exc:
+        except ProfileRefused as exc:
+            out.append(ProfileInfo(path.stem, path, _size(path), modified, None, None, exc.reason))
+        except PbxDeskError as exc:  # locked by another program: still a profile
             out.append(ProfileInfo(path.stem, path, _size(path), modified, None, None, str(exc)))
     return out
 
@@ -211,6 +187,8 @@ def rename_profile(old: str, new: str) -> Path:
 
 def _snapshot(src: Path, tmp: Path) -> None:
     """A consistent, compact copy of ``src`` (readable while another program writes to it)."""
+    if check_file(src, count_events=False).new:
+        Profile.open(src).close()  # an empty file is a new profile: it gets its schema first
     try:
         conn = sqlite3.connect(readonly_uri(src), uri=True, timeout=BUSY_TIMEOUT_S)
         try:
@@ -288,31 +266,21 @@ def export_profile(name: str, dest: str | Path, *, overwrite: bool = False) -> P
 def _validate_export(path: Path, source: Path) -> tuple[int, str | None]:
     """(schema version, the profile name recorded in it) of a copied export; errors name
     ``source``, the file the user gave."""
-    if not _has_header(path):
-        raise PbxDeskError(f"{source}: not a pbxdesk profile export (not an SQLite file); nothing changed")
+    try:
+        facts = check_file(path, deep=True, count_events=False)
+    except ProfileRefused as exc:
+        reason = exc.reason.replace("pbxdesk profile", "pbxdesk profile export")
+        reason = reason.replace("damaged profile", "damaged export").replace("to open it", "to import it")
+        raise PbxDeskError(f"{source}: {reason}; nothing changed") from None
+    if facts.new:
+        raise PbxDeskError(f"{source}: not a pbxdesk profile export (an empty file); nothing changed")
+    version = facts.version
     try:
         conn = sqlite3.connect(path)
     except sqlite3.Error as exc:
         raise PbxDeskError(f"{source}: cannot be read ({exc}); nothing changed") from None
     try:
-        check = [r[0] for r in conn.execute("PRAGMA integrity_check(5)")]
-        if check != ["ok"]:
-            raise PbxDeskError(
-                f"{source}: damaged export (integrity check: {'; '.join(check)}); nothing changed"
-            )
-        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-        app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table','view')")}
-        if version > SCHEMA_VERSION:
-            raise PbxDeskError(
-                f"{source}: made by a newer pbxdesk (schema version {version}, this one knows up to "
-                f"{SCHEMA_VERSION}); upgrade pbxdesk to import it; nothing changed"
-            )
-        known = app_id == APPLICATION_ID or (app_id == 0 and version >= 1 and tables >= _V1_TABLES)
-        if not known or version < 1:
-            raise PbxDeskError(
-                f"{source}: not a pbxdesk profile export (an SQLite file of another program); nothing changed"
-            )
         name = None
         if "settings" in tables:
             row = conn.execute(
@@ -388,6 +356,7 @@ def import_profile(file: str | Path, name: str | None = None, *, replace: bool =
 def vacuum_profile(name: str) -> tuple[int, int]:
     """Rebuild the file without its free pages; returns (bytes before, bytes after)."""
     path = _existing(check_profile_name(name))
+    check_file(path, count_events=False)  # a refused file is not opened for writing
     before = _size(path)
     with exclusive(path, "vacuum") as conn:
         try:

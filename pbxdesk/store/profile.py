@@ -19,6 +19,7 @@ from pbxdesk.domain import (
     Subscription,
 )
 from pbxdesk.store import queries
+from pbxdesk.store.check import check_file
 
 # The connection helpers live in their own light module (the writer process imports only it);
 # re-exported here, where the rest of the code has always found them.
@@ -93,8 +94,8 @@ class Profile:
     def open(cls, path: str | Path, *, create: bool = True) -> Profile:
         p = Path(path)
         if p.exists():
-            if p.stat().st_size and not is_sqlite_file(p):
-                raise PbxDeskError(f"{p}: not a pbxdesk profile (not an SQLite file); left untouched")
+            # Refused here, before any connection that could write (or put a -wal beside it).
+            check_file(p, count_events=False)
         elif not create:
             raise PbxDeskError(f"{p}: no such profile")
         else:
