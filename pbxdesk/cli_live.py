@@ -13,6 +13,7 @@ import sys
 from urllib.parse import urlsplit
 
 from pbxdesk.domain import PbxDeskError, ValidationError
+from pbxdesk.store.writer import WriterFailed
 
 LIVE_COMMANDS = ("emulator", "monitor", "sync")
 SECRET_ENV = "PBXDESK_CLIENT_SECRET"
@@ -268,6 +269,10 @@ async def _monitor(args: argparse.Namespace, profile: object) -> int:
             "choose another --listen-port"
         ) from None
     stop = _stop_event()
+    writer = session.writer
+    if writer is not None:  # a writer that fails for good ends the monitor (exit 3), not a hang
+        loop = asyncio.get_running_loop()
+        writer.watch(lambda: writer.error is not None and loop.call_soon_threadsafe(stop.set))
     monitor = None
     try:
         if receiver.warning:
@@ -305,7 +310,13 @@ async def _monitor(args: argparse.Namespace, profile: object) -> int:
                 if any(not r.ok for r in results):
                     print("the subscriptions not removed will be removed by the next `pbxdesk monitor`")
     finally:
+        failure = writer.error if writer is not None else None
         await session.close()
+    if failure is not None:
+        raise WriterFailed(
+            f"{profile.path}: the profile's writer failed ({failure}); the monitor stopped and "  # type: ignore[attr-defined]
+            "removed its subscriptions (requests it could not store were answered 503)"
+        )
     return EXIT_OK if monitor is None or all(r.ok for r in monitor.removed) else EXIT_FAILED
 
 
