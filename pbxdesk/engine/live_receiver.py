@@ -41,6 +41,7 @@ from pbxdesk.domain.models import ATTR_BY_WIRE
 from pbxdesk.engine.defaults import DEFAULT_LIVE_PORT
 from pbxdesk.engine.outbox import DeliveryEngine, DeliveryListener, EventListener, engine_for_profile, now_us
 from pbxdesk.engine.policy import DeliveryPolicy
+from pbxdesk.logs import add_secret, forget_secret, quiet_protocol_errors
 from pbxdesk.store.profile import Profile
 from pbxdesk.store.writer import BatchWriter
 
@@ -216,6 +217,9 @@ class LiveReceiver:
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
         self._next_raw_id = await asyncio.to_thread(self._max_raw_id) + 1
+        # Malformed requests: one line each, a few a minute, never their target (the token).
+        quiet_protocol_errors()
+        add_secret(self.token)  # and whoever logs it, the file never holds it
         app = web.Application(client_max_size=self.max_body)
         app.router.add_route("*", r"/{tail:[\s\S]*}", self._handle)  # any path, newlines included
         self._runner = web.AppRunner(app, access_log=None)  # an access log would hold the token
@@ -243,6 +247,7 @@ class LiveReceiver:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        forget_secret(self.token)
 
     def _max_raw_id(self) -> int:
         conn = sqlite3.connect(self.profile_path, timeout=5.0)

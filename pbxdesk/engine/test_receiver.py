@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from pbxdesk.logs import quiet_protocol_errors
+
 
 @dataclass(frozen=True, slots=True)
 class ReceivedRequest:
@@ -51,6 +53,7 @@ class TestReceiver:
         return web.Response(text="ok\n")
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
+        quiet_protocol_errors()  # a malformed request: one line, a few a minute, no traceback
         app = web.Application(client_max_size=1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None)

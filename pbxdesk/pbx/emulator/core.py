@@ -51,6 +51,7 @@ from pbxdesk.engine.run import FeedPlayer
 from pbxdesk.engine.scenario import PbxSettings, Scenario
 from pbxdesk.engine.simulator import CallSimulator, event_stream
 from pbxdesk.engine.traffic import scenario_plans
+from pbxdesk.logs import quiet_protocol_errors
 from pbxdesk.pbx import api, assumptions
 from pbxdesk.pbx.emulator.calls_state import CallLog
 from pbxdesk.pbx.emulator.models import FaultModel
@@ -261,6 +262,7 @@ class PbxEmulator:
 
     async def start(self, host: str = "127.0.0.1", port: int = 0, *, play: bool = True) -> int:
         await self.engine.start(resume=False)
+        quiet_protocol_errors()  # a malformed request: one line, a few a minute, no traceback
         self._runner = web.AppRunner(self.app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
