@@ -36,12 +36,19 @@ V1_TABLES = frozenset({"settings", "extensions", "subscriptions", "deliveries"})
 
 
 class ProfileRefused(PbxDeskError):
-    """A file pbxdesk will not use as a profile; the message names it and says why."""
+    """A file pbxdesk will not use as a profile; the message names it and says why.
 
-    def __init__(self, path: Path, reason: str) -> None:
+    ``reason`` is the same whichever command meets the file ("damaged profile", "made by a
+    newer pbxdesk (...)"); ``detail`` is what this look found (it may differ between the quick
+    check and the full one).
+    """
+
+    def __init__(self, path: Path, reason: str, detail: str = "") -> None:
         self.path = path
         self.reason = reason
-        super().__init__(f"{path}: {reason}; left untouched")
+        self.detail = " ".join(detail.split())[:300]  # one line, whatever SQLite said
+        self.problem = f"{reason} ({self.detail})" if self.detail else reason
+        super().__init__(f"{path}: {self.problem}; left untouched")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +88,7 @@ def check_file(path: Path, *, deep: bool = False, count_events: bool = True) -> 
     try:
         conn = sqlite3.connect(_check_uri(path), uri=True, timeout=BUSY_TIMEOUT_S)
     except sqlite3.Error as exc:
-        raise ProfileRefused(path, f"cannot be opened ({exc})") from None
+        raise ProfileRefused(path, "cannot be opened", str(exc)) from None
     try:
         return _check(conn, path, size, deep=deep, count_events=count_events)
     except sqlite3.DatabaseError as exc:
@@ -89,7 +96,7 @@ def check_file(path: Path, *, deep: bool = False, count_events: bool = True) -> 
             raise locked_error(path, exc) from None
         if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_NOTADB:
             raise ProfileRefused(path, "not a pbxdesk profile (not an SQLite file)") from None
-        raise ProfileRefused(path, f"damaged profile ({exc})") from None
+        raise ProfileRefused(path, "damaged profile", str(exc)) from None
     finally:
         conn.close()
 
@@ -107,7 +114,7 @@ def _check(conn: sqlite3.Connection, path: Path, size: int, *, deep: bool, count
     pages = int(conn.execute("PRAGMA page_count").fetchone()[0])
     if not _side(path, "-wal").exists() and (size % page_size or size < pages * page_size):
         raise ProfileRefused(
-            path, f"damaged profile (truncated: {size} bytes, its header says {pages * page_size})"
+            path, "damaged profile", f"truncated: {size} bytes, its header says {pages * page_size}"
         )
     app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
@@ -118,9 +125,10 @@ def _check(conn: sqlite3.Connection, path: Path, size: int, *, deep: bool, count
     checked = "header"
     if deep or size <= QUICK_CHECK_MAX_BYTES:
         checked = "integrity_check" if deep else "quick_check"
-        problems = [r[0] for r in conn.execute(f"PRAGMA {checked}(5)")]
+        problems = [line for r in conn.execute(f"PRAGMA {checked}(5)") for line in r[0].splitlines()]
         if problems != ["ok"]:
-            raise ProfileRefused(path, f"damaged profile ({checked}: {'; '.join(problems)})")
+            first = next((p for p in problems if not p.startswith("***")), problems[0])
+            raise ProfileRefused(path, "damaged profile", f"{checked}: {first}")
     events = 0
     if count_events:
         table = "event_log" if "event_log" in tables else "events" if "events" in tables else None

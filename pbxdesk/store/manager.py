@@ -95,7 +95,7 @@ def list_profiles() -> list[ProfileInfo]:
             version, events = _inspect(path)
             out.append(ProfileInfo(path.stem, path, _size(path), modified, version, events))
         except ProfileRefused as exc:
-            out.append(ProfileInfo(path.stem, path, _size(path), modified, None, None, exc.reason))
+            out.append(ProfileInfo(path.stem, path, _size(path), modified, None, None, exc.problem))
         except PbxDeskError as exc:  # locked by another program: still a profile
             out.append(ProfileInfo(path.stem, path, _size(path), modified, None, None, str(exc)))
     return out
@@ -269,7 +269,7 @@ def _validate_export(path: Path, source: Path) -> tuple[int, str | None]:
     try:
         facts = check_file(path, deep=True, count_events=False)
     except ProfileRefused as exc:
-        reason = exc.reason.replace("pbxdesk profile", "pbxdesk profile export")
+        reason = exc.problem.replace("pbxdesk profile", "pbxdesk profile export")
         reason = reason.replace("damaged profile", "damaged export").replace("to open it", "to import it")
         raise PbxDeskError(f"{source}: {reason}; nothing changed") from None
     if facts.new:

@@ -107,8 +107,11 @@ def test_the_rest_are_counted_when_the_next_minute_logs_again() -> None:
 
     def record() -> logging.LogRecord:
         exc = BadStatusLine(f"GET /{TOKEN}/175 HTTP/9.9")
-        return logging.LogRecord("aiohttp.server", logging.ERROR, __file__, 1,
-                                 "Error handling request from %s", ("127.0.0.1",), (BadStatusLine, exc, None))  # fmt: skip
+        args = ("127.0.0.1",)
+        exc_info = (BadStatusLine, exc, None)
+        return logging.LogRecord(
+            "aiohttp.server", logging.ERROR, __file__, 1, "Error handling request from %s", args, exc_info
+        )
 
     kept = [r for r in (record() for _ in range(10)) if f.filter(r)]
     assert len(kept) == 2

@@ -225,9 +225,11 @@ async def test_a_writer_that_fails_for_good_stops_every_new_attempt(recorder, ou
     await box.engine.stop()
     with pytest.raises(WriterFailed):
         box.writer.flush()
-    # What went out unrecorded: at most the attempts under way when the writer failed.
+    # What went out unrecorded: the attempts under way when the writer was found failing, and
+    # those that ended while the failing batch was tried (its own records are lost with it):
+    # each worker ends at most one attempt in that moment, so twice the in-flight limit.
     [(recorded,)] = _rows(box.path, "SELECT COUNT(*) FROM attempts")
-    assert len(recorder.requests) - recorded <= in_flight
+    assert len(recorder.requests) - recorded <= 2 * in_flight
     assert _rows(box.path, "PRAGMA integrity_check") == [("ok",)]
     box._closed = True
     box.writer.close()
