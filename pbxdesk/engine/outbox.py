@@ -60,6 +60,10 @@ OPEN_STATES = (PENDING, IN_FLIGHT, PAUSED)
 FLUSH_DELAY_S = 0.002  # how long recorded statements may wait before going to the writer
 LATENCY_WINDOW = 100_000
 MARK_SWEEP_S = 0.25  # an attempt running one to two periods is recorded as in flight
+# Deliveries held in memory at most (with a profile). Beyond it, new deliveries are written to
+# the outbox only and loaded back, in order, as room frees up: when deliveries fall behind
+# (a burst, a slow subscriber) the backlog grows in the profile, not in RAM.
+MEMORY_WINDOW = 10_000
 
 _INSERT_DELIVERY = (
     "INSERT INTO deliveries (id, event_id, subscription_id, method, url, state, call_id, endpoint, "
@@ -207,8 +211,11 @@ class DeliveryEngine:
         on_event: EventListener | None = None,
         on_delivery: DeliveryListener | None = None,
         rng: random.Random | None = None,
+        memory_window: int = MEMORY_WINDOW,
     ) -> None:
         self.policy = policy or DeliveryPolicy()
+        self.memory_window = memory_window
+        self._refill_at = memory_window // 2  # in memory: the backlog is loaded below this
         self.writer = writer
         self.profile_path = profile_path
         self.names = names or {}
@@ -225,6 +232,12 @@ class DeliveryEngine:
         self._next_event_id = first_event_id
         self._next_delivery_id = first_delivery_id
         self._open: dict[int, Delivery] = {}
+        # The backlog: deliveries from this id up to the next one to be made are in the outbox
+        # only (every delivery made while there is a backlog joins it, so order holds). None:
+        # no backlog, every open delivery is in memory.
+        self._backlog_from: int | None = None
+        self._backlog_n = 0  # how many open deliveries the backlog holds
+        self._refilling = False
         self._lanes: dict[tuple[object, str], deque[Delivery]] = {}
         self._ready: asyncio.Queue[Delivery] = asyncio.Queue()
         self._ep_active: dict[str, int] = defaultdict(int)
@@ -366,7 +379,13 @@ class DeliveryEngine:
 
     @property
     def open_count(self) -> int:
-        return len(self._open)
+        """Open deliveries: in memory, and waiting in the outbox for room (``backlog``)."""
+        return len(self._open) + self.backlog
+
+    @property
+    def backlog(self) -> int:
+        """Deliveries waiting in the outbox (not in memory) until the window has room."""
+        return 0 if self._backlog_from is None else self._backlog_n
 
     def retrying(self) -> list[Delivery]:
         return [d for d in self._open.values() if d.attempts > 0 and d.state == PENDING]
@@ -379,7 +398,7 @@ class DeliveryEngine:
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         self._flush_ops()  # what is recorded so far goes to the writer now, not in a moment
-        while self._open:
+        while self._open or self._backlog_from is not None:
             if self.failure is not None or (self.writer is not None and self.writer.error is not None):
                 self._writer_changed()
                 return False
@@ -395,6 +414,8 @@ class DeliveryEngine:
         return True
 
     def _only_distant_retries(self, horizon_s: float) -> bool:
+        if self._backlog_from is not None:
+            return False  # waiting in the outbox: due now
         limit = now_us() + int(horizon_s * 1_000_000)
         for d in self._open.values():
             if d.state == PAUSED:
@@ -460,9 +481,9 @@ class DeliveryEngine:
         )
         self._next_delivery_id += 1
         self.stats.deliveries += 1
-        self._open[d.id] = d
         self._idle.clear()
         if self.writer is None:
+            self._open[d.id] = d
             self._enqueue(d)
             return d
         self._write(
@@ -470,6 +491,15 @@ class DeliveryEngine:
             (d.id, event_id, subscription_id, method.value, url, call_id, d.endpoint, int(ordered),
              d.created_at, redelivery_of),
         )  # fmt: skip
+        if self._backlog_from is not None or (
+            len(self._open) >= self.memory_window and self._in_window() >= self.memory_window
+        ):
+            if self._backlog_from is None:  # the window is full: the outbox holds the rest
+                self._backlog_from, self._backlog_n = d.id, 0
+                log.info("delivery backlog: %d in memory, the rest wait in the outbox", len(self._open))
+            self._backlog_n += 1
+            return d
+        self._open[d.id] = d
         if not self._awaiting_commit:
             self._loop_or_running().call_soon(self._request_commit)
         self._awaiting_commit.append(d)
@@ -531,6 +561,8 @@ class DeliveryEngine:
         d.state = PAUSED
         self._paused[d.endpoint].append(d)
         self._write(_SET_STATE, (PAUSED, d.id))
+        if self._backlog_from is not None:
+            self._maybe_refill()
 
     def _write(self, sql: str, params: tuple[Any, ...]) -> None:
         if self.writer is None:
@@ -709,6 +741,8 @@ class DeliveryEngine:
         elif d.state == CANCELLED:
             self.stats.cancelled += 1
         self._open.pop(d.id, None)
+        if self._backlog_from is not None:
+            self._maybe_refill()
         key = d.lane_key
         lane = self._lanes.get(key) if key is not None else None
         if lane is not None:
@@ -721,7 +755,7 @@ class DeliveryEngine:
                     lane.remove(d)
             if not lane:
                 del self._lanes[key]
-        if not self._open:
+        if not self._open and self._backlog_from is None:
             self._idle.set()
 
     def _count_endpoint(self, d: Delivery) -> None:
@@ -780,6 +814,16 @@ class DeliveryEngine:
             self._write(_SET_STATE, (CANCELLED, d.id))
             self._finish(d)
             n += 1
+        if self._backlog_from is not None:  # those waiting in the outbox too (committed before
+            # the backlog's next read: its read flushes the writer first)
+            where, params = "id >= ? AND state IN ('pending', 'paused')", [self._backlog_from]
+            if endpoint is not None:
+                where += " AND endpoint = ?"
+                params.append(endpoint)
+            if ids is not None:
+                where += f" AND id IN ({','.join('?' * len(ids))})"
+                params += sorted(ids)
+            self._write(f"UPDATE deliveries SET state = 'cancelled' WHERE {where}", tuple(params))
         return n
 
     async def redeliver(self, delivery_id: int) -> int:
@@ -849,31 +893,94 @@ class DeliveryEngine:
         rows = await self._read_all(sql, params)
         return rows[0] if rows else None
 
+    _OPEN_ROWS = (
+        "SELECT d.id, d.event_id, d.subscription_id, d.method, d.url, d.call_id, d.endpoint, d.ordered, "
+        "d.attempts, d.created_at, d.redelivery_of, d.next_attempt_at, e.data "
+        "FROM deliveries d JOIN events e ON e.id = d.event_id "
+    )
+
+    def _take_in(self, r: tuple[Any, ...]) -> None:
+        """An open delivery read from the outbox, into memory and its lane."""
+        d = Delivery(
+            id=r[0], event_id=r[1], subscription_id=r[2], method=HttpMethod(r[3]), url=r[4],
+            fields=json.loads(r[12]), call_id=r[5] or "", endpoint=r[6] or endpoint_of(r[4]),
+            ordered=bool(r[7]), created_at=r[9] or now_us(), attempts=r[8] or 0,
+            redelivery_of=r[10], next_attempt_at=r[11],
+        )  # fmt: skip
+        self._open[d.id] = d
+        self._idle.clear()
+        self._enqueue(d)
+
+    def _in_window(self) -> int:
+        """Deliveries that count against the memory window: those of a paused endpoint do not
+        (else a paused endpoint with a large backlog would hold every other one up)."""
+        n = len(self._open)
+        if self._paused:
+            n -= sum(len(parked) for parked in self._paused.values())
+        return n
+
+    def _maybe_refill(self) -> None:
+        if not self._refilling and self._in_window() <= self._refill_at:
+            self._refilling = True
+            self._loop_or_running().create_task(self._refill())
+
+    async def _refill(self) -> None:
+        """Load the backlog's next deliveries from the outbox, in id order, while there is room."""
+        try:
+            while self._backlog_from is not None and self.failure is None:
+                room = self.memory_window - self._in_window()
+                if room <= self.memory_window // 4:
+                    return  # _finish starts another refill when more room frees up
+                start, upto = self._backlog_from, self._next_delivery_id
+                rows = await self._read_all(
+                    self._OPEN_ROWS + "WHERE d.id >= ? AND d.id < ? "
+                    "AND d.state IN ('pending', 'in_flight', 'paused') ORDER BY d.id LIMIT ?",
+                    (start, upto, room),
+                )
+                for r in rows:
+                    self._take_in(r)
+                # Everything below ``upto`` was committed before the read: what it did not
+                # return (cancelled meanwhile, or beyond the limit) is settled or comes next.
+                nxt = rows[-1][0] + 1 if len(rows) == room else upto
+                if nxt >= self._next_delivery_id:
+                    self._backlog_from, self._backlog_n = None, 0
+                    break
+                [(stored,)] = await self._read_all(
+                    "SELECT COUNT(*) FROM deliveries WHERE id >= ? AND id < ? "
+                    "AND state IN ('pending', 'in_flight', 'paused')",
+                    (nxt, upto),
+                )
+                self._backlog_from = nxt
+                self._backlog_n = int(stored) + (self._next_delivery_id - upto)
+            if self._backlog_from is None:
+                log.info("delivery backlog loaded: every open delivery is in memory again")
+                if not self._open:
+                    self._idle.set()
+        except Exception:  # the backlog stays in the outbox: the next start sends it
+            log.exception("loading the delivery backlog failed")
+        finally:
+            self._refilling = False
+
     async def _resume(self) -> int:
         """Queue again what the profile left open: pending, in flight (at least once) or paused."""
         endpoints = await self._read_all("SELECT endpoint, reason FROM endpoints WHERE paused = 1", ())
         for endpoint, reason in endpoints:
             self.paused_endpoints[endpoint] = reason or "paused"
+        [(n_open,)] = await self._read_all(
+            "SELECT COUNT(*) FROM deliveries WHERE state IN ('pending', 'in_flight', 'paused')", ()
+        )
         rows = await self._read_all(
-            "SELECT d.id, d.event_id, d.subscription_id, d.method, d.url, d.call_id, d.endpoint, d.ordered, "
-            "d.attempts, d.created_at, d.redelivery_of, d.next_attempt_at, e.data "
-            "FROM deliveries d JOIN events e ON e.id = d.event_id "
-            "WHERE d.state IN ('pending', 'in_flight', 'paused') ORDER BY d.id",
-            (),
+            self._OPEN_ROWS + "WHERE d.state IN ('pending', 'in_flight', 'paused') ORDER BY d.id LIMIT ?",
+            (self.memory_window,),
         )
         for r in rows:
-            d = Delivery(
-                id=r[0], event_id=r[1], subscription_id=r[2], method=HttpMethod(r[3]), url=r[4],
-                fields=json.loads(r[12]), call_id=r[5] or "", endpoint=r[6] or endpoint_of(r[4]),
-                ordered=bool(r[7]), created_at=r[9] or now_us(), attempts=r[8] or 0,
-                redelivery_of=r[10], next_attempt_at=r[11],
-            )  # fmt: skip
-            self._open[d.id] = d
-            self._idle.clear()
-            self._enqueue(d)
+            self._take_in(r)
+        if n_open > len(rows):  # the rest waits in the outbox, loaded as room frees up
+            self._backlog_from, self._backlog_n = rows[-1][0] + 1, n_open - len(rows)
+            self._next_delivery_id = max(self._next_delivery_id, self._backlog_from)
         if rows:
-            log.info("resumed %d open deliveries", len(rows))
-        return len(rows)
+            log.info("resumed %d open deliveries (%d in memory)", n_open, len(rows))
+        return int(n_open)
 
 
 def engine_for_profile(
