@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import sqlite3
 import sys
 from collections.abc import Sequence
 
@@ -137,8 +138,11 @@ def _damage_found(args: argparse.Namespace, exc: BaseException) -> str | None:
 
     if not any(word in str(exc).lower() for word in _DAMAGE_WORDS):
         return None
+    name = getattr(args, "name", None) if args.command == "profile" else getattr(args, "profile", None)
+    if not name:
+        return None
     try:
-        check_file(profile_path(check_profile_name(args.profile)), deep=True, count_events=False)
+        check_file(profile_path(check_profile_name(name)), deep=True, count_events=False)
     except ProfileRefused as refused:
         return str(refused)
     except PbxDeskError:
@@ -181,6 +185,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
+    except sqlite3.DatabaseError as exc:  # met mid-way: a damaged profile, or our bug
+        damage = _damage_found(args, exc)
+        if damage is not None:
+            print(f"pbxdesk: error: {damage}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        logging.getLogger("pbxdesk").exception("internal error")
+        print(f"pbxdesk: internal error: {type(exc).__name__}: {exc} (details in the log)", file=sys.stderr)
+        return EXIT_INTERNAL
     except Exception as exc:  # a bug: one line here, the traceback in the log
         logging.getLogger("pbxdesk").exception("internal error")
         print(f"pbxdesk: internal error: {type(exc).__name__}: {exc} (details in the log)", file=sys.stderr)

@@ -164,3 +164,29 @@ def test_a_zero_byte_profile_is_a_new_profile_everywhere(
     with Profile.open(path) as profile:
         assert profile.counts()["events"] == 0
     assert sorted(os.listdir(directory))[0] == "empty.sqlite"
+
+
+def test_damage_the_quick_look_misses_is_found_by_the_full_check_on_first_error(
+    pbxdesk_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A profile too large for quick_check (here: the limit set to 0) with its last pages
+    damaged: `run` meets SQLite's "malformed" error, runs integrity_check and reports the
+    damage (exit 2, one line), instead of an internal error or a hang."""
+    import pbxdesk.store.check as check
+
+    monkeypatch.setattr(check, "QUICK_CHECK_MAX_BYTES", 0)
+    directory = profiles_dir()
+    directory.mkdir(parents=True)
+    path = directory / "big.sqlite"
+    _filled_profile(path)
+    data = bytearray(path.read_bytes())
+    data[-8192:] = random.Random(7).randbytes(8192)
+    path.write_bytes(bytes(data))
+    check_file(path)  # the quick look passes
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    code, _, err = _cli(capsys, "run", str(SCENARIO), "--profile", "big", "--instant", "--no-progress",
+                        "--target", "http://127.0.0.1:9/")  # fmt: skip
+    assert code == EXIT_BAD_INPUT, err
+    assert err.count("\n") == 1 and "damaged profile" in err and str(path) in err
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
+    assert sorted(os.listdir(directory)) == ["big.sqlite"]
