@@ -414,8 +414,6 @@ class DeliveryEngine:
         return True
 
     def _only_distant_retries(self, horizon_s: float) -> bool:
-        if self._backlog_from is not None:
-            return False  # waiting in the outbox: due now
         limit = now_us() + int(horizon_s * 1_000_000)
         for d in self._open.values():
             if d.state == PAUSED:
@@ -425,6 +423,13 @@ class DeliveryEngine:
             if lane and lane[0] is not d:
                 continue  # waits behind its call's earlier delivery
             if d.next_attempt_at is None or d.next_attempt_at <= limit:
+                return False
+        if self._backlog_from is not None:  # due now, if the window has room for them
+            if self._refilling:
+                return False
+            if self._in_window() < self.memory_window:
+                self._refilling = True
+                self._loop_or_running().create_task(self._refill(min_room=1))
                 return False
         return True
 
@@ -924,12 +929,14 @@ class DeliveryEngine:
             self._refilling = True
             self._loop_or_running().create_task(self._refill())
 
-    async def _refill(self) -> None:
-        """Load the backlog's next deliveries from the outbox, in id order, while there is room."""
+    async def _refill(self, min_room: int = 0) -> None:
+        """Load the backlog's next deliveries from the outbox, in id order, while there is room
+        (reads of at least ``min_room``, by default a quarter of the window: fewer, larger reads)."""
+        min_room = min_room or self.memory_window // 4
         try:
             while self._backlog_from is not None and self.failure is None:
                 room = self.memory_window - self._in_window()
-                if room <= self.memory_window // 4:
+                if room < min_room:
                     return  # _finish starts another refill when more room frees up
                 start, upto = self._backlog_from, self._next_delivery_id
                 rows = await self._read_all(

@@ -94,3 +94,23 @@ async def test_cancelling_an_endpoint_cancels_what_waits_in_the_outbox_too(
     assert states.get("cancelled", 0) >= 300 - WINDOW - len(recorder.requests)
     assert sum(states.values()) == 300 and set(states) <= {"cancelled", "delivered"}
     assert len(recorder.requests) <= WINDOW + 8
+
+
+async def test_a_run_does_not_wait_on_a_backlog_behind_a_window_of_distant_retries(
+    recorder, outbox, call_events
+) -> None:
+    """The window is full of retries due in an hour: wait_idle(until_due_within) returns and the
+    backlog stays in the outbox (a run reports it as still open), instead of waiting forever."""
+    recorder.respond = lambda _r: (503, b"down\n", 0.0)
+    box = await outbox(_subs(f"{recorder.base_url}/hook"), schedule=(0.0, 3600.0), memory_window=WINDOW)
+    for n in range(40):
+        for ev in call_events(f"d-{n:03}", types=("dial-in",)):
+            box.engine.submit(ev)
+    assert box.engine.backlog == 0
+    assert not await box.settle(10, until_due_within=30)  # every one now retries in an hour
+    for n in range(40, 100):  # the window fills with them; 40 more wait in the outbox
+        for ev in call_events(f"d-{n:03}", types=("dial-in",)):
+            box.engine.submit(ev)
+    assert not await asyncio.wait_for(box.engine.wait_idle(until_due_within=30), 20)
+    assert box.engine.open_count == 100
+    assert len(recorder.requests) == WINDOW  # one attempt each for those let in, no more
