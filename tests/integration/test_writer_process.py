@@ -108,15 +108,19 @@ def test_a_writer_process_killed_under_load_loses_nothing_and_repeats_nothing(pr
     try:
         n = _until_process(writer)
         total = n + 30_000
-        kills = 0
+        killed: list[int] = []
         for i in range(n + 1, total + 1):
             writer.add_event(_event(i))
-            if i % 10_000 == 0 and writer.process_pid is not None:
-                os.kill(writer.process_pid, signal.SIGKILL)
-                kills += 1
+            if i % 10_000 == 0:  # batches are queued and in the pipe: kill the process now
+                deadline = time.monotonic() + 20
+                while (pid := writer.process_pid) is None or pid in killed:  # the replacement
+                    assert time.monotonic() < deadline, "no new writer process"
+                    time.sleep(0.001)
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
         writer.flush(timeout=60)
         assert writer.error is None, writer.error
-        assert kills >= 2
+        assert len(killed) == 3
     finally:
         writer.close()
     assert _ids(profile_file) == list(range(1, total + 1))
