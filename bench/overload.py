@@ -142,6 +142,9 @@ def main() -> None:
     parser.add_argument("--baseline-rate", type=float, default=100.0, help="events/s of the keeps-up run")
     parser.add_argument("--delay", type=float, default=0.05, help="the subscriber's answer time, seconds")
     parser.add_argument("--window", type=int, default=MEMORY_WINDOW, help="the engine's memory window")
+    parser.add_argument(
+        "--configs", default="keeps-up,overload,overload-unbounded", help="which runs, comma-separated"
+    )
     parser.add_argument("--child", nargs=3, metavar=("PORT", "RATE", "WINDOW"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -167,7 +170,13 @@ def main() -> None:
             "overload-unbounded": (args.rate, 10**9),
         }
         results: dict[str, object] = {}
+        chosen = [c.strip() for c in args.configs.split(",") if c.strip()]
+        unknown = set(chosen) - set(runs)
+        if unknown:
+            parser.error(f"--configs: unknown {', '.join(sorted(unknown))}")
         for name, (rate, window) in runs.items():
+            if name not in chosen:
+                continue
             child = ["--seconds", str(args.seconds), "--child", str(port), str(rate), str(window)]
             cmd = [sys.executable, __file__, *child]
             out = subprocess.run(cmd, capture_output=True, text=True, check=True)
