@@ -42,6 +42,9 @@ async def handle(request):
         return web.Response(text=str(sum(counts.values())))
     if request.path == "/counts":
         return web.json_response([[*k, n] for k, n in counts.items()])
+    if request.path == "/reset":
+        counts.clear()
+        return web.Response(text="ok\n")
     body = await request.read()
     fields = dict(request.query) if request.method == "GET" else dict(parse_qsl(body.decode()))
     counts[(fields.get("CallID"), fields.get("SubCallID"), fields.get("EventType"), request.method,
@@ -191,6 +194,72 @@ def test_sigkill_of_the_writer_mid_run_sends_nothing_unrecorded(tmp_path: Path, 
         if run is not None and run.poll() is None:
             run.kill()
             run.wait(timeout=10)
+        receiver.send_signal(signal.SIGTERM)
+        receiver.wait(timeout=10)
+        if receiver.stdout is not None:
+            receiver.stdout.close()
+
+
+def test_sigkill_of_the_writer_mid_resume_sends_nothing_unrecorded(
+    tmp_path: Path, pbxdesk_home: Path
+) -> None:
+    """The same during `pbxdesk outbox resume`: ~6,000 deliveries left open (a run's, set back
+    to pending), resume sends them and its writer process is killed half-way."""
+    script = tmp_path / "receiver.py"
+    script.write_text(RECEIVER, encoding="utf-8")
+    receiver = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    resume: subprocess.Popen | None = None
+    try:
+        assert receiver.stdout is not None
+        base = f"http://127.0.0.1:{int(receiver.stdout.readline())}"
+        scenario = tmp_path / "s.toml"
+        scenario.write_text(SCENARIO.format(base=base), encoding="utf-8")
+        env = {**os.environ, "PBXDESK_HOME": str(pbxdesk_home)}
+        run = subprocess.run(
+            [sys.executable, "-m", "pbxdesk", "run", str(scenario), "--instant", "--profile", "r",
+             "--no-progress"],
+            env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert run.returncode == 0, run.stdout + run.stderr
+        profile = pbxdesk_home / "profiles" / "r.sqlite"
+        conn = sqlite3.connect(profile)
+        with conn:  # as if the run had died before any attempt
+            conn.execute("UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = NULL")
+        conn.close()
+        _get(f"{base}/reset")
+        resume_err = tmp_path / "resume.stderr"
+        with resume_err.open("wb") as err:
+            resume = subprocess.Popen(
+                [sys.executable, "-m", "pbxdesk", "outbox", "--profile", "r", "resume"],
+                env=env, stdout=subprocess.DEVNULL, stderr=err,
+            )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while int(_get(f"{base}/total")) < 1500:
+            assert resume.poll() is None, f"resume ended before the kill: {resume_err.read_text()}"
+            assert time.monotonic() < deadline, "resume is too slow to reach 1,500 requests"
+            time.sleep(0.01)
+        child = _writer_child(resume.pid)
+        assert child is not None, "no writer process under outbox resume"
+        os.kill(child, signal.SIGKILL)
+        resume.wait(timeout=120)  # never hangs
+        assert resume.returncode in (0, 3), resume_err.read_text()
+        if resume.returncode == 3:  # stopped cleanly: the next resume finishes
+            again = subprocess.run(
+                [sys.executable, "-m", "pbxdesk", "outbox", "--profile", "r", "resume"],
+                env=env, capture_output=True, text=True, timeout=120,
+            )  # fmt: skip
+            assert again.returncode == 0, again.stdout + again.stderr
+        [(n,)] = _rows(profile, "SELECT COUNT(*) FROM deliveries")
+        assert _rows(profile, "SELECT state, COUNT(*) FROM deliveries GROUP BY state") == [("delivered", n)]
+        counts = Counter({tuple(r[:5]): r[5] for r in json.loads(_get(f"{base}/counts"))})
+        assert len(counts) == n  # each delivery answered 200 at least once
+        duplicates = sum(counts.values()) - n
+        print(f"\nwriter killed mid-resume: exit {resume.returncode}; {n} deliveries, {duplicates} dup.")
+        assert duplicates <= IN_FLIGHT_LIMIT
+    finally:
+        if resume is not None and resume.poll() is None:
+            resume.kill()
+            resume.wait(timeout=10)
         receiver.send_signal(signal.SIGTERM)
         receiver.wait(timeout=10)
         if receiver.stdout is not None:
