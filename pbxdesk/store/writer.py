@@ -316,7 +316,9 @@ class _ChildBackend:
             last = int(marker.rsplit(":", 1)[1])
         redo = []
         for sent in waiting:
-            if sent.seq <= last or not sent.ops:
+            # An empty batch (someone waiting for what came before) is settled only if every
+            # batch before it is: its callbacks must not run ahead of a batch sent again.
+            if sent.seq <= last or (not sent.ops and not redo):
                 sent.done(None)
             else:
                 redo.append(sent)

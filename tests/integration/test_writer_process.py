@@ -290,3 +290,27 @@ def test_ctrl_c_in_the_terminal_leaves_the_writer_process_to_finish(profile_file
     finally:
         writer.close()
     assert _ids(profile_file) == list(range(1, n + 101))
+
+
+def test_after_a_death_a_waiter_is_told_only_after_the_batches_before_it_are_committed(
+    profile_file: Path,
+) -> None:
+    """Unanswered when the process died: a batch of rows (never committed), then an empty
+    batch (a flush waiting for it). Recovery commits the rows first, then tells the waiter."""
+    from pbxdesk.store.writer import EVENT_SQL, _ChildBackend, _Sent
+
+    told: list[str] = []
+    backend = _ChildBackend(profile_file)
+    try:
+        backend.commit_async([], idle=True, done=lambda _p: None)  # the process is ready
+        assert backend._child_ready()
+        rows = [(EVENT_SQL, _event(1))]
+        backend._unanswered.append(_Sent(1_000, rows, True, lambda p: told.append(f"rows {p}")))
+        backend._unanswered.append(_Sent(1_001, [], True, lambda p: told.append(f"waiter {p}")))
+        assert backend._child is not None
+        backend._child.broken = "killed (simulated)"
+        backend.recover()
+    finally:
+        backend.close()
+    assert told == ["rows None", "waiter None"]
+    assert _ids(profile_file) == [1]
