@@ -98,6 +98,11 @@ class FeedPlayer:
         else:
             self._running.set()
 
+    def _engine_failed(self) -> bool:
+        # What it submits to may be a stand-in with the engine's submit and open_count only
+        # (the emulator's gate): no failure of its own then.
+        return getattr(self.engine, "failure", None) is not None
+
     async def play(self) -> int:
         loop = asyncio.get_running_loop()
         start = loop.time()
@@ -112,7 +117,7 @@ class FeedPlayer:
                 paused_at = loop.time()
                 await self._running.wait()
                 start += loop.time() - paused_at
-            if self._stop.is_set() or self.engine.failure is not None:
+            if self._stop.is_set() or self._engine_failed():
                 break  # a failed writer records nothing more: no new events either
             self.engine.submit(ev, source=self.source)
             self.played += 1
@@ -121,7 +126,7 @@ class FeedPlayer:
                 while (
                     self.engine.open_count > self.max_open
                     and not self._stop.is_set()
-                    and self.engine.failure is None
+                    and not self._engine_failed()
                 ):
                     await asyncio.sleep(0.01)
         return self.played
