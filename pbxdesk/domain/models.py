@@ -151,19 +151,22 @@ EVENT_DATA_ATTRS = frozenset(f.name for f in fields(EventData))
 
 @dataclass(slots=True)
 class FeedEvent:
-    """An event of the client-wide feeds: ``extension-call-status`` (global phone events) and
-    ``agent-login``/``agent-logout`` (queue agents). Its data are snake_case form fields, sent
-    as they are; it belongs to no call (``call_id`` None).
+    """An event a feed gives with its form fields fixed, sent exactly as they are (order too):
 
-    ``extension_id`` is the phone whose status changed, or the agent's phone.
+    - the client-wide feeds' events, ``extension-call-status`` (global phone events) and
+      ``agent-login``/``agent-logout`` (queue agents): snake_case fields, no call
+      (``call_id`` None); ``extension_id`` is the phone whose status changed, or the agent's;
+    - a recorded call event replayed from a saved scenario (``[[replay]]``): its fields as
+      they were received, ``EventTime`` included, so the handler gets the same bytes;
+      ``event_time`` is when the replay sends it.
     """
 
     extension_id: int
-    event_type: FeedEventType
+    event_type: EventType | FeedEventType
     event_time: int
     data: dict[str, str]
-    call_id: None = None
-    sub_call_id: None = None
+    call_id: str | None = None
+    sub_call_id: str | None = None
 
     def to_fields(self) -> dict[str, str]:
         return dict(self.data)

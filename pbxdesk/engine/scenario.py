@@ -93,7 +93,7 @@ class MessagePlan:
 @dataclass(frozen=True, slots=True)
 class ReplayPlan:
     """One event replayed verbatim (a saved call): its fields as received, sent ``at`` seconds
-    after the start to ``extension``'s subscriptions. Only EventTime moves with the replay."""
+    after the start to ``extension``'s subscriptions, byte for byte (EventTime included)."""
 
     at: float
     extension_id: int

@@ -515,15 +515,18 @@ class CallSimulator:
         return [k[4] for k in keyed]
 
 
-def replayed(plan: ReplayPlan, t0_us: int) -> EventData:
-    """A saved event, as received (unknown fields kept), at the replay's time."""
-    from pbxdesk.engine.live_receiver import normalise  # the one reading of received fields
-
-    ev, problems = normalise(plan.fields, plan.extension_id)
-    if ev is None:  # the scenario loader checked what normalise needs
-        raise ValidationError("; ".join(problems))
-    ev.event_time = t0_us
-    return ev
+def replayed(plan: ReplayPlan, t0_us: int) -> FeedEvent:
+    """A saved event, its fields verbatim (order, unknown ones and EventTime included), sent
+    at the replay's time ``t0_us``."""
+    fields = dict(plan.fields)
+    return FeedEvent(
+        extension_id=plan.extension_id,
+        event_type=EventType(fields["EventType"]),  # checked by the scenario loader
+        event_time=t0_us,
+        data=fields,
+        call_id=fields["CallID"],
+        sub_call_id=fields.get("SubCallID") or None,
+    )
 
 
 def caller_id_name(ext: Extension) -> str:

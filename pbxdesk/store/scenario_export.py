@@ -77,8 +77,8 @@ def write_scenario(
     calls = sorted({e.call_id for e in evs})
     fh.write(
         f"# Saved by pbxdesk from {len(evs)} recorded events of call {', '.join(calls)}.\n"
-        "# [[replay]] sends each event's fields verbatim at `at` seconds (EventTime moves with the\n"
-        "# replay); play it with `pbxdesk run` or check a handler with `pbxdesk test`.\n"
+        "# [[replay]] sends each event's fields verbatim (EventTime included) `at` seconds after\n"
+        "# the start; play it with `pbxdesk run` or check a handler with `pbxdesk test`.\n"
     )
     fh.write(tomli_w.dumps(doc))
     for e in evs:

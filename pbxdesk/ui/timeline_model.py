@@ -203,8 +203,8 @@ class TimelineRow:
 
 def row_from_event(event_id: int, ev: EventData | FeedEvent, ext_name: str) -> TimelineRow:
     head = (event_id, ev.event_time, ev.event_type.value, ext_name, ev.extension_id)
-    if isinstance(ev, FeedEvent):  # a status change, an agent logging in: no call, own fields
-        return TimelineRow(*head, "", fields=ev.to_fields())
+    if isinstance(ev, FeedEvent):  # fields fixed: a status change (no call), a replayed event
+        return TimelineRow(*head, ev.call_id or "", fields=ev.to_fields())
     return TimelineRow(*head, ev.call_id, ev=ev)
 
 
