@@ -12,6 +12,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -53,7 +54,10 @@ class Crm:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _H)
+        class _Server(ThreadingHTTPServer):
+            request_queue_size = 128  # a listen backlog of 5 made a burst's connections wait 1 s
+
+        self.server = _Server(("127.0.0.1", 0), _H)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook?myid=1"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -247,3 +251,76 @@ def test_target_overrides_every_subscription_url(crm, tmp_path: Path) -> None:
     proc = pbxdesk_test(tmp_path / "home", path, "--target", handler.url)
     assert proc.returncode == 0, proc.stdout
     assert len(handler.seen) == 6
+
+
+ALL_PROBES = ("duplicate", "reorder", "unknown-field", "get-and-post", "slow-burst")
+KNOWN_FIELDS = {"EventType", "CallID", "SubCallID", "CallerIDNum", "CallerIDName", "CallerExtension",
+                "CallerExtensionID", "CalledNumber", "CallStatus", "CallFlow", "CallAPIID", "EventTime",
+                "Duration"}  # fmt: skip
+
+
+def not_idempotent() -> Handler:
+    seen: set[tuple[str, str]] = set()
+    lock = threading.Lock()
+
+    def decide(method: str, fields: dict[str, str]) -> tuple[int, str, dict[str, str]]:
+        key = (fields.get("CallID", ""), fields.get("EventType", ""))
+        with lock:
+            repeat = key in seen
+            seen.add(key)
+        return (500, "duplicate key value violates unique constraint", {}) if repeat else (200, "ok", {})
+
+    return decide
+
+
+def strict_fields(method: str, fields: dict[str, str]) -> tuple[int, str, dict[str, str]]:
+    unknown = set(fields) - KNOWN_FIELDS
+    return (500, f"unexpected {sorted(unknown)}", {}) if unknown else (200, "ok", {})
+
+
+def slow_under_burst() -> Handler:
+    in_flight = [0]
+    lock = threading.Lock()
+
+    def decide(method: str, fields: dict[str, str]) -> tuple[int, str, dict[str, str]]:
+        with lock:
+            in_flight[0] += 1
+            busy = in_flight[0] > 2
+        try:
+            time.sleep(0.6 if busy else 0.05)  # a handler that queues behind one database connection
+            return 200, "ok", {}
+        finally:
+            with lock:
+                in_flight[0] -= 1
+
+    return decide
+
+
+def get_ignored(method: str, fields: dict[str, str]) -> tuple[int, str, dict[str, str]]:
+    return (404, "no route for GET", {}) if method == "GET" else (200, "ok", {})
+
+
+@pytest.mark.parametrize(
+    ("make", "caught_by"),
+    [
+        (lambda: ok, None),
+        (not_idempotent, "duplicate"),
+        (lambda: strict_fields, "unknown-field"),
+        (slow_under_burst, "slow-burst"),
+        (lambda: get_ignored, "get-and-post"),
+    ],
+    ids=["correct", "not-idempotent", "500-on-unknown-fields", "slow-under-burst", "get-ignored"],
+)
+def test_each_wrong_handler_fails_exactly_its_probe(crm, tmp_path: Path, make, caught_by) -> None:
+    handler = crm(make())
+    names = ", ".join(f'"{p}"' for p in ALL_PROBES)
+    probes = f"[test]\nprobes = [{names}]\nburst = 8\nburst_max_ms = 400\n"
+    path = write(tmp_path, scenario(handler.url, probes, method="POST"))
+    junit = tmp_path / "junit.xml"
+    proc = pbxdesk_test(tmp_path / "home", path, "--junit", junit)
+    failed = {name for name, case in junit_cases(junit).items() if case.find("failure") is not None}
+    assert failed == ({f"probe: {caught_by}"} if caught_by else set()), proc.stdout
+    assert proc.returncode == (1 if caught_by else 0)
+    if caught_by:  # a readable failure: what was sent and what came back
+        failure = junit_cases(junit)[f"probe: {caught_by}"].find("failure")
+        assert failure is not None and failure.get("message") and "-> " in (failure.text or "")

@@ -9,7 +9,8 @@ way the handler must survive, over real HTTP, keeping what it sent and what came
 - ``reorder``: two calls' events interleaved, one call's in reverse order;
 - ``unknown-field``: every event with a field the handler has never seen (the PBX adds fields);
 - ``get-and-post``: the same event by GET (fields in the query) and by POST (a form body);
-- ``slow-burst``: ``burst`` copies of a call, each with new ids, all at once.
+- ``slow-burst``: ``burst`` copies of a call, each with new ids, all at once; every answer
+  must come within ``burst_max_ms`` (the PBX does not wait long for a handler).
 
 Every probe but ``duplicate`` sends the events as new calls (new ids, so a handler that
 refuses a repeat does not fail them for that) and passes when each answer is 2xx.
@@ -33,7 +34,7 @@ from pbxdesk.engine.entries import Entry
 from pbxdesk.store.history_export import Delivery, Event
 
 PROBES = ("duplicate", "reorder", "unknown-field", "get-and-post", "slow-burst")
-TEST_KEYS = {"probes", "burst"}
+TEST_KEYS = {"probes", "burst", "burst_max_ms"}
 UNKNOWN_FIELD = ("X-Pbxdesk-Probe", "unknown-field")
 PER_PROBE = 10  # events a probe sends (but slow-burst), so a probe stays quick on a big run
 TIMEOUT_S = 10.0
@@ -43,6 +44,7 @@ TIMEOUT_S = 10.0
 class TestSettings:
     probes: tuple[str, ...] = ()
     burst: int = 20
+    burst_max_ms: float = 2000.0  # slow-burst: the slowest answer allowed
 
 
 def parse_test_settings(table: Any) -> TestSettings:
@@ -56,7 +58,10 @@ def parse_test_settings(table: Any) -> TestSettings:
     burst = e.get("burst", int, 20)
     if not 1 <= burst <= 1000:
         raise e.fail("burst", f"must be between 1 and 1000, not {burst}")
-    return TestSettings(probes=tuple(dict.fromkeys(raw)), burst=burst)
+    limit = e.get("burst_max_ms", (int, float), 2000.0, what="a number of milliseconds")
+    if limit <= 0:
+        raise e.fail("burst_max_ms", f"must be more than 0, not {limit}")
+    return TestSettings(probes=tuple(dict.fromkeys(raw)), burst=burst, burst_max_ms=float(limit))
 
 
 @dataclass(slots=True)
@@ -132,7 +137,7 @@ def _last_status(d: Delivery) -> int | None:
 
 
 async def run_probes(
-    names: Iterable[str], events: list[Event], *, target: str | None, burst: int
+    names: Iterable[str], events: list[Event], *, target: str | None, settings: TestSettings
 ) -> list[ProbeResult]:
     pairs = _pairs(events, target)
     out: list[ProbeResult] = []
@@ -142,12 +147,14 @@ async def run_probes(
             if not pairs:
                 res.fail("the run delivered nothing to probe with")
             else:
-                await _PROBES[name](client, res, pairs, burst)
+                await _PROBES[name](client, res, pairs, settings)
             out.append(res)
     return out
 
 
-async def _duplicate(client: httpx.AsyncClient, res: ProbeResult, pairs: list, burst: int) -> None:
+async def _duplicate(
+    client: httpx.AsyncClient, res: ProbeResult, pairs: list, settings: TestSettings
+) -> None:
     for ev, d, url in pairs[:PER_PROBE]:
         first = _last_status(d)
         note = f"event {ev.id} again (first answer {first})"
@@ -165,7 +172,7 @@ def _calls(pairs: list) -> dict[str, list]:
     return calls
 
 
-async def _reorder(client: httpx.AsyncClient, res: ProbeResult, pairs: list, burst: int) -> None:
+async def _reorder(client: httpx.AsyncClient, res: ProbeResult, pairs: list, settings: TestSettings) -> None:
     calls = [c for c in _calls(_as_new_calls(pairs)).values() if len(c) >= 2]
     if not calls:
         res.fail("no call with two delivered events to reorder")
@@ -180,7 +187,9 @@ async def _reorder(client: httpx.AsyncClient, res: ProbeResult, pairs: list, bur
             res.fail(f"{ev.event_type} of call {ev.call_id} out of order: {ex.status or ex.error}")
 
 
-async def _unknown_field(client: httpx.AsyncClient, res: ProbeResult, pairs: list, burst: int) -> None:
+async def _unknown_field(
+    client: httpx.AsyncClient, res: ProbeResult, pairs: list, settings: TestSettings
+) -> None:
     for ev, d, url in _as_new_calls(pairs[:PER_PROBE]):
         fields = {**ev.fields, UNKNOWN_FIELD[0]: UNKNOWN_FIELD[1]}
         ex = await _send(client, d.method, url, fields, note=f"event {ev.id} + {UNKNOWN_FIELD[0]}")
@@ -189,7 +198,9 @@ async def _unknown_field(client: httpx.AsyncClient, res: ProbeResult, pairs: lis
             res.fail(f"event {ev.id} with an unknown field {UNKNOWN_FIELD[0]}: {ex.status or ex.error}")
 
 
-async def _get_and_post(client: httpx.AsyncClient, res: ProbeResult, pairs: list, burst: int) -> None:
+async def _get_and_post(
+    client: httpx.AsyncClient, res: ProbeResult, pairs: list, settings: TestSettings
+) -> None:
     for ev, _d, url in pairs[:PER_PROBE]:
         # Two new calls of the same event: GET and POST each see it first.
         [(got_ev, _, _)] = _as_new_calls([(ev, _d, url)])
@@ -206,7 +217,9 @@ def _renamed(fields: dict[str, str], old: str, new: str) -> dict[str, str]:
     return {k: v.replace(old, new) for k, v in fields.items()}
 
 
-async def _slow_burst(client: httpx.AsyncClient, res: ProbeResult, pairs: list, burst: int) -> None:
+async def _slow_burst(
+    client: httpx.AsyncClient, res: ProbeResult, pairs: list, settings: TestSettings
+) -> None:
     call = max(_calls(pairs).values(), key=len)
     rng = random.Random()
 
@@ -218,15 +231,19 @@ async def _slow_burst(client: httpx.AsyncClient, res: ProbeResult, pairs: list, 
             out.append(await _send(client, d.method, url, fields, note=f"copy {i}: {ev.event_type}"))
         return out
 
+    burst = settings.burst
     copies = await asyncio.gather(*(one_copy(i) for i in range(burst)))
     for exchanges in copies:
         res.exchanges += exchanges
     bad = [ex for ex in res.exchanges if not ex.ok]
+    slowest = max(ex.latency_ms for ex in res.exchanges)
     if bad:
         res.fail(f"{len(bad)} of {len(res.exchanges)} requests of {burst} calls at once were not 2xx "
                  f"(first: {bad[0].status or bad[0].error})")  # fmt: skip
-    latencies = sorted(ex.latency_ms for ex in res.exchanges)
-    res.reason = res.reason or f"{burst} calls at once; slowest answer {latencies[-1]:.1f} ms"
+    elif slowest > settings.burst_max_ms:
+        res.fail(f"{burst} calls at once: the slowest answer took {slowest:.0f} ms "
+                 f"(at most {settings.burst_max_ms:g} ms)")  # fmt: skip
+    res.reason = res.reason or f"{burst} calls at once; slowest answer {slowest:.1f} ms"
 
 
 _PROBES = {

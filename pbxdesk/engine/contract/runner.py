@@ -58,7 +58,5 @@ async def run_contract(
     report = ScenarioReport(scenario.source, summary, events)
     report.expectations = check_expectations(scenario.expect or (DEFAULT_EXPECTATION,), events)
     if scenario.test.probes:
-        report.probes = await run_probes(
-            scenario.test.probes, events, target=target, burst=scenario.test.burst
-        )
+        report.probes = await run_probes(scenario.test.probes, events, target=target, settings=scenario.test)
     return report
