@@ -33,9 +33,9 @@ from PySide6.QtWidgets import (
 )
 
 from pbxdesk.domain import EventData, ExtensionStatus, FeedEvent, PbxDeskError
+from pbxdesk.engine.demo import DEMO_RECEIVER_PORT
 from pbxdesk.engine.outbox import DeliveryResult
-from pbxdesk.engine.scenario import load_scenario
-from pbxdesk.engine.session import FeedSession
+from pbxdesk.engine.session import RECEIVER_PORT_SETTING, FeedSession
 from pbxdesk.engine.stats import LiveStats
 from pbxdesk.pbx.account_edit import remote_extension_id, remote_subscription_id
 from pbxdesk.resources_dir import resource
@@ -50,6 +50,7 @@ from pbxdesk.ui.icons import app_icon, extension_icon
 from pbxdesk.ui.live_feed import LIVE_FEED, install_live_feed
 from pbxdesk.ui.live_monitor import install_live_monitor
 from pbxdesk.ui.profile_switcher import ProfileSwitcher
+from pbxdesk.ui.scenario_feed import ScenarioBar
 from pbxdesk.ui.stats_view import StatsView
 from pbxdesk.ui.timeline_model import TimelineModel, row_from_event
 
@@ -131,6 +132,10 @@ class MainWindow(QMainWindow):
                     "(its own extensions and subscriptions; see README, Scenario files)")
         )  # fmt: skip
         self.feed_combo.activated.connect(self._feed_chosen)
+        # The strip above the timeline follows the chosen feed, however it was chosen.
+        self.feed_combo.currentIndexChanged.connect(
+            lambda i: self._show_scenario(self.feed_combo.itemData(i))
+        )
         bar.addWidget(self.feed_combo)
         bar.addSeparator()
         self.start_action = QAction(
@@ -226,6 +231,10 @@ class MainWindow(QMainWindow):
         timeline_layout = QVBoxLayout(timeline)
         timeline_layout.setContentsMargins(0, 0, 0, 0)
         timeline_layout.setSpacing(2)
+        self.scenario_bar = ScenarioBar(self._receiver_url)
+        self.scenario_bar.changed.connect(self._fill_extensions)
+        self.scenario_bar.remove_requested.connect(self._remove_scenario)
+        timeline_layout.addWidget(self.scenario_bar)
         timeline_layout.addWidget(filter_row)
         timeline_layout.addWidget(self.timeline_stack, 1)
 
@@ -267,13 +276,24 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.receiver_label)
 
     def _fill_extensions(self) -> None:
+        """The side panel: the profile's extensions and subscriptions, or, while a scenario file
+        is the feed, the scenario's own (its URLs where "Deliver to" sends them), read-only."""
         self.ext_tree.clear()
+        scenario = self.scenario_bar.playable() if self.scenario_bar.path is not None else None
+        if scenario is not None:
+            extensions, subscriptions = list(scenario.extensions), list(scenario.subscriptions)
+        else:
+            extensions, subscriptions = self.profile.extensions(), self.profile.subscriptions()
+        self.ext_tree.setToolTip(
+            self.tr("The scenario's extensions and subscriptions (edit the file to change them)")
+            if scenario is not None else ""
+        )  # fmt: skip
         subs_by_ext: dict[int, list] = {}
-        for sub in self.profile.subscriptions():
+        for sub in subscriptions:
             subs_by_ext.setdefault(sub.extension_id, []).append(sub)
         live = self.live_mode
         local_only = self.tr("Only in this profile, not on the PBX account (Sync with account… pushes it)")
-        for ext in self.profile.extensions():
+        for ext in extensions:
             detail = ext.label or ext.type.value
             blocked = ext.status is ExtensionStatus.BLOCKED
             if blocked:
@@ -282,7 +302,8 @@ class MainWindow(QMainWindow):
             item.setIcon(0, extension_icon(ext.type.value))
             status = self.tr("blocked") if blocked else self.tr("active")
             item.setToolTip(0, self.tr("{0} · id {1} · {2}").format(ext.type.value, ext.id, status))
-            item.setData(0, Qt.ItemDataRole.UserRole, ext.id)
+            # A scenario's items carry no id: the menus edit and delete the profile's only.
+            item.setData(0, Qt.ItemDataRole.UserRole, None if scenario is not None else ext.id)
             if blocked:
                 item.setForeground(1, QBrush(Qt.GlobalColor.darkRed))
             if live and remote_extension_id(self.profile, ext.id) is None:
@@ -290,13 +311,13 @@ class MainWindow(QMainWindow):
             for sub in subs_by_ext.get(ext.id, []):
                 child = QTreeWidgetItem([sub.event_type.value, f"{sub.method.value} {sub.url}"])
                 child.setToolTip(1, sub.url)
-                child.setData(0, Qt.ItemDataRole.UserRole, sub.id)
+                child.setData(0, Qt.ItemDataRole.UserRole, None if scenario is not None else sub.id)
                 if live and sub.id is not None and remote_subscription_id(self.profile, sub.id) is None:
                     self._mark_local_only(child, local_only)
                 item.addChild(child)
             self.ext_tree.addTopLevelItem(item)
         self.ext_tree.expandAll()
-        self.filter_bar.set_extensions(self.profile.extensions())
+        self.filter_bar.set_extensions(extensions)
 
     @staticmethod
     def _mark_local_only(item: QTreeWidgetItem, why: str) -> None:
@@ -327,6 +348,8 @@ class MainWindow(QMainWindow):
     # -- feed control --------------------------------------------------------------------------
     async def start_session(self, *, autostart: bool = True) -> None:
         await self.session.open()
+        if self.scenario_bar.path is not None:
+            self._fill_extensions()  # the receiver's real port, in the scenario's URLs
         # What exists now (Qt wrappers, modules, the profile's config) lives as long as the
         # window: frozen, a full garbage collection no longer walks it. Measured (bench/ui_load.py,
         # 500 events/s): the longest loop stall went from ~130 ms (a full collection) to ~30 ms.
@@ -347,28 +370,76 @@ class MainWindow(QMainWindow):
         if data != OPEN_SCENARIO:
             self._feed_index = index
             return
-        path, _ = QFileDialog.getOpenFileName(
+        # Window-modal with open(), the answer on a signal: a static getOpenFileName ran a
+        # nested event loop, and a non-native dialog's exec() re-entered the qasync loop.
+        dialog = QFileDialog(
             self, self.tr("Open a scenario"), str(resource("scenarios")), self.tr("Scenarios (*.toml)")
         )
-        if not path:
-            self.feed_combo.setCurrentIndex(0)
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.fileSelected.connect(lambda path: self._scenario_opened(index, path))
+        dialog.rejected.connect(lambda: self._scenario_open_cancelled(previous))
+        dialog.finished.connect(lambda _r: setattr(self, "open_dialog", None))
+        self.open_dialog: QFileDialog | None = dialog
+        dialog.open()
+
+    def _scenario_open_cancelled(self, previous: int) -> None:
+        self.feed_combo.setCurrentIndex(previous)
+
+    def _scenario_opened(self, index: int, path: str) -> None:
+        """Put an opened file on the feed list (once), choose it and validate it now."""
+        found = self.feed_combo.findData(path)
+        if found < 0:
+            self.feed_combo.insertItem(index, self.tr("Scenario: {0}").format(Path(path).stem), path)
+            found = index
+        if found == self.feed_combo.currentIndex():
+            self._show_scenario(path)  # chosen again: checked again
+        self.feed_combo.setCurrentIndex(found)
+        self._feed_index = found
+
+    def _show_scenario(self, data: object) -> None:
+        """The scenario strip for a scenario feed (validated now; its error stays inline), none
+        for the demo or Live feeds; the side panel follows."""
+        if not isinstance(data, str) or data in (OPEN_SCENARIO, LIVE_FEED):
+            if self.scenario_bar.path is not None:
+                self.scenario_bar.show_path(None)
             return
-        self.feed_combo.insertItem(index, self.tr("Scenario: {0}").format(Path(path).stem), path)
-        self.feed_combo.setCurrentIndex(index)
-        self._feed_index = index
+        shipped = Path(data).parent == resource("scenarios")
+        self.scenario_bar.show_path(data, removable=not shipped)
+
+    def _receiver_url(self) -> str:
+        """The built-in test receiver's address (the profile's port until it listens)."""
+        rec = self.session.receiver
+        if rec.port:
+            return rec.base_url
+        port = int(self.profile.get_setting(RECEIVER_PORT_SETTING, DEMO_RECEIVER_PORT))
+        return f"http://127.0.0.1:{port}"
+
+    def _remove_scenario(self, path: str) -> None:
+        """Take a broken opened file off the feed list; the demo feed is chosen instead."""
+        found = self.feed_combo.findData(path)
+        if found >= 0:
+            self.feed_combo.removeItem(found)
+        self.feed_combo.setCurrentIndex(0)
+        self._feed_index = 0
 
     def start_feed(self) -> None:
         if self.feed_combo.currentData() == LIVE_FEED:
             self.live_feed.start()  # the toolbar follows the monitor (_live_changed)
             return
+        speed = SPEEDS[self.speed_combo.currentIndex()][1]
+        scenario = None
+        if self.scenario_bar.path is not None:
+            # Checked again (the file may have changed); a bad file's error stays in the strip
+            # above the timeline (file, entry, key) until it is fixed or removed.
+            if not self.scenario_bar.check():
+                return
+            scenario = self.scenario_bar.playable()
+            assert scenario is not None
+            self.names.update({e.id: e.name for e in scenario.extensions})
         try:
-            speed = SPEEDS[self.speed_combo.currentIndex()][1]
-            source = self.feed_combo.currentData()
-            scenario = load_scenario(source) if source and source != OPEN_SCENARIO else None
-            if scenario is not None:
-                self.names.update({e.id: e.name for e in scenario.extensions})
             self.session.start(speed=speed, scenario=scenario)
-        except PbxDeskError as exc:  # a bad scenario file: one line naming the file, entry, field
+        except PbxDeskError as exc:
             self.statusBar().showMessage(str(exc), 15_000)
             return
         self.pause_action.setChecked(False)
