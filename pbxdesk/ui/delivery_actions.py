@@ -59,7 +59,7 @@ class DeliveryActions(QObject):
             lambda: self.run(self.replay(row.call_id)),
         )
         menu.addAction(
-            QCoreApplication.translate("DeliveryActions", "Send this call to another URL…"),
+            QCoreApplication.translate("DeliveryActions", "&Send this call to another URL…"),
             lambda: self.ask_url(row),
         )
         open_ids = [i for i, d in row.deliveries.items() if d["state"] in ("pending", "paused") and i >= 0]
@@ -120,9 +120,10 @@ class DeliveryActions(QObject):
         not be stepped while it waited ("Cannot enter into task"), and the feed stayed frozen
         for the rest of the session."""
         dialog = QInputDialog(self.window)
-        tr = QCoreApplication.translate
-        dialog.setWindowTitle(tr("DeliveryActions", "Send this call to another URL"))
-        dialog.setLabelText(tr("DeliveryActions", "URL (the events go as a POST form):"))
+        dialog.setWindowTitle(QCoreApplication.translate("DeliveryActions", "Send this call to another URL"))
+        dialog.setLabelText(
+            QCoreApplication.translate("DeliveryActions", "URL (the events go as a POST form):")
+        )
         dialog.setTextEchoMode(QLineEdit.EchoMode.Normal)
         dialog.setTextValue(self._last_url or self._default_url())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -61,6 +61,22 @@ OPEN_SCENARIO = "<open>"
 SPEEDS = (("0.5×", 0.5), ("1×", 1.0), ("2×", 2.0), ("5×", 5.0), ("10×", 10.0))
 
 
+def add_keyboard_context_menu(view: QAbstractItemView) -> None:
+    """Shift+F10 opens ``view``'s context menu at its current item, as the Menu key does (Qt
+    handles only that key): the usual keyboard way on Windows and Linux desktops."""
+    action = QAction(view)
+    action.setShortcut(QKeySequence("Shift+F10"))
+    action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+
+    def open_menu() -> None:
+        index = view.currentIndex()
+        rect = view.visualRect(index) if index.isValid() else view.viewport().rect()
+        view.customContextMenuRequested.emit(rect.center() if index.isValid() else QPoint(4, 4))
+
+    action.triggered.connect(open_menu)
+    view.addAction(action)
+
+
 class MainWindow(QMainWindow):
     # Preferences saved another language (its setting: "", "en", "ru"). The app reinstalls the
     # translators and reopens the window (ui/app.py): texts are set as widgets are built.
@@ -115,12 +131,18 @@ class MainWindow(QMainWindow):
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.addToolBar(bar)
         style = self.style()
-        bar.addWidget(QLabel(self.tr(" Profile: ")))
+        # Each combo has a mnemonic on its label (Alt+R, Alt+D, Alt+S): reachable from the keyboard.
+        profile_label = QLabel(self.tr(" P&rofile: "))
+        bar.addWidget(profile_label)
         self.profiles = ProfileSwitcher(self)  # the app reopens on the profile chosen
+        profile_label.setBuddy(self.profiles.combo)
         bar.addWidget(self.profiles.combo)
         bar.addSeparator()
-        bar.addWidget(QLabel(self.tr(" Feed: ")))
+        feed_label = QLabel(self.tr(" Fee&d: "))
+        bar.addWidget(feed_label)
         self.feed_combo = QComboBox()
+        self.feed_combo.setObjectName("feed_combo")
+        feed_label.setBuddy(self.feed_combo)
         self.feed_combo.addItem(self.tr("Simulated PBX (demo traffic)"), None)
         self.feed_combo.addItem(self.tr("Live: PBX account"), LIVE_FEED)
         for path in sorted(resource("scenarios").glob("*.toml")):
@@ -164,8 +186,10 @@ class MainWindow(QMainWindow):
         self.addAction(self.find_action)
         self.addAction(self.next_failure_action)
         bar.addSeparator()
-        bar.addWidget(QLabel(self.tr(" Speed: ")))
+        speed_label = QLabel(self.tr(" &Speed: "))
+        bar.addWidget(speed_label)
         self.speed_combo = QComboBox()
+        speed_label.setBuddy(self.speed_combo)
         for label, _ in SPEEDS:
             self.speed_combo.addItem(label)
         self.speed_combo.setCurrentIndex(1)
@@ -178,6 +202,7 @@ class MainWindow(QMainWindow):
         self.ext_tree.setHeaderLabels([self.tr("Extension"), self.tr("Details")])
         self.ext_tree.setMinimumWidth(200)
         self.ext_tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        add_keyboard_context_menu(self.ext_tree)
 
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -203,6 +228,7 @@ class MainWindow(QMainWindow):
         self.table.clicked.connect(self._table_clicked)
         self.table.doubleClicked.connect(lambda index: self.model.toggle(index.row()))
         self.table.installEventFilter(self)
+        add_keyboard_context_menu(self.table)
 
         self.filter_bar = FilterBar()
         self.filter_bar.changed.connect(self.model.set_filter)

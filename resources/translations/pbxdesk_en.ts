@@ -4,7 +4,7 @@
 <context>
     <name>DeliveryActions</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/delivery_actions.py" line="+112"/>
+        <location filename="../../pbxdesk/ui/delivery_actions.py" line="+114"/>
         <source>Call replayed: %Ln delivery(ies) queued</source>
         <translation>
             <numerusform>Call replayed: %Ln delivery queued</numerusform>
@@ -12,7 +12,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location line="+17"/>
+        <location line="+44"/>
         <source>%Ln event(s) of the call sent to {0}</source>
         <translation>
             <numerusform>%Ln event of the call sent to {0}</numerusform>
@@ -97,7 +97,7 @@
 <context>
     <name>MainWindow</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/main_window.py" line="+521"/>
+        <location filename="../../pbxdesk/ui/main_window.py" line="+618"/>
         <source>%Ln event(s)</source>
         <translation>
             <numerusform>%Ln event</numerusform>
@@ -116,7 +116,7 @@
 <context>
     <name>PbxMenus</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/dialogs/menus.py" line="+204"/>
+        <location filename="../../pbxdesk/ui/dialogs/menus.py" line="+208"/>
         <source>Delete extension {0} and its %Ln subscription(s)? Its history stays.</source>
         <translation>
             <numerusform>Delete extension {0} and its %Ln subscription? Its history stays.</numerusform>
@@ -159,6 +159,25 @@
         <translation>
             <numerusform>%Ln event, {0} MB</numerusform>
             <numerusform>%Ln events, {0} MB</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>ScenarioBar</name>
+    <message numerus="yes">
+        <location filename="../../pbxdesk/ui/scenario_feed.py" line="+157"/>
+        <source>%Ln extension(s)</source>
+        <translation>
+            <numerusform>%Ln extension</numerusform>
+            <numerusform>%Ln extensions</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>%Ln subscription(s)</source>
+        <translation>
+            <numerusform>%Ln subscription</numerusform>
+            <numerusform>%Ln subscriptions</numerusform>
         </translation>
     </message>
 </context>

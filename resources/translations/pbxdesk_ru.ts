@@ -148,7 +148,7 @@
 <context>
     <name>DeliveryActions</name>
     <message>
-        <location filename="../../pbxdesk/ui/delivery_actions.py" line="+50"/>
+        <location filename="../../pbxdesk/ui/delivery_actions.py" line="+52"/>
         <source>Redeliver #{0} to {1}</source>
         <translation>Доставить ещё раз №{0} на {1}</translation>
     </message>
@@ -159,8 +159,8 @@
     </message>
     <message>
         <location line="+4"/>
-        <source>Send this call to another URL…</source>
-        <translation>Отправить звонок на другой URL…</translation>
+        <source>&amp;Send this call to another URL…</source>
+        <translation>&amp;Отправить звонок на другой URL…</translation>
     </message>
     <message>
         <location line="+5"/>
@@ -196,8 +196,18 @@
             <numerusform>Звонок повторён: в очереди %Ln доставок</numerusform>
         </translation>
     </message>
+    <message>
+        <location line="+9"/>
+        <source>Send this call to another URL</source>
+        <translation>Отправить звонок на другой URL</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>URL (the events go as a POST form):</source>
+        <translation>URL (события уйдут POST-формой):</translation>
+    </message>
     <message numerus="yes">
-        <location line="+17"/>
+        <location line="+33"/>
         <source>%Ln event(s) of the call sent to {0}</source>
         <translation>
             <numerusform>%Ln событие звонка отправлено на {0}</numerusform>
@@ -224,22 +234,12 @@
         </translation>
     </message>
     <message>
-        <location line="-32"/>
-        <source>Send this call to another URL</source>
-        <translation>Отправить звонок на другой URL</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>URL (the events go as a POST form):</source>
-        <translation>URL (события уйдут POST-формой):</translation>
-    </message>
-    <message>
-        <location line="+5"/>
+        <location line="-43"/>
         <source>Nothing sent</source>
         <translation>Ничего не отправлено</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+34"/>
         <source>Endpoint {0} paused: its deliveries wait</source>
         <translation>Адрес {0} приостановлен: его доставки ждут</translation>
     </message>
@@ -943,8 +943,8 @@
     <name>LiveMonitor</name>
     <message>
         <location filename="../../pbxdesk/ui/live_monitor.py" line="+203"/>
-        <source>Monitor an extension on the PBX…</source>
-        <translation>Мониторинг внутреннего номера на АТС…</translation>
+        <source>&amp;Monitor an extension on the PBX…</source>
+        <translation>&amp;Мониторинг внутреннего номера на АТС…</translation>
     </message>
     <message>
         <location line="+3"/>
@@ -969,7 +969,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../pbxdesk/ui/main_window.py" line="+82"/>
+        <location filename="../../pbxdesk/ui/main_window.py" line="+99"/>
         <source>pbxdesk — {0}</source>
         <translation>pbxdesk — {0}</translation>
     </message>
@@ -984,17 +984,7 @@
         <translation>Поток</translation>
     </message>
     <message>
-        <location line="+6"/>
-        <source> Profile: </source>
-        <translation> Профиль: </translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source> Feed: </source>
-        <translation> Источник: </translation>
-    </message>
-    <message>
-        <location line="+2"/>
+        <location line="+18"/>
         <source>Simulated PBX (demo traffic)</source>
         <translation>Симулятор АТС (демо-трафик)</translation>
     </message>
@@ -1005,12 +995,12 @@
     </message>
     <message>
         <location line="+2"/>
-        <location line="+230"/>
+        <location line="+270"/>
         <source>Scenario: {0}</source>
         <translation>Сценарий: {0}</translation>
     </message>
     <message>
-        <location line="-229"/>
+        <location line="-269"/>
         <source>Open scenario file…</source>
         <translation>Открыть файл сценария…</translation>
     </message>
@@ -1020,7 +1010,7 @@
         <translation>Откуда берутся события: демо-трафик АТС этого профиля, настоящий аккаунт АТС (живой режим: изменения идут в аккаунт, «Запустить» отслеживает добавочный) или файл сценария (свои добавочные и подписки; см. README, Scenario files)</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+12"/>
         <source>Start</source>
         <translation>Запустить</translation>
     </message>
@@ -1045,12 +1035,22 @@
         <translation>Следующая ошибка</translation>
     </message>
     <message>
-        <location line="+6"/>
-        <source> Speed: </source>
-        <translation> Скорость: </translation>
+        <location line="-48"/>
+        <source> P&amp;rofile: </source>
+        <translation> П&amp;рофиль: </translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
+        <source> Fee&amp;d: </source>
+        <translation> &amp;Источник: </translation>
+    </message>
+    <message>
+        <location line="+48"/>
+        <source> &amp;Speed: </source>
+        <translation> С&amp;корость: </translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>Applies from the next Start</source>
         <translation>Применяется при следующем запуске</translation>
     </message>
@@ -1061,12 +1061,12 @@
     </message>
     <message>
         <location line="+0"/>
-        <location line="+66"/>
+        <location line="+72"/>
         <source>Details</source>
         <translation>Подробности</translation>
     </message>
     <message>
-        <location line="-34"/>
+        <location line="-38"/>
         <source>Group by call</source>
         <translation>Группировать по звонкам</translation>
     </message>
@@ -1081,7 +1081,7 @@
         <translation>Событий пока нет — нажмите «Запустить»</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+25"/>
         <source>Call flow</source>
         <translation>Схема звонка</translation>
     </message>
@@ -1091,7 +1091,12 @@
         <translation>Статистика</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+37"/>
+        <source>The scenario&apos;s extensions and subscriptions (edit the file to change them)</source>
+        <translation>Добавочные и подписки сценария (чтобы их изменить, правьте файл)</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>Only in this profile, not on the PBX account (Sync with account… pushes it)</source>
         <translation>Только в этом профиле, не в аккаунте АТС (его отправит «Синхронизация с аккаунтом…»)</translation>
     </message>
@@ -1116,7 +1121,7 @@
         <translation>{0} · ид {1} · {2}</translation>
     </message>
     <message>
-        <location line="+67"/>
+        <location line="+72"/>
         <source>Open a scenario</source>
         <translation>Открыть сценарий</translation>
     </message>
@@ -1126,7 +1131,7 @@
         <translation>Сценарии (*.toml)</translation>
     </message>
     <message>
-        <location line="+155"/>
+        <location line="+201"/>
         <source>No failed delivery in this view</source>
         <translation>В этом представлении нет неудачных доставок</translation>
     </message>
@@ -1391,7 +1396,7 @@
         <translation>Удалить подписку</translation>
     </message>
     <message>
-        <location line="+69"/>
+        <location line="+73"/>
         <source>{0} cannot be deleted: {1} route calls to it. Change them first.</source>
         <translation>{0} нельзя удалить: на него направляют звонки {1}. Сначала измените их.</translation>
     </message>
@@ -1753,6 +1758,92 @@
         <location line="+2"/>
         <source>Name of the new profile (letters, digits, spaces, &apos;.&apos;, &apos;_&apos;, &apos;-&apos;); it starts with the demo PBX.</source>
         <translation>Имя нового профиля (буквы, цифры, пробелы, «.», «_», «-»); он начнётся с демонстрационной АТС.</translation>
+    </message>
+</context>
+<context>
+    <name>ScenarioBar</name>
+    <message>
+        <location filename="../../pbxdesk/ui/scenario_feed.py" line="+79"/>
+        <source>Deliver to:</source>
+        <translation>Доставлять:</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Test receiver (paths kept)</source>
+        <translation>Тестовому приёмнику (пути сохраняются)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The scenario&apos;s own URLs</source>
+        <translation>На URL из сценария</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Another URL…</source>
+        <translation>На другой URL…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Where this scenario&apos;s requests go. The test receiver built into the app answers and records every request; the scenario&apos;s own URLs are sent as written; another URL takes every request, as pbxdesk run --target does.</source>
+        <translation>Куда идут запросы сценария. Встроенный тестовый приёмник отвечает на каждый запрос и записывает его; URL из сценария используются как написаны; другой URL получает все запросы, как в pbxdesk run --target.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Check again</source>
+        <translation>Проверить снова</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Remove from list</source>
+        <translation>Убрать из списка</translation>
+    </message>
+    <message>
+        <location line="+54"/>
+        <source>⚠ This scenario cannot be played: {0}</source>
+        <translation>⚠ Этот сценарий нельзя воспроизвести: {0}</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Scenario {0}</source>
+        <translation>Сценарий {0}</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>%Ln extension(s)</source>
+        <translation>
+            <numerusform>%Ln добавочный</numerusform>
+            <numerusform>%Ln добавочных</numerusform>
+            <numerusform>%Ln добавочных</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>%Ln subscription(s)</source>
+        <translation>
+            <numerusform>%Ln подписка</numerusform>
+            <numerusform>%Ln подписки</numerusform>
+            <numerusform>%Ln подписок</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Deliver the scenario to</source>
+        <translation>Куда доставлять сценарий</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Every request of the scenario goes to this URL (method kept):</source>
+        <translation>Все запросы сценария пойдут на этот URL (метод сохраняется):</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Deliver to</source>
+        <translation>Доставлять</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Another URL: {0}</source>
+        <translation>Другой URL: {0}</translation>
     </message>
 </context>
 <context>
