@@ -241,7 +241,7 @@ class MainWindow(QMainWindow):
         filter_layout = QHBoxLayout(filter_row)
         filter_layout.setContentsMargins(0, 0, 0, 0)
         filter_layout.addWidget(self.filter_bar, 1)
-        filter_layout.addWidget(self.group_button)
+        self.filter_bar.top_row.insertWidget(1, self.group_button)  # beside the search, not the boxes
         self._detail_timer = QTimer(self)
         self._detail_timer.setSingleShot(True)
         self._detail_timer.setInterval(200)  # results arrive before the writer commits their attempt

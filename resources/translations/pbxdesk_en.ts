@@ -59,7 +59,7 @@
 <context>
     <name>FilterBar</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/filter_bar.py" line="+238"/>
+        <location filename="../../pbxdesk/ui/filter_bar.py" line="+269"/>
         <source>%Ln event(s) match</source>
         <translation>
             <numerusform>%Ln event matches</numerusform>

@@ -745,7 +745,7 @@
 <context>
     <name>FilterBar</name>
     <message>
-        <location filename="../../pbxdesk/ui/filter_bar.py" line="+39"/>
+        <location filename="../../pbxdesk/ui/filter_bar.py" line="+42"/>
         <source>Time: any</source>
         <translation>Время: любое</translation>
     </message>
@@ -790,7 +790,7 @@
         <translation>Нет подписчика</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+55"/>
         <source>CallID or number… (Ctrl+F)</source>
         <translation>CallID или номер… (Ctrl+F)</translation>
     </message>
@@ -800,7 +800,12 @@
         <translation>CallID (или его начало) либо часть номера или имени: звонящий, вызываемый, DID, добавочный</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+4"/>
+        <source>Event</source>
+        <translation>Событие</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Event type</source>
         <translation>Тип события</translation>
     </message>
@@ -810,18 +815,24 @@
         <translation>Событие: любое</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+3"/>
+        <location line="+1"/>
         <source>Extension</source>
         <translation>Добавочный</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+70"/>
+        <location line="+73"/>
         <source>Extension: any</source>
         <translation>Добавочный: любой</translation>
     </message>
     <message>
-        <location line="-68"/>
+        <location line="-72"/>
+        <source>Status</source>
+        <translation>Статус</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Call status (CallStatus)</source>
         <translation>Статус звонка (CallStatus)</translation>
     </message>
@@ -831,7 +842,12 @@
         <translation>Статус: любой</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+3"/>
+        <source>Result</source>
+        <translation>Результат</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Delivery result</source>
         <translation>Результат доставки</translation>
     </message>
@@ -841,7 +857,8 @@
         <translation>Результат: любой</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+3"/>
+        <location line="+1"/>
         <source>Time</source>
         <translation>Время</translation>
     </message>
@@ -866,7 +883,7 @@
         <translation>Показать все события</translation>
     </message>
     <message>
-        <location line="+118"/>
+        <location line="+121"/>
         <source>searching…</source>
         <translation>поиск…</translation>
     </message>
