@@ -489,9 +489,11 @@ class MainWindow(QMainWindow):
     # -- engine callbacks (cheap: the model batches) ----------------------------------------
     def _on_event(self, event_id: int, ev: EventData | FeedEvent) -> None:
         self.stats.record_event()
-        self.model.push_event(
-            row_from_event(event_id, ev, self.names.get(ev.extension_id, str(ev.extension_id)))
-        )
+        row = row_from_event(event_id, ev, self.names.get(ev.extension_id, str(ev.extension_id)))
+        engine = self.session.engine
+        if engine is not None:
+            row.expect(engine.matching(ev))  # "pending" until their first results come
+        self.model.push_event(row)
 
     def _on_delivery(self, result: DeliveryResult) -> None:
         self.stats.record_result(result)

@@ -97,7 +97,7 @@
 <context>
     <name>MainWindow</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/main_window.py" line="+618"/>
+        <location filename="../../pbxdesk/ui/main_window.py" line="+620"/>
         <source>%Ln event(s)</source>
         <translation>
             <numerusform>%Ln event</numerusform>
@@ -267,7 +267,7 @@
 <context>
     <name>TimelineModel</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/timeline_model.py" line="+1260"/>
+        <location filename="../../pbxdesk/ui/timeline_model.py" line="+1355"/>
         <source>%Ln event(s)</source>
         <translation>
             <numerusform>%Ln event</numerusform>

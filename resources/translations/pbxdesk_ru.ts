@@ -1148,7 +1148,7 @@
         <translation>Сценарии (*.toml)</translation>
     </message>
     <message>
-        <location line="+201"/>
+        <location line="+203"/>
         <source>No failed delivery in this view</source>
         <translation>В этом представлении нет неудачных доставок</translation>
     </message>
@@ -2544,22 +2544,8 @@
         <translation>Событие №</translation>
     </message>
     <message>
-        <location filename="../../pbxdesk/ui/timeline_model.py" line="+160"/>
-        <source>(retrying, attempt {0})</source>
-        <translation>(повтор, попытка {0})</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>(paused)</source>
-        <translation>(приостановлено)</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>(attempt {0})</source>
-        <translation>(попытка {0})</translation>
-    </message>
-    <message>
-        <location line="+100"/>
+        <location filename="../../pbxdesk/ui/timeline_model.py" line="+216"/>
+        <location line="+103"/>
         <source>pending</source>
         <translation>в очереди</translation>
     </message>
@@ -2579,17 +2565,39 @@
         <translation>ошибка</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-99"/>
+        <location line="+100"/>
         <source>cancelled</source>
         <translation>отменено</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-105"/>
+        <source>in flight (attempt {0})</source>
+        <translation>отправляется (попытка {0})</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+104"/>
         <source>paused</source>
         <translation>приостановлено</translation>
     </message>
     <message>
-        <location line="+638"/>
+        <location line="-98"/>
+        <source>(retrying, attempt {0})</source>
+        <translation>(повтор, попытка {0})</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>(failed after attempt {0})</source>
+        <translation>(ошибка после попытки {0})</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>(attempt {0})</source>
+        <translation>(попытка {0})</translation>
+    </message>
+    <message>
+        <location line="+773"/>
         <source>{0} delivered</source>
         <translation>доставлено: {0}</translation>
     </message>
@@ -2604,12 +2612,13 @@
         <translation>ошибок: {0}</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-831"/>
+        <location line="+832"/>
         <source>no subscriber</source>
         <translation>нет подписчика</translation>
     </message>
     <message>
-        <location line="+309"/>
+        <location line="+310"/>
         <source>(removed)</source>
         <translation>(удалено)</translation>
     </message>
