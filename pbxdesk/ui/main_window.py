@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import sqlite3
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QBrush, QCloseEvent, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QBrush, QCloseEvent, QKeyEvent, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -21,7 +22,6 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSplitter,
     QStackedWidget,
-    QStyle,
     QTableView,
     QTabWidget,
     QToolBar,
@@ -46,7 +46,7 @@ from pbxdesk.ui.delivery_actions import install_delivery_actions
 from pbxdesk.ui.detail_pane import DetailPane
 from pbxdesk.ui.dialogs.menus import install_menus
 from pbxdesk.ui.filter_bar import FilterBar
-from pbxdesk.ui.icons import app_icon, extension_icon
+from pbxdesk.ui.icons import app_icon, extension_icon, media_icon
 from pbxdesk.ui.live_feed import LIVE_FEED, install_live_feed
 from pbxdesk.ui.live_monitor import install_live_monitor
 from pbxdesk.ui.profile_switcher import ProfileSwitcher
@@ -115,6 +115,7 @@ class MainWindow(QMainWindow):
             lambda e: self.statusBar().showMessage(self.tr("Filter failed: {0}").format(e), 10_000)
         )
         self.model.reload(sync=True)  # the profile's events: ids only, rows read as they show
+        self._count_history()
         self._fill_extensions()
         self._update_empty_state()
         self._status_timer = QTimer(self)
@@ -130,7 +131,6 @@ class MainWindow(QMainWindow):
         bar.setMovable(False)
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.addToolBar(bar)
-        style = self.style()
         # Each combo has a mnemonic on its label (Alt+R, Alt+D, Alt+S): reachable from the keyboard.
         profile_label = QLabel(self.tr(" P&rofile: "))
         bar.addWidget(profile_label)
@@ -160,19 +160,14 @@ class MainWindow(QMainWindow):
         )
         bar.addWidget(self.feed_combo)
         bar.addSeparator()
-        self.start_action = QAction(
-            style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay), self.tr("Start"), self
-        )
+        self.start_action = QAction(self.tr("Start"), self)
         self.start_action.setShortcut(QKeySequence("F5"))
         self.start_action.triggered.connect(self.start_feed)
-        self.pause_action = QAction(
-            style.standardIcon(QStyle.StandardPixmap.SP_MediaPause), self.tr("Pause"), self
-        )
+        self.pause_action = QAction(self.tr("Pause"), self)
         self.pause_action.setCheckable(True)
         self.pause_action.toggled.connect(self._pause_toggled)
-        self.stop_action = QAction(
-            style.standardIcon(QStyle.StandardPixmap.SP_MediaStop), self.tr("Stop"), self
-        )
+        self.stop_action = QAction(self.tr("Stop"), self)
+        self._paint_media_icons()
         self.stop_action.setShortcut(QKeySequence("Shift+F5"))
         self.stop_action.triggered.connect(lambda: asyncio.ensure_future(self.stop_feed()))
         for action in (self.start_action, self.pause_action, self.stop_action):
@@ -196,6 +191,19 @@ class MainWindow(QMainWindow):
         self.speed_combo.setToolTip(self.tr("Applies from the next Start"))
         bar.addWidget(self.speed_combo)
         self._set_running(False)
+
+    def _paint_media_icons(self) -> None:
+        """Start/Pause/Stop in the palette's button text colour (again when the theme changes)."""
+        colour = self.palette().color(QPalette.ColorRole.ButtonText).name()
+        self.start_action.setIcon(media_icon("play", colour))
+        self.pause_action.setIcon(media_icon("pause", colour))
+        self.stop_action.setIcon(media_icon("stop", colour))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        kinds = (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange)
+        if event.type() in kinds and hasattr(self, "stop_action"):
+            self._paint_media_icons()
+        super().changeEvent(event)
 
     def _build_central(self) -> None:
         self.ext_tree = QTreeWidget()
@@ -613,7 +621,9 @@ class MainWindow(QMainWindow):
         if self.stop_action.isEnabled() and not self.session.running and not self.live.active:
             self._set_running(False)  # a scenario played to its end
         m = self.model
-        state = self.tr("running") if self.session.running else self.tr("stopped")
+        # Monitoring a real PBX is the feed running too (it said "Feed stopped").
+        running = self.session.running or self.live.active
+        state = self.tr("running") if running else self.tr("stopped")
         # One count per tr(): each piece agrees with its own number.
         pieces = [
             self.tr("Feed {0}").format(state),
@@ -638,6 +648,22 @@ class MainWindow(QMainWindow):
         elif rec.port:
             requests = self.tr("%Ln request(s)", "", rec.count)
             self.receiver_label.setText(self.tr("Test receiver {0}").format(rec.base_url) + " · " + requests)
+
+    def _count_history(self) -> None:
+        """The status bar's delivered and failed counts start from the profile's, as its event
+        count does: after a language or profile switch they restarted at 0 beside the full event
+        count. (An index on deliveries.state makes it a count of index entries.)"""
+        conn = self.model.source.conn
+        if conn is None:
+            return
+        sql = "SELECT state, count(*) FROM deliveries WHERE state IN ('delivered', 'failed') GROUP BY state"
+        try:
+            counts = dict(conn.execute(sql).fetchall())
+        except sqlite3.Error as exc:  # a count is not worth failing the window for
+            log.warning("could not count the profile's deliveries: %s", exc)
+            return
+        self.model.delivered = int(counts.get("delivered", 0))
+        self.model.failed = int(counts.get("failed", 0))
 
     def _open_retries(self) -> int:
         engine = self.session.engine

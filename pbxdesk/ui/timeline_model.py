@@ -55,6 +55,7 @@ from pbxdesk.engine.outbox import DeliveryResult
 from pbxdesk.store import queries
 from pbxdesk.store.profile import connect
 from pbxdesk.store.queries import DisplayFilter, FilterResult, ResolvedFilter, TimelineEvent
+from pbxdesk.ui import units
 
 log = logging.getLogger(__name__)
 
@@ -202,7 +203,7 @@ class TimelineRow:
                 self.delivery_text(),
                 self.call_id,
                 flow,
-                "" if duration is None else f"{duration / 1_000_000:.1f} s",
+                "" if duration is None else units.seconds(f"{duration / 1_000_000:.1f}"),
                 str(self.event_id),
             )
         return self._cells
@@ -211,7 +212,8 @@ class TimelineRow:
 def _one_delivery_text(d: dict[str, Any]) -> str:
     """One delivery as the cell says it: its state in words where it has no answer yet."""
     look, attempt = look_of(d), d["attempt"]
-    answer = f"{d['outcome']} · {d['latency_ms']:.0f} ms"
+    latency = units.ms(f"{d['latency_ms']:.0f}")
+    answer = f"{d['outcome']} · {latency}"
     if look == "pending":
         return QCoreApplication.translate("TimelineModel", "pending")
     if look == "in_flight":

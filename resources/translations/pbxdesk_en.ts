@@ -39,7 +39,7 @@
 <context>
     <name>DetailPane</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/detail_pane.py" line="+166"/>
+        <location filename="../../pbxdesk/ui/detail_pane.py" line="+167"/>
         <source>… (first %Ln byte(s) shown)</source>
         <translation>
             <numerusform>… (first %Ln byte shown)</numerusform>
@@ -48,7 +48,7 @@
     </message>
     <message numerus="yes">
         <location line="+231"/>
-        <location line="+32"/>
+        <location line="+36"/>
         <source>%Ln attempt(s)</source>
         <translation>
             <numerusform>%Ln attempt</numerusform>
@@ -97,7 +97,7 @@
 <context>
     <name>MainWindow</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/main_window.py" line="+620"/>
+        <location filename="../../pbxdesk/ui/main_window.py" line="+630"/>
         <source>%Ln event(s)</source>
         <translation>
             <numerusform>%Ln event</numerusform>
@@ -154,7 +154,7 @@
 <context>
     <name>ProfileSwitcher</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/profile_switcher.py" line="+55"/>
+        <location filename="../../pbxdesk/ui/profile_switcher.py" line="+56"/>
         <source>%Ln event(s), {0} MB</source>
         <translation>
             <numerusform>%Ln event, {0} MB</numerusform>
@@ -267,7 +267,7 @@
 <context>
     <name>TimelineModel</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/timeline_model.py" line="+1355"/>
+        <location filename="../../pbxdesk/ui/timeline_model.py" line="+1357"/>
         <source>%Ln event(s)</source>
         <translation>
             <numerusform>%Ln event</numerusform>

@@ -247,7 +247,7 @@
 <context>
     <name>DetailPane</name>
     <message>
-        <location filename="../../pbxdesk/ui/detail_pane.py" line="+129"/>
+        <location filename="../../pbxdesk/ui/detail_pane.py" line="+130"/>
         <location line="+16"/>
         <source>no answer</source>
         <translation>нет ответа</translation>
@@ -255,7 +255,7 @@
     <message>
         <location line="-9"/>
         <source>Attempt {0} · started {1} · {2} ms</source>
-        <translation>Попытка {0} · начата {1} · {2} ms</translation>
+        <translation>Попытка {0} · начата {1} · {2} мс</translation>
     </message>
     <message>
         <location line="+3"/>
@@ -299,11 +299,12 @@
     </message>
     <message>
         <location line="-48"/>
+        <location line="+231"/>
         <source>Copy as curl</source>
         <translation>Копировать как curl</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="-229"/>
         <source>Copy a curl command that sends the selected delivery&apos;s request again</source>
         <translation>Скопировать команду curl, которая повторит запрос выбранной доставки</translation>
     </message>
@@ -344,12 +345,12 @@
     </message>
     <message>
         <location line="+64"/>
-        <location line="+96"/>
+        <location line="+100"/>
         <source>No subscription of this extension listens to this event type.</source>
         <translation>Ни одна подписка этого добавочного не слушает события этого типа.</translation>
     </message>
     <message>
-        <location line="-81"/>
+        <location line="-85"/>
         <source>attempt {0} · {1}</source>
         <translation>попытка {0} · {1}</translation>
     </message>
@@ -365,7 +366,7 @@
     </message>
     <message numerus="yes">
         <location line="+2"/>
-        <location line="+32"/>
+        <location line="+36"/>
         <source>%Ln attempt(s)</source>
         <translation>
             <numerusform>%Ln попытка</numerusform>
@@ -374,17 +375,22 @@
         </translation>
     </message>
     <message>
-        <location line="-1"/>
+        <location line="-18"/>
+        <source>Copied ✓</source>
+        <translation>Скопировано ✓</translation>
+    </message>
+    <message>
+        <location line="+17"/>
         <source>delivery #{0} · {1}</source>
         <translation>доставка №{0} · {1}</translation>
     </message>
     <message>
-        <location line="-29"/>
+        <location line="-33"/>
         <source>Request (as the subscriber received it)</source>
         <translation>Запрос (как его получил подписчик)</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+24"/>
         <source>{0} on {1} · CallID {2} · event #{3}</source>
         <translation>{0} на {1} · CallID {2} · событие №{3}</translation>
     </message>
@@ -996,12 +1002,12 @@
         <translation>Фильтр не сработал: {0}</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
         <source>Feed</source>
         <translation>Поток</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+17"/>
         <source>Simulated PBX (demo traffic)</source>
         <translation>Симулятор АТС (демо-трафик)</translation>
     </message>
@@ -1012,12 +1018,12 @@
     </message>
     <message>
         <location line="+2"/>
-        <location line="+270"/>
+        <location line="+278"/>
         <source>Scenario: {0}</source>
         <translation>Сценарий: {0}</translation>
     </message>
     <message>
-        <location line="-269"/>
+        <location line="-277"/>
         <source>Open scenario file…</source>
         <translation>Открыть файл сценария…</translation>
     </message>
@@ -1027,17 +1033,17 @@
         <translation>Откуда берутся события: демо-трафик АТС этого профиля, настоящий аккаунт АТС (живой режим: изменения идут в аккаунт, «Запустить» отслеживает добавочный) или файл сценария (свои добавочные и подписки; см. README, Scenario files)</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+11"/>
         <source>Start</source>
         <translation>Запустить</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+3"/>
         <source>Pause</source>
         <translation>Пауза</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+3"/>
         <source>Stop</source>
         <translation>Остановить</translation>
     </message>
@@ -1052,7 +1058,7 @@
         <translation>Следующая ошибка</translation>
     </message>
     <message>
-        <location line="-48"/>
+        <location line="-43"/>
         <source> P&amp;rofile: </source>
         <translation> П&amp;рофиль: </translation>
     </message>
@@ -1062,7 +1068,7 @@
         <translation> &amp;Источник: </translation>
     </message>
     <message>
-        <location line="+48"/>
+        <location line="+43"/>
         <source> &amp;Speed: </source>
         <translation> С&amp;корость: </translation>
     </message>
@@ -1072,7 +1078,7 @@
         <translation>Применяется при следующем запуске</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+19"/>
         <source>Extension</source>
         <translation>Добавочный</translation>
     </message>
@@ -1153,7 +1159,7 @@
         <translation>В этом представлении нет неудачных доставок</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+13"/>
         <source>running</source>
         <translation>работает</translation>
     </message>
@@ -1748,7 +1754,7 @@
         <translation>Открытый профиль: его АТС, подписки и история. Выберите другой, чтобы переключиться.</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+19"/>
         <source>Cannot be opened: {0}</source>
         <translation>Не открывается: {0}</translation>
     </message>
@@ -1767,7 +1773,7 @@
         <translation>Новый профиль…</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
         <source>New profile</source>
         <translation>Новый профиль</translation>
     </message>
@@ -2002,7 +2008,27 @@
         <translation>Изменение подписки</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+6"/>
+        <source>phone</source>
+        <translation>телефон</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>queue</source>
+        <translation>очередь</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>IVR</source>
+        <translation>голосовое меню</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>fax</source>
+        <translation>факс</translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>{0} ({1})</source>
         <translation>{0} ({1})</translation>
     </message>
@@ -2544,7 +2570,7 @@
         <translation>Событие №</translation>
     </message>
     <message>
-        <location filename="../../pbxdesk/ui/timeline_model.py" line="+216"/>
+        <location filename="../../pbxdesk/ui/timeline_model.py" line="+218"/>
         <location line="+103"/>
         <source>pending</source>
         <translation>в очереди</translation>
@@ -2612,8 +2638,8 @@
         <translation>ошибок: {0}</translation>
     </message>
     <message>
-        <location line="-831"/>
-        <location line="+832"/>
+        <location line="-832"/>
+        <location line="+833"/>
         <source>no subscriber</source>
         <translation>нет подписчика</translation>
     </message>
@@ -2635,6 +2661,29 @@
         <location line="+15"/>
         <source>CallID {0} — click ▸ or press → to show its events</source>
         <translation>CallID {0} — нажмите ▸ или →, чтобы показать его события</translation>
+    </message>
+</context>
+<context>
+    <name>Units</name>
+    <message>
+        <location filename="../../pbxdesk/ui/units.py" line="+11"/>
+        <source>{0} ms</source>
+        <translation>{0} мс</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>{0} s</source>
+        <translation>{0} с</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>{0} min</source>
+        <translation>{0} мин</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>{0} h</source>
+        <translation>{0} ч</translation>
     </message>
 </context>
 </TS>
