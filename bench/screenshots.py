@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="1280x800,1600x1000")
     ap.add_argument("--languages", default="en,ru")
     ap.add_argument("--seconds", type=float, default=6.0, help="feed time before each shot")
+    ap.add_argument("--scenario", default="call-centre.toml", help="a shipped scenario, shot too ('': none)")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -41,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QSettings
 
     from pbxdesk.engine.session import RECEIVER_PORT_SETTING, ensure_demo
+    from pbxdesk.resources_dir import resource
     from pbxdesk.store.paths import profile_path
     from pbxdesk.store.profile import Profile
     from pbxdesk.ui import i18n
@@ -55,24 +57,29 @@ def main(argv: list[str] | None = None) -> int:
     profile.set_setting(RECEIVER_PORT_SETTING, _free_port())
     ensure_demo(profile)
 
-    async def shoot(language: str, width: int, height: int) -> Path:
+    async def shoot(language: str, width: int, height: int, scenario: str = "") -> Path:
         i18n.install_language(app, language)
         window = MainWindow(profile, "default")
         window.resize(width, height)
         window.speed_combo.setCurrentIndex(3)  # 5×: a full timeline in a few seconds
+        if scenario:  # that shipped scenario as the feed: the strip above the timeline, its config
+            feed = window.feed_combo
+            feed.setCurrentIndex(feed.findData(str(resource("scenarios", scenario))))
         window.show()
         await window.start_session()
         deadline = time.monotonic() + args.seconds
         while time.monotonic() < deadline:
             await asyncio.sleep(0.1)
         bar = window.filter_bar
-        bar.extension.setCurrentIndex(1)
-        bar.delivery.setCurrentIndex(bar.delivery.findData("delivered"))
-        bar.time_range.setCurrentIndex(3)
+        if not scenario:
+            bar.extension.setCurrentIndex(1)
+            bar.delivery.setCurrentIndex(bar.delivery.findData("delivered"))
+            bar.time_range.setCurrentIndex(3)
         await asyncio.sleep(0.8)
         window.table.setCurrentIndex(window.model.index(max(0, window.model.rowCount() - 3), 0))
         await asyncio.sleep(0.5)
-        path = args.out / f"main-{width}x{height}-{language}.png"
+        name = f"-{Path(scenario).stem}" if scenario else ""
+        path = args.out / f"main-{width}x{height}-{language}{name}.png"
         window.grab().save(str(path))
         await window.stop_feed()
         await window.session.close()
@@ -85,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
             for size in args.sizes.split(","):
                 w, h = (int(v) for v in size.split("x"))
                 print(await shoot(language, w, h))
+            if args.scenario:
+                w, h = (int(v) for v in args.sizes.split(",")[0].split("x"))
+                print(await shoot(language, w, h, args.scenario))
 
     try:
         with loop:
