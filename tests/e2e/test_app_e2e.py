@@ -68,6 +68,7 @@ DIALOGS: dict[str, tuple[str, tuple[str, ...], object]] = {
     "New subscription": ("^New subscription", ("alt+p", "s"), None),
     "Export": ("^Export ", ("ctrl+e",), None),
     "Monitor an extension": ("^Monitor an extension on the PBX$", ("alt+p", "m"), None),
+    "Sync with account": ("^Sync with the PBX account$", ("alt+p", "y"), None),
     "New profile": ("^New profile$", ("alt+r", "F4", "End", "Return"), None),
     "Send this call to another URL": ("^Send this call to another URL$", ("shift+F10", "s"), _table_row),
 }
