@@ -624,6 +624,7 @@ class TimelineModel(QAbstractTableModel):
         self.delivered = 0
         self.failed = 0
         self.retries = 0
+        self._closed = False
         self._timer = QTimer(self)
         self._timer.setInterval(DRAIN_MS)
         self._timer.timeout.connect(self.drain)
@@ -752,6 +753,8 @@ class TimelineModel(QAbstractTableModel):
         self._run(*self._want, sync=sync)
 
     def _run(self, flt: DisplayFilter, grouped: bool, *, sync: bool) -> None:
+        if self._closed:  # a filter bar's debounce firing after the window closed
+            return
         self._generation += 1
         gen = self._generation
         self._want = (flt, grouped)
@@ -1375,6 +1378,7 @@ class TimelineModel(QAbstractTableModel):
 
     def close(self) -> None:
         """Stop the drain timer and the worker; close the connections."""
+        self._closed = True
         self._timer.stop()
         self._poll.stop()
         self._generation += 1
