@@ -27,6 +27,7 @@ import socket
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -108,6 +109,9 @@ async def soak(args: argparse.Namespace) -> dict[str, object]:
     writer_start = rss_mb(writer) if writer else 0.0
     print(f"start: RSS {rss_start:.1f} MB (writer {writer_start:.1f} MB), rate {args.rate}/s, "
           f"{args.minutes} min, warm-up {args.warmup} min", flush=True)  # fmt: skip
+    if args.trace:
+        tracemalloc.start(8)
+    snapshot = None
     t0 = time.perf_counter()
     next_sample = 0.0
     submitted = 0
@@ -121,6 +125,8 @@ async def soak(args: argparse.Namespace) -> dict[str, object]:
         for ev in itertools.islice(events, max(0, due)):
             engine.submit(dataclasses.replace(ev, event_time=now_us))
             submitted += 1
+        if args.trace and snapshot is None and elapsed >= warmup:
+            snapshot = tracemalloc.take_snapshot()
         if elapsed >= next_sample:
             rss = rss_mb()
             samples.append((elapsed, rss))
@@ -131,6 +137,14 @@ async def soak(args: argparse.Namespace) -> dict[str, object]:
             next_sample += args.sample
         await asyncio.sleep(0.02)
     feed_s = time.perf_counter() - t0
+    if snapshot is not None:
+        grown = tracemalloc.take_snapshot().compare_to(snapshot, "traceback")
+        print(f"tracemalloc: the {args.trace} places that grew most after the warm-up", flush=True)
+        for stat in grown[: args.trace]:
+            print(f"  {stat.size_diff / 1e6:+.2f} MB  {stat.count_diff:+d} blocks", flush=True)
+            for line in stat.traceback.format()[-6:]:
+                print(f"      {line}", flush=True)
+        tracemalloc.stop()
     await engine.wait_idle(30, until_due_within=1)
     stats = engine.stats
     after = [(t, m) for t, m in samples if t >= warmup]
@@ -174,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--warmup", type=float, default=None, help="minutes left out of the slope (default: 2, "
                     "or a fifth of a shorter run)")  # fmt: skip
     ap.add_argument("--sample", type=float, default=10.0, help="seconds between RSS samples (default 10)")
+    ap.add_argument("--trace", type=int, default=0, metavar="N",
+                    help="tracemalloc: the N places that grew most after the warm-up (slower)")  # fmt: skip
     args = ap.parse_args(argv)
     if args.rate <= 0 or args.minutes <= 0 or args.sample <= 0:
         ap.error("--rate, --minutes and --sample must be positive")
