@@ -197,7 +197,12 @@ def app(xdisplay: str, tmp_path: Path) -> Iterator[App]:
     _prepare_profile(pbx_home, port)
     a = App(xdisplay, home, pbx_home, port, stderr_path=tmp_path / "stderr.txt")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("QT_", "XDG_"))}
-    env.update(DISPLAY=xdisplay, HOME=str(home), PBXDESK_HOME=str(pbx_home), LANG="C.UTF-8")
+    runtime = tmp_path / "runtime"  # what a desktop session gives (Qt wants it, mode 0700)
+    runtime.mkdir(mode=0o700)
+    env.update(
+        DISPLAY=xdisplay, HOME=str(home), PBXDESK_HOME=str(pbx_home), LANG="C.UTF-8",
+        XDG_RUNTIME_DIR=str(runtime),
+    )  # fmt: skip
     env.pop("PBXDESK_CLIENT_SECRET", None)
     with a.stderr_path.open("wb") as err:
         a.proc = subprocess.Popen(
