@@ -2571,7 +2571,7 @@
     </message>
     <message>
         <location filename="../../pbxdesk/ui/timeline_model.py" line="+218"/>
-        <location line="+103"/>
+        <location line="+104"/>
         <source>pending</source>
         <translation>в очереди</translation>
     </message>
@@ -2591,24 +2591,24 @@
         <translation>ошибка</translation>
     </message>
     <message>
-        <location line="-99"/>
-        <location line="+100"/>
+        <location line="-100"/>
+        <location line="+101"/>
         <source>cancelled</source>
         <translation>отменено</translation>
     </message>
     <message>
-        <location line="-105"/>
+        <location line="-106"/>
         <source>in flight (attempt {0})</source>
         <translation>отправляется (попытка {0})</translation>
     </message>
     <message>
         <location line="+2"/>
-        <location line="+104"/>
+        <location line="+105"/>
         <source>paused</source>
         <translation>приостановлено</translation>
     </message>
     <message>
-        <location line="-98"/>
+        <location line="-99"/>
         <source>(retrying, attempt {0})</source>
         <translation>(повтор, попытка {0})</translation>
     </message>
@@ -2623,7 +2623,7 @@
         <translation>(попытка {0})</translation>
     </message>
     <message>
-        <location line="+773"/>
+        <location line="+777"/>
         <source>{0} delivered</source>
         <translation>доставлено: {0}</translation>
     </message>
@@ -2638,8 +2638,8 @@
         <translation>ошибок: {0}</translation>
     </message>
     <message>
-        <location line="-832"/>
-        <location line="+833"/>
+        <location line="-836"/>
+        <location line="+837"/>
         <source>no subscriber</source>
         <translation>нет подписчика</translation>
     </message>
