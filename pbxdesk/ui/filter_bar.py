@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from pbxdesk.domain import CallStatus, EventType, Extension
 from pbxdesk.store.queries import DELIVERY_RESULTS, DisplayFilter
-from pbxdesk.ui.flow_layout import FlowLayout
+from pbxdesk.ui.flow_layout import FlowRow
 
 DEBOUNCE_MS = 150
 COMBO_MIN_WIDTH = 72
@@ -162,11 +162,12 @@ class FilterBar(QWidget):
         top.addWidget(self.clear_button)
         top.addWidget(self.result_label)
         self.top_row = top
-        boxes = FlowLayout(spacing=6)  # a third line when the choices are too long for two
+        boxes = FlowRow(spacing=6)  # a third line when the choices are too long for two
         for w in self._combos():
-            boxes.addWidget(w)
+            boxes.add(w)
+        self.boxes = boxes
         layout.addLayout(top)
-        layout.addLayout(boxes)
+        layout.addWidget(boxes)
         self._fit_lists()
 
         self._timer = QTimer(self)

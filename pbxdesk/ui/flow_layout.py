@@ -1,69 +1,73 @@
-"""A layout that places its widgets left to right at their preferred width and wraps to the
-next line when the row is full (Qt's own "Flow Layout" example, typed): the filter bar's
-boxes each show their whole choice, on a second line, or a third when choices are long."""
+"""A row of widgets at their preferred widths that wraps to another line when full: the
+filter bar's boxes, each showing its whole choice, on a second line, or a third when the
+choices are long.
+
+A widget that places its children itself (in ``resizeEvent``), not a QLayout subclass: a
+Python QLayout keeps the QLayoutItems Qt creates in a Python list, and their wrappers outlive
+the C++ layout when a window is deleted, freed whenever the garbage collector gets to them.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMargins, QPoint, QRect, QSize, Qt
-from PySide6.QtWidgets import QLayout, QLayoutItem, QWidget
+from PySide6.QtCore import QEvent, QSize
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QSizePolicy, QWidget
 
 
-class FlowLayout(QLayout):
+class FlowRow(QWidget):
     def __init__(self, parent: QWidget | None = None, spacing: int = 6) -> None:
         super().__init__(parent)
-        self._items: list[QLayoutItem] = []
-        self.setSpacing(spacing)
-        self.setContentsMargins(QMargins(0, 0, 0, 0))
+        self._spacing = spacing
+        self._children: list[QWidget] = []
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
 
-    def addItem(self, item: QLayoutItem) -> None:  # noqa: N802 - Qt's names below
-        self._items.append(item)
+    def add(self, widget: QWidget) -> None:
+        widget.setParent(self)
+        self._children.append(widget)
+        self._place(self.width())
+        self.updateGeometry()
 
-    def count(self) -> int:
-        return len(self._items)
-
-    def itemAt(self, index: int) -> QLayoutItem | None:  # noqa: N802
-        return self._items[index] if 0 <= index < len(self._items) else None
-
-    def takeAt(self, index: int) -> QLayoutItem | None:  # noqa: N802
-        return self._items.pop(index) if 0 <= index < len(self._items) else None
-
-    def expandingDirections(self) -> Qt.Orientation:  # noqa: N802
-        return Qt.Orientation(0)
+    def event(self, event: QEvent) -> bool:
+        # A child's size hint changed (another choice): it called updateGeometry(), which posts
+        # a LayoutRequest here, its parent without a layout.
+        if event.type() == QEvent.Type.LayoutRequest:
+            self._place(self.width())
+            self.updateGeometry()
+        return super().event(event)
 
     def hasHeightForWidth(self) -> bool:  # noqa: N802
         return True
 
     def heightForWidth(self, width: int) -> int:  # noqa: N802
-        return self._place(QRect(0, 0, width, 0), move=False)
-
-    def setGeometry(self, rect: QRect) -> None:  # noqa: N802
-        super().setGeometry(rect)
-        self._place(rect, move=True)
+        return self._place(width, move=False)
 
     def sizeHint(self) -> QSize:  # noqa: N802
-        """One line of every item at its preferred width."""
-        width = sum(i.sizeHint().width() for i in self._items) + self.spacing() * max(0, len(self._items) - 1)
-        height = max((i.sizeHint().height() for i in self._items), default=0)
-        return QSize(width, height)
+        """One line of every child at its preferred width."""
+        hints = [w.sizeHint() for w in self._children if not w.isHidden()]
+        width = sum(h.width() for h in hints) + self._spacing * max(0, len(hints) - 1)
+        return QSize(width, max((h.height() for h in hints), default=0))
 
-    def minimumSize(self) -> QSize:  # noqa: N802
-        size = QSize()
-        for item in self._items:
-            size = size.expandedTo(item.minimumSize())
-        return size
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        hints = [w.minimumSizeHint() for w in self._children if not w.isHidden()]
+        return QSize(max((h.width() for h in hints), default=0), max((h.height() for h in hints), default=0))
 
-    def _place(self, rect: QRect, *, move: bool) -> int:
-        """Lay the items out in ``rect`` (or only measure); the height used."""
-        x, y, line = rect.x(), rect.y(), 0
-        for item in self._items:
-            if item.isEmpty():
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        self._place(self.width())
+
+    def _place(self, width: int, *, move: bool = True) -> int:
+        """Lay the children out in ``width`` (or only measure); the height used."""
+        x = y = line = 0
+        for w in self._children:
+            if w.isHidden():
                 continue
-            hint = item.sizeHint()
-            width = min(hint.width(), rect.width())  # wider than a line: elided, not cut off
-            if x > rect.x() and x + width > rect.right() + 1:
-                x, y, line = rect.x(), y + line + self.spacing(), 0
+            hint = w.sizeHint()
+            item_width = min(hint.width(), max(width, 1))  # wider than a line: elided, not cut off
+            if x > 0 and x + item_width > width:
+                x, y, line = 0, y + line + self._spacing, 0
             if move:
-                item.setGeometry(QRect(QPoint(x, y), QSize(width, hint.height())))
-            x += width + self.spacing()
+                w.setGeometry(x, y, item_width, hint.height())
+            x += item_width + self._spacing
             line = max(line, hint.height())
-        return y + line - rect.y()
+        return y + line
