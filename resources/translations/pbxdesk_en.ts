@@ -39,7 +39,7 @@
 <context>
     <name>DetailPane</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/detail_pane.py" line="+167"/>
+        <location filename="../../pbxdesk/ui/detail_pane.py" line="+166"/>
         <source>… (first %Ln byte(s) shown)</source>
         <translation>
             <numerusform>… (first %Ln byte shown)</numerusform>
@@ -59,7 +59,7 @@
 <context>
     <name>FilterBar</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/filter_bar.py" line="+269"/>
+        <location filename="../../pbxdesk/ui/filter_bar.py" line="+270"/>
         <source>%Ln event(s) match</source>
         <translation>
             <numerusform>%Ln event matches</numerusform>

@@ -247,7 +247,7 @@
 <context>
     <name>DetailPane</name>
     <message>
-        <location filename="../../pbxdesk/ui/detail_pane.py" line="+130"/>
+        <location filename="../../pbxdesk/ui/detail_pane.py" line="+129"/>
         <location line="+16"/>
         <source>no answer</source>
         <translation>нет ответа</translation>
@@ -828,12 +828,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+73"/>
+        <location line="+74"/>
         <source>Extension: any</source>
         <translation>Добавочный: любой</translation>
     </message>
     <message>
-        <location line="-72"/>
+        <location line="-73"/>
         <source>Status</source>
         <translation>Статус</translation>
     </message>
@@ -889,7 +889,7 @@
         <translation>Показать все события</translation>
     </message>
     <message>
-        <location line="+121"/>
+        <location line="+122"/>
         <source>searching…</source>
         <translation>поиск…</translation>
     </message>
