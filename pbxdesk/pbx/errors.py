@@ -57,7 +57,7 @@ def message_for_status(status: int, what: str, server_message: str | None) -> Pb
     if status == 401:
         return AuthError(
             f"the PBX refused the credentials{said}. Check the client id and secret of the API "
-            "application (Settings → PBX account)",
+            "application (the app: Feed → Live: PBX account; the CLI: --client-id and PBXDESK_CLIENT_SECRET)",
             status=status,
             server_message=server_message,
         )

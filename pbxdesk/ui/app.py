@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
+import socket
 import sys
+from collections.abc import Callable
 
 import qasync
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, QSocketNotifier, Qt
 from PySide6.QtWidgets import QApplication, QLabel
 
 from pbxdesk import __version__
@@ -21,6 +24,8 @@ from pbxdesk.ui.i18n import install_language
 from pbxdesk.ui.icons import app_icon
 from pbxdesk.ui.main_window import MainWindow
 from pbxdesk.ui.theme import apply_theme
+
+log = logging.getLogger(__name__)
 
 
 def make_application() -> QApplication:
@@ -159,19 +164,91 @@ class AppWindow:
 
 
 def run_app(profile_name: str) -> int:
-    """Run the GUI until its window closes. PbxDeskError propagates for the CLI to report."""
+    """Run the GUI until its window closes. PbxDeskError propagates for the CLI to report.
+
+    The coroutine ``AppWindow.run`` decides when the app ends, never Qt on its own: Qt's default
+    (quit when the last window closes) stopped the loop while ``close_session`` still had to
+    run, and qasync's ``run_until_complete`` then raised "Event loop stopped before Future
+    completed". Every way out (File → Quit, Ctrl+Q, the close button, SIGINT, SIGTERM, a
+    ``QApplication.quit()`` from the session manager) only sets ``closed``; the session closes
+    on the running loop, then the loop stops, and whatever task is left is cancelled and
+    awaited before the loop closes (no "Task was destroyed but it is pending")."""
     app = make_application()
+    app.setQuitOnLastWindowClosed(False)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     main = AppWindow(profile_name)
-    app.aboutToQuit.connect(main.closed.set)
     app.lastWindowClosed.connect(main.closed.set)
-    # Ctrl+C / SIGTERM in the terminal close the app cleanly (history flushed, receiver closed).
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: main.closed.set())
+    app.aboutToQuit.connect(main.closed.set)
+    wakeup = SignalWakeup(app, loop, main.closed.set)
     try:
         with loop:
-            loop.run_until_complete(main.run())
+            task = loop.create_task(main.run())
+            task.add_done_callback(lambda _t: loop.stop())
+            loop.run_forever()
+            if not task.done():  # Qt quit by itself (QApplication.quit()): close the session now
+                main.closed.set()
+                loop.run_until_complete(task)
+            task.result()  # an error of the app's own propagates
+            loop.run_until_complete(finish_tasks())
     finally:
+        wakeup.close()
         main.profile.close()
     return 0
+
+
+async def finish_tasks() -> None:
+    """Cancel and await every task still alive after the session closed (an action's or a
+    dialog's job), then close async generators: nothing is left pending at loop close."""
+    me = asyncio.current_task()
+    tasks = [t for t in asyncio.all_tasks() if t is not me and not t.done()]
+    for t in tasks:
+        t.cancel()
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    for t, result in zip(tasks, results, strict=True):
+        if isinstance(result, Exception):
+            log.warning("a task ended with an error at quit: %r (%s)", result, t.get_coro())
+    await asyncio.get_running_loop().shutdown_asyncgens()
+
+
+class SignalWakeup:
+    """SIGINT and SIGTERM close the app cleanly (history flushed, receiver closed).
+
+    A Python signal handler only runs when the interpreter next gets control, and while Qt
+    waits in its C++ event loop that may be never: ``signal.set_wakeup_fd`` writes the signal
+    number to a socket whose notifier wakes Qt; its slot runs Python, so the handler runs, and
+    it asks for the close on the loop (``call_soon``), not in whatever code it interrupted."""
+
+    def __init__(
+        self, app: QApplication, loop: asyncio.AbstractEventLoop, on_signal: Callable[[], object]
+    ) -> None:
+        self._reader, self._writer = socket.socketpair()
+        for s in (self._reader, self._writer):
+            s.setblocking(False)
+        self._old_fd = signal.set_wakeup_fd(self._writer.fileno())
+        self._notifier = QSocketNotifier(self._reader.fileno(), QSocketNotifier.Type.Read, app)
+        self._notifier.activated.connect(self._drain)
+        self._old: dict[int, object] = {}
+
+        def handler(_sig: int, _frame: object) -> None:
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(on_signal)
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self._old[sig] = signal.signal(sig, handler)
+
+    def _drain(self) -> None:
+        try:
+            while self._reader.recv(64):
+                pass
+        except OSError:  # BlockingIOError: drained
+            pass
+
+    def close(self) -> None:
+        for sig, handler in self._old.items():
+            signal.signal(sig, handler)  # type: ignore[arg-type]
+        signal.set_wakeup_fd(self._old_fd)
+        self._notifier.setEnabled(False)
+        self._notifier.deleteLater()
+        self._reader.close()
+        self._writer.close()

@@ -26,6 +26,8 @@ class DeliveryActions(QObject):
         super().__init__()
         self.window = window
         self.menu: QMenu | None = None  # the open menu (tests look at it)
+        self.dialog: QInputDialog | None = None  # the open "another URL" question
+        self._last_url = ""  # asked again, the URL given last time
         table = window.table
         table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         table.customContextMenuRequested.connect(self._open)
@@ -57,8 +59,8 @@ class DeliveryActions(QObject):
             lambda: self.run(self.replay(row.call_id)),
         )
         menu.addAction(
-            QCoreApplication.translate("DeliveryActions", "Send this call to another URL…"),
-            lambda: self.run(self.send_call(row)),
+            QCoreApplication.translate("DeliveryActions", "&Send this call to another URL…"),
+            lambda: self.ask_url(row),
         )
         open_ids = [i for i, d in row.deliveries.items() if d["state"] in ("pending", "paused") and i >= 0]
         cancel = menu.addAction(
@@ -111,15 +113,42 @@ class DeliveryActions(QObject):
         created = await self._engine().replay_call(call_id)
         return self.tr("Call replayed: %Ln delivery(ies) queued", "", len(created))
 
-    async def send_call(self, row: TimelineRow, url: str | None = None) -> str:
-        if url is None:
-            title = QCoreApplication.translate("DeliveryActions", "Send this call to another URL")
-            label = QCoreApplication.translate("DeliveryActions", "URL (the events go as a POST form):")
-            url, ok = QInputDialog.getText(
-                self.window, title, label, QLineEdit.EchoMode.Normal, "http://127.0.0.1:8000/"
+    def ask_url(self, row: TimelineRow) -> QInputDialog:
+        """Ask where to send the call, window-modal with ``open()``: the answer arrives as a
+        signal on a plain slot, and only then does the send run as a task. A static
+        ``QInputDialog.getText`` inside the task ran a nested event loop: the feed's task could
+        not be stepped while it waited ("Cannot enter into task"), and the feed stayed frozen
+        for the rest of the session."""
+        dialog = QInputDialog(self.window)
+        dialog.setWindowTitle(QCoreApplication.translate("DeliveryActions", "Send this call to another URL"))
+        dialog.setLabelText(
+            QCoreApplication.translate("DeliveryActions", "URL (the events go as a POST form):")
+        )
+        dialog.setTextEchoMode(QLineEdit.EchoMode.Normal)
+        dialog.setTextValue(self._last_url or self._default_url())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.resize(max(dialog.width(), 480), dialog.height())
+        dialog.textValueSelected.connect(lambda url: self._url_chosen(row, url))
+        dialog.rejected.connect(
+            lambda: self.window.statusBar().showMessage(
+                QCoreApplication.translate("DeliveryActions", "Nothing sent"), 5000
             )
-            if not ok:
-                return QCoreApplication.translate("DeliveryActions", "Nothing sent")
+        )
+        dialog.finished.connect(lambda _r: setattr(self, "dialog", None))
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _default_url(self) -> str:
+        """The app's own test receiver (it answers, and shows the request), not a guess."""
+        base = self.window.session.receiver.base_url if self.window.session.receiver.port else ""
+        return f"{base}/elsewhere" if base else "http://127.0.0.1:8000/"
+
+    def _url_chosen(self, row: TimelineRow, url: str) -> None:
+        self._last_url = url.strip()
+        self.run(self.send_call(row, url))
+
+    async def send_call(self, row: TimelineRow, url: str) -> str:
         try:
             target = validate_url(url.strip(), where="URL")
         except ValidationError as exc:

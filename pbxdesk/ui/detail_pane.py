@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from pbxdesk.domain import HttpMethod
 from pbxdesk.domain.wire import FORM_CONTENT_TYPE, USER_AGENT, build_request
 from pbxdesk.store import queries
+from pbxdesk.ui import units
 from pbxdesk.ui.timeline_model import STATE_LABELS, TimelineRow
 
 log = logging.getLogger(__name__)
@@ -333,7 +334,7 @@ class DetailPane(QWidget):
             state = state_label(d.state)
             top = QTreeWidgetItem(
                 [f"#{d.id} {d.method} {d.url}", f"{state} · {d.outcome}" if d.outcome else state,
-                 "" if d.latency_ms is None else f"{d.latency_ms:.1f} ms"]
+                 "" if d.latency_ms is None else units.ms(f"{d.latency_ms:.1f}")]
             )  # fmt: skip
             top.setData(0, _ROLE, (d.id, 0))
             top.setToolTip(0, d.request.url)
@@ -341,7 +342,7 @@ class DetailPane(QWidget):
             for a in d.attempts:
                 child = QTreeWidgetItem(
                     [self.tr("attempt {0} · {1}").format(a["n"], _time(a["started_at"])), _attempt_outcome(a),
-                     f"{a['latency_ms'] or 0:.1f} ms"]
+                     units.ms(f"{a['latency_ms'] or 0:.1f}")]
                 )  # fmt: skip
                 child.setData(0, _ROLE, (d.id, a["n"]))
                 ok = a["status_code"] is not None and 200 <= a["status_code"] < 300 and not a["error"]
@@ -406,9 +407,13 @@ class DetailPane(QWidget):
         return d.request.curl() if d is not None else None
 
     def copy_curl(self) -> None:
+        """Copy the command, and say so on the button for a moment (it gave no sign before)."""
         command = self.curl_command()
         if command:
             QGuiApplication.clipboard().setText(command)
+            button = self.copy_curl_button
+            button.setText(self.tr("Copied ✓"))
+            QTimer.singleShot(1500, button, lambda: button.setText(self.tr("Copy as curl")))
 
     def toPlainText(self) -> str:  # noqa: N802 - reads like the QPlainTextEdit it replaces
         """Everything the pane shows, as text (fields, each request, every attempt)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -19,15 +19,18 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QSizePolicy,
     QStyle,
     QStyleOptionComboBox,
     QStylePainter,
     QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
 from pbxdesk.domain import CallStatus, EventType, Extension
 from pbxdesk.store.queries import DELIVERY_RESULTS, DisplayFilter
+from pbxdesk.ui.flow_layout import FlowRow
 
 DEBOUNCE_MS = 150
 COMBO_MIN_WIDTH = 72
@@ -50,10 +53,35 @@ _RESULT_LABELS = {
 }
 
 
-class _ElidingComboBox(QComboBox):
-    """A combo box that shows its text cut short with "…" when narrow (Qt's own clips it).
-    Its "no filter" item names the filter first ("Event: any"), so that even cut short the
-    boxes tell themselves apart."""
+class _FilterCombo(QComboBox):
+    """A filter's box: it shows its choice with the filter's name ("Extension: 000*101 ·
+    Anna"), as wide as that text needs, so what is chosen reads in full. Only a window too
+    narrow for it (its minimum) elides the text with "…" (Qt's own box clips it)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name  # "Event", translated
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.currentIndexChanged.connect(lambda _i: self.updateGeometry())
+
+    def display_text(self) -> str:
+        """Item 0 names itself ("Event: any"); a choice gets the filter's name in front."""
+        if self.currentIndex() <= 0:
+            return self.currentText()
+        return f"{self.name}: {self.currentText()}"
+
+    def _width_for(self, text: str) -> int:
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        content = QSize(self.fontMetrics().horizontalAdvance(text), self.fontMetrics().height())
+        return self.style().sizeFromContents(QStyle.ContentsType.CT_ComboBox, option, content, self).width()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        hint = super().sizeHint()
+        return QSize(max(COMBO_MIN_WIDTH, self._width_for(self.display_text()) + 4), hint.height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(COMBO_MIN_WIDTH, super().minimumSizeHint().height())
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QStylePainter(self)
@@ -64,7 +92,7 @@ class _ElidingComboBox(QComboBox):
             QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, self
         )
         option.currentText = self.fontMetrics().elidedText(
-            option.currentText, Qt.TextElideMode.ElideRight, field.width()
+            self.display_text(), Qt.TextElideMode.ElideRight, field.width()
         )
         painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
 
@@ -85,25 +113,25 @@ class FilterBar(QWidget):
                 "DID, extension"
             )
         )
-        self.event_type = _ElidingComboBox()
+        self.event_type = _FilterCombo(self.tr("Event"))
         self.event_type.setToolTip(self.tr("Event type"))
         self.event_type.addItem(self.tr("Event: any"), None)
         for et in EventType:
             self.event_type.addItem(et.value, et.value)
-        self.extension = _ElidingComboBox()
+        self.extension = _FilterCombo(self.tr("Extension"))
         self.extension.setToolTip(self.tr("Extension"))
         self.extension.addItem(self.tr("Extension: any"), None)
-        self.call_status = _ElidingComboBox()
+        self.call_status = _FilterCombo(self.tr("Status"))
         self.call_status.setToolTip(self.tr("Call status (CallStatus)"))
         self.call_status.addItem(self.tr("Status: any"), None)
         for cs in CallStatus:
             self.call_status.addItem(cs.value, cs.value)
-        self.delivery = _ElidingComboBox()
+        self.delivery = _FilterCombo(self.tr("Result"))
         self.delivery.setToolTip(self.tr("Delivery result"))
         self.delivery.addItem(self.tr("Result: any"), None)
         for r in DELIVERY_RESULTS:
             self.delivery.addItem(self.tr(_RESULT_LABELS[r]), r)
-        self.time_range = _ElidingComboBox()
+        self.time_range = _FilterCombo(self.tr("Time"))
         self.time_range.setToolTip(self.tr("Time"))
         for label, seconds in TIME_RANGES:
             self.time_range.addItem(self.tr(label), seconds)
@@ -118,25 +146,29 @@ class FilterBar(QWidget):
         self.result_label = QLabel()
         self.result_label.setObjectName("filter_result")
         self.result_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.result_label.setMinimumWidth(90)
+        # Never clipped: as wide as its text, whatever the rest of the row needs.
+        self.result_label.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)
 
-        layout = QHBoxLayout(self)
+        # Two rows: the search, "failures only", Clear and the count on the first; the five
+        # boxes, each as wide as its choice, on the second. On one row at 1280 px the boxes
+        # showed "Event:…", "Собы…" and the count lost its first digits.
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 2)
-        layout.setSpacing(6)
-        layout.addWidget(self.search, 3)
+        layout.setSpacing(3)
+        top = QHBoxLayout()
+        top.setSpacing(6)
+        top.addWidget(self.search, 1)
+        top.addWidget(self.failures_only)
+        top.addWidget(self.clear_button)
+        top.addWidget(self.result_label)
+        self.top_row = top
+        boxes = FlowRow(spacing=6)  # a third line when the choices are too long for two
         for w in self._combos():
-            # As wide as their "no filter" text when there is room (not their longest item: an
-            # extension's name took the room of all the others); narrower, the text elided and
-            # the list still whole, on a small screen: at full width the bar alone needed
-            # 1,150 px (1,330 in Russian), more than a laptop's screen beside the tree.
-            w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            w.setMinimumContentsLength(len(w.itemText(0)))
-            w.setMinimumWidth(COMBO_MIN_WIDTH)
-            layout.addWidget(w)
+            boxes.add(w)
+        self.boxes = boxes
+        layout.addLayout(top)
+        layout.addWidget(boxes)
         self._fit_lists()
-        layout.addWidget(self.failures_only)
-        layout.addWidget(self.clear_button)
-        layout.addWidget(self.result_label, 1)
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -241,3 +273,4 @@ class FilterBar(QWidget):
         if calls is not None:
             text = self.tr("%Ln call(s)", "", calls) + " · " + text
         self.result_label.setText(text)
+        self.result_label.setMinimumWidth(self.result_label.sizeHint().width())

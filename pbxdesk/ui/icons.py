@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from functools import cache
 
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap, QPolygonF
 
 from pbxdesk.resources_dir import resource
 
@@ -38,5 +38,27 @@ def extension_icon(ext_type: str) -> QIcon:
     p.setFont(font)
     p.setPen(QColor("white"))
     p.drawText(QRectF(2, 2, 28, 28), Qt.AlignmentFlag.AlignCenter, letter)
+    p.end()
+    return QIcon(pix)
+
+
+@cache
+def media_icon(kind: str, colour: str) -> QIcon:
+    """Start, pause and stop for the toolbar, drawn in ``colour`` (the palette's button text):
+    the style's own (SP_MediaPlay...) are black whatever the theme, black on dark grey in the
+    dark one."""
+    pix = QPixmap(32, 32)
+    pix.fill(Qt.GlobalColor.transparent)
+    p = QPainter(pix)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setBrush(QColor(colour))
+    p.setPen(Qt.PenStyle.NoPen)
+    if kind == "play":
+        p.drawPolygon(QPolygonF([QPointF(9, 5), QPointF(27, 16), QPointF(9, 27)]))
+    elif kind == "pause":
+        p.drawRoundedRect(QRectF(8, 6, 6, 20), 1.5, 1.5)
+        p.drawRoundedRect(QRectF(18, 6, 6, 20), 1.5, 1.5)
+    else:  # stop
+        p.drawRoundedRect(QRectF(7, 7, 18, 18), 2, 2)
     p.end()
     return QIcon(pix)

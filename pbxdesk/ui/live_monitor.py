@@ -200,7 +200,7 @@ class LiveMonitor(QObject):
         self.on_change: Callable[[], None] | None = None  # started or stopped (the window's toolbar)
         self.status = ""  # what the status bar shows
         self.start_action = QAction(
-            QCoreApplication.translate("LiveMonitor", "Monitor an extension on the PBX…"), window
+            QCoreApplication.translate("LiveMonitor", "&Monitor an extension on the PBX…"), window
         )
         self.start_action.triggered.connect(self._ask)
         self.stop_action = QAction(QCoreApplication.translate("LiveMonitor", "Stop monitoring"), window)

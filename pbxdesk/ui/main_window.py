@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import sqlite3
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QBrush, QCloseEvent, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QBrush, QCloseEvent, QKeyEvent, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -21,7 +22,6 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSplitter,
     QStackedWidget,
-    QStyle,
     QTableView,
     QTabWidget,
     QToolBar,
@@ -33,9 +33,9 @@ from PySide6.QtWidgets import (
 )
 
 from pbxdesk.domain import EventData, ExtensionStatus, FeedEvent, PbxDeskError
+from pbxdesk.engine.demo import DEMO_RECEIVER_PORT
 from pbxdesk.engine.outbox import DeliveryResult
-from pbxdesk.engine.scenario import load_scenario
-from pbxdesk.engine.session import FeedSession
+from pbxdesk.engine.session import RECEIVER_PORT_SETTING, FeedSession
 from pbxdesk.engine.stats import LiveStats
 from pbxdesk.pbx.account_edit import remote_extension_id, remote_subscription_id
 from pbxdesk.resources_dir import resource
@@ -46,10 +46,11 @@ from pbxdesk.ui.delivery_actions import install_delivery_actions
 from pbxdesk.ui.detail_pane import DetailPane
 from pbxdesk.ui.dialogs.menus import install_menus
 from pbxdesk.ui.filter_bar import FilterBar
-from pbxdesk.ui.icons import app_icon, extension_icon
+from pbxdesk.ui.icons import app_icon, extension_icon, media_icon
 from pbxdesk.ui.live_feed import LIVE_FEED, install_live_feed
 from pbxdesk.ui.live_monitor import install_live_monitor
 from pbxdesk.ui.profile_switcher import ProfileSwitcher
+from pbxdesk.ui.scenario_feed import ScenarioBar
 from pbxdesk.ui.stats_view import StatsView
 from pbxdesk.ui.timeline_model import TimelineModel, row_from_event
 
@@ -58,6 +59,22 @@ log = logging.getLogger(__name__)
 OPEN_SCENARIO = "<open>"
 
 SPEEDS = (("0.5×", 0.5), ("1×", 1.0), ("2×", 2.0), ("5×", 5.0), ("10×", 10.0))
+
+
+def add_keyboard_context_menu(view: QAbstractItemView) -> None:
+    """Shift+F10 opens ``view``'s context menu at its current item, as the Menu key does (Qt
+    handles only that key): the usual keyboard way on Windows and Linux desktops."""
+    action = QAction(view)
+    action.setShortcut(QKeySequence("Shift+F10"))
+    action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+
+    def open_menu() -> None:
+        index = view.currentIndex()
+        rect = view.visualRect(index) if index.isValid() else view.viewport().rect()
+        view.customContextMenuRequested.emit(rect.center() if index.isValid() else QPoint(4, 4))
+
+    action.triggered.connect(open_menu)
+    view.addAction(action)
 
 
 class MainWindow(QMainWindow):
@@ -98,6 +115,7 @@ class MainWindow(QMainWindow):
             lambda e: self.statusBar().showMessage(self.tr("Filter failed: {0}").format(e), 10_000)
         )
         self.model.reload(sync=True)  # the profile's events: ids only, rows read as they show
+        self._count_history()
         self._fill_extensions()
         self._update_empty_state()
         self._status_timer = QTimer(self)
@@ -113,13 +131,18 @@ class MainWindow(QMainWindow):
         bar.setMovable(False)
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.addToolBar(bar)
-        style = self.style()
-        bar.addWidget(QLabel(self.tr(" Profile: ")))
+        # Each combo has a mnemonic on its label (Alt+R, Alt+D, Alt+S): reachable from the keyboard.
+        profile_label = QLabel(self.tr(" P&rofile: "))
+        bar.addWidget(profile_label)
         self.profiles = ProfileSwitcher(self)  # the app reopens on the profile chosen
+        profile_label.setBuddy(self.profiles.combo)
         bar.addWidget(self.profiles.combo)
         bar.addSeparator()
-        bar.addWidget(QLabel(self.tr(" Feed: ")))
+        feed_label = QLabel(self.tr(" Fee&d: "))
+        bar.addWidget(feed_label)
         self.feed_combo = QComboBox()
+        self.feed_combo.setObjectName("feed_combo")
+        feed_label.setBuddy(self.feed_combo)
         self.feed_combo.addItem(self.tr("Simulated PBX (demo traffic)"), None)
         self.feed_combo.addItem(self.tr("Live: PBX account"), LIVE_FEED)
         for path in sorted(resource("scenarios").glob("*.toml")):
@@ -131,21 +154,20 @@ class MainWindow(QMainWindow):
                     "(its own extensions and subscriptions; see README, Scenario files)")
         )  # fmt: skip
         self.feed_combo.activated.connect(self._feed_chosen)
+        # The strip above the timeline follows the chosen feed, however it was chosen.
+        self.feed_combo.currentIndexChanged.connect(
+            lambda i: self._show_scenario(self.feed_combo.itemData(i))
+        )
         bar.addWidget(self.feed_combo)
         bar.addSeparator()
-        self.start_action = QAction(
-            style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay), self.tr("Start"), self
-        )
+        self.start_action = QAction(self.tr("Start"), self)
         self.start_action.setShortcut(QKeySequence("F5"))
         self.start_action.triggered.connect(self.start_feed)
-        self.pause_action = QAction(
-            style.standardIcon(QStyle.StandardPixmap.SP_MediaPause), self.tr("Pause"), self
-        )
+        self.pause_action = QAction(self.tr("Pause"), self)
         self.pause_action.setCheckable(True)
         self.pause_action.toggled.connect(self._pause_toggled)
-        self.stop_action = QAction(
-            style.standardIcon(QStyle.StandardPixmap.SP_MediaStop), self.tr("Stop"), self
-        )
+        self.stop_action = QAction(self.tr("Stop"), self)
+        self._paint_media_icons()
         self.stop_action.setShortcut(QKeySequence("Shift+F5"))
         self.stop_action.triggered.connect(lambda: asyncio.ensure_future(self.stop_feed()))
         for action in (self.start_action, self.pause_action, self.stop_action):
@@ -159,8 +181,10 @@ class MainWindow(QMainWindow):
         self.addAction(self.find_action)
         self.addAction(self.next_failure_action)
         bar.addSeparator()
-        bar.addWidget(QLabel(self.tr(" Speed: ")))
+        speed_label = QLabel(self.tr(" &Speed: "))
+        bar.addWidget(speed_label)
         self.speed_combo = QComboBox()
+        speed_label.setBuddy(self.speed_combo)
         for label, _ in SPEEDS:
             self.speed_combo.addItem(label)
         self.speed_combo.setCurrentIndex(1)
@@ -168,11 +192,25 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.speed_combo)
         self._set_running(False)
 
+    def _paint_media_icons(self) -> None:
+        """Start/Pause/Stop in the palette's button text colour (again when the theme changes)."""
+        colour = self.palette().color(QPalette.ColorRole.ButtonText).name()
+        self.start_action.setIcon(media_icon("play", colour))
+        self.pause_action.setIcon(media_icon("pause", colour))
+        self.stop_action.setIcon(media_icon("stop", colour))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        kinds = (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange)
+        if event.type() in kinds and hasattr(self, "stop_action"):
+            self._paint_media_icons()
+        super().changeEvent(event)
+
     def _build_central(self) -> None:
         self.ext_tree = QTreeWidget()
         self.ext_tree.setHeaderLabels([self.tr("Extension"), self.tr("Details")])
         self.ext_tree.setMinimumWidth(200)
         self.ext_tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        add_keyboard_context_menu(self.ext_tree)
 
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -198,6 +236,7 @@ class MainWindow(QMainWindow):
         self.table.clicked.connect(self._table_clicked)
         self.table.doubleClicked.connect(lambda index: self.model.toggle(index.row()))
         self.table.installEventFilter(self)
+        add_keyboard_context_menu(self.table)
 
         self.filter_bar = FilterBar()
         self.filter_bar.changed.connect(self.model.set_filter)
@@ -210,7 +249,7 @@ class MainWindow(QMainWindow):
         filter_layout = QHBoxLayout(filter_row)
         filter_layout.setContentsMargins(0, 0, 0, 0)
         filter_layout.addWidget(self.filter_bar, 1)
-        filter_layout.addWidget(self.group_button)
+        self.filter_bar.top_row.insertWidget(1, self.group_button)  # beside the search, not the boxes
         self._detail_timer = QTimer(self)
         self._detail_timer.setSingleShot(True)
         self._detail_timer.setInterval(200)  # results arrive before the writer commits their attempt
@@ -226,6 +265,10 @@ class MainWindow(QMainWindow):
         timeline_layout = QVBoxLayout(timeline)
         timeline_layout.setContentsMargins(0, 0, 0, 0)
         timeline_layout.setSpacing(2)
+        self.scenario_bar = ScenarioBar(self._receiver_url)
+        self.scenario_bar.changed.connect(self._fill_extensions)
+        self.scenario_bar.remove_requested.connect(self._remove_scenario)
+        timeline_layout.addWidget(self.scenario_bar)
         timeline_layout.addWidget(filter_row)
         timeline_layout.addWidget(self.timeline_stack, 1)
 
@@ -267,13 +310,24 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.receiver_label)
 
     def _fill_extensions(self) -> None:
+        """The side panel: the profile's extensions and subscriptions, or, while a scenario file
+        is the feed, the scenario's own (its URLs where "Deliver to" sends them), read-only."""
         self.ext_tree.clear()
+        scenario = self.scenario_bar.playable() if self.scenario_bar.path is not None else None
+        if scenario is not None:
+            extensions, subscriptions = list(scenario.extensions), list(scenario.subscriptions)
+        else:
+            extensions, subscriptions = self.profile.extensions(), self.profile.subscriptions()
+        self.ext_tree.setToolTip(
+            self.tr("The scenario's extensions and subscriptions (edit the file to change them)")
+            if scenario is not None else ""
+        )  # fmt: skip
         subs_by_ext: dict[int, list] = {}
-        for sub in self.profile.subscriptions():
+        for sub in subscriptions:
             subs_by_ext.setdefault(sub.extension_id, []).append(sub)
         live = self.live_mode
         local_only = self.tr("Only in this profile, not on the PBX account (Sync with account… pushes it)")
-        for ext in self.profile.extensions():
+        for ext in extensions:
             detail = ext.label or ext.type.value
             blocked = ext.status is ExtensionStatus.BLOCKED
             if blocked:
@@ -282,7 +336,8 @@ class MainWindow(QMainWindow):
             item.setIcon(0, extension_icon(ext.type.value))
             status = self.tr("blocked") if blocked else self.tr("active")
             item.setToolTip(0, self.tr("{0} · id {1} · {2}").format(ext.type.value, ext.id, status))
-            item.setData(0, Qt.ItemDataRole.UserRole, ext.id)
+            # A scenario's items carry no id: the menus edit and delete the profile's only.
+            item.setData(0, Qt.ItemDataRole.UserRole, None if scenario is not None else ext.id)
             if blocked:
                 item.setForeground(1, QBrush(Qt.GlobalColor.darkRed))
             if live and remote_extension_id(self.profile, ext.id) is None:
@@ -290,13 +345,13 @@ class MainWindow(QMainWindow):
             for sub in subs_by_ext.get(ext.id, []):
                 child = QTreeWidgetItem([sub.event_type.value, f"{sub.method.value} {sub.url}"])
                 child.setToolTip(1, sub.url)
-                child.setData(0, Qt.ItemDataRole.UserRole, sub.id)
+                child.setData(0, Qt.ItemDataRole.UserRole, None if scenario is not None else sub.id)
                 if live and sub.id is not None and remote_subscription_id(self.profile, sub.id) is None:
                     self._mark_local_only(child, local_only)
                 item.addChild(child)
             self.ext_tree.addTopLevelItem(item)
         self.ext_tree.expandAll()
-        self.filter_bar.set_extensions(self.profile.extensions())
+        self.filter_bar.set_extensions(extensions)
 
     @staticmethod
     def _mark_local_only(item: QTreeWidgetItem, why: str) -> None:
@@ -327,6 +382,8 @@ class MainWindow(QMainWindow):
     # -- feed control --------------------------------------------------------------------------
     async def start_session(self, *, autostart: bool = True) -> None:
         await self.session.open()
+        if self.scenario_bar.path is not None:
+            self._fill_extensions()  # the receiver's real port, in the scenario's URLs
         # What exists now (Qt wrappers, modules, the profile's config) lives as long as the
         # window: frozen, a full garbage collection no longer walks it. Measured (bench/ui_load.py,
         # 500 events/s): the longest loop stall went from ~130 ms (a full collection) to ~30 ms.
@@ -347,28 +404,76 @@ class MainWindow(QMainWindow):
         if data != OPEN_SCENARIO:
             self._feed_index = index
             return
-        path, _ = QFileDialog.getOpenFileName(
+        # Window-modal with open(), the answer on a signal: a static getOpenFileName ran a
+        # nested event loop, and a non-native dialog's exec() re-entered the qasync loop.
+        dialog = QFileDialog(
             self, self.tr("Open a scenario"), str(resource("scenarios")), self.tr("Scenarios (*.toml)")
         )
-        if not path:
-            self.feed_combo.setCurrentIndex(0)
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.fileSelected.connect(lambda path: self._scenario_opened(index, path))
+        dialog.rejected.connect(lambda: self._scenario_open_cancelled(previous))
+        dialog.finished.connect(lambda _r: setattr(self, "open_dialog", None))
+        self.open_dialog: QFileDialog | None = dialog
+        dialog.open()
+
+    def _scenario_open_cancelled(self, previous: int) -> None:
+        self.feed_combo.setCurrentIndex(previous)
+
+    def _scenario_opened(self, index: int, path: str) -> None:
+        """Put an opened file on the feed list (once), choose it and validate it now."""
+        found = self.feed_combo.findData(path)
+        if found < 0:
+            self.feed_combo.insertItem(index, self.tr("Scenario: {0}").format(Path(path).stem), path)
+            found = index
+        if found == self.feed_combo.currentIndex():
+            self._show_scenario(path)  # chosen again: checked again
+        self.feed_combo.setCurrentIndex(found)
+        self._feed_index = found
+
+    def _show_scenario(self, data: object) -> None:
+        """The scenario strip for a scenario feed (validated now; its error stays inline), none
+        for the demo or Live feeds; the side panel follows."""
+        if not isinstance(data, str) or data in (OPEN_SCENARIO, LIVE_FEED):
+            if self.scenario_bar.path is not None:
+                self.scenario_bar.show_path(None)
             return
-        self.feed_combo.insertItem(index, self.tr("Scenario: {0}").format(Path(path).stem), path)
-        self.feed_combo.setCurrentIndex(index)
-        self._feed_index = index
+        shipped = Path(data).parent == resource("scenarios")
+        self.scenario_bar.show_path(data, removable=not shipped)
+
+    def _receiver_url(self) -> str:
+        """The built-in test receiver's address (the profile's port until it listens)."""
+        rec = self.session.receiver
+        if rec.port:
+            return rec.base_url
+        port = int(self.profile.get_setting(RECEIVER_PORT_SETTING, DEMO_RECEIVER_PORT))
+        return f"http://127.0.0.1:{port}"
+
+    def _remove_scenario(self, path: str) -> None:
+        """Take a broken opened file off the feed list; the demo feed is chosen instead."""
+        found = self.feed_combo.findData(path)
+        if found >= 0:
+            self.feed_combo.removeItem(found)
+        self.feed_combo.setCurrentIndex(0)
+        self._feed_index = 0
 
     def start_feed(self) -> None:
         if self.feed_combo.currentData() == LIVE_FEED:
             self.live_feed.start()  # the toolbar follows the monitor (_live_changed)
             return
+        speed = SPEEDS[self.speed_combo.currentIndex()][1]
+        scenario = None
+        if self.scenario_bar.path is not None:
+            # Checked again (the file may have changed); a bad file's error stays in the strip
+            # above the timeline (file, entry, key) until it is fixed or removed.
+            if not self.scenario_bar.check():
+                return
+            scenario = self.scenario_bar.playable()
+            assert scenario is not None
+            self.names.update({e.id: e.name for e in scenario.extensions})
         try:
-            speed = SPEEDS[self.speed_combo.currentIndex()][1]
-            source = self.feed_combo.currentData()
-            scenario = load_scenario(source) if source and source != OPEN_SCENARIO else None
-            if scenario is not None:
-                self.names.update({e.id: e.name for e in scenario.extensions})
             self.session.start(speed=speed, scenario=scenario)
-        except PbxDeskError as exc:  # a bad scenario file: one line naming the file, entry, field
+        except PbxDeskError as exc:
             self.statusBar().showMessage(str(exc), 15_000)
             return
         self.pause_action.setChecked(False)
@@ -392,9 +497,11 @@ class MainWindow(QMainWindow):
     # -- engine callbacks (cheap: the model batches) ----------------------------------------
     def _on_event(self, event_id: int, ev: EventData | FeedEvent) -> None:
         self.stats.record_event()
-        self.model.push_event(
-            row_from_event(event_id, ev, self.names.get(ev.extension_id, str(ev.extension_id)))
-        )
+        row = row_from_event(event_id, ev, self.names.get(ev.extension_id, str(ev.extension_id)))
+        engine = self.session.engine
+        if engine is not None:
+            row.expect(engine.matching(ev))  # "pending" until their first results come
+        self.model.push_event(row)
 
     def _on_delivery(self, result: DeliveryResult) -> None:
         self.stats.record_result(result)
@@ -514,7 +621,9 @@ class MainWindow(QMainWindow):
         if self.stop_action.isEnabled() and not self.session.running and not self.live.active:
             self._set_running(False)  # a scenario played to its end
         m = self.model
-        state = self.tr("running") if self.session.running else self.tr("stopped")
+        # Monitoring a real PBX is the feed running too (it said "Feed stopped").
+        running = self.session.running or self.live.active
+        state = self.tr("running") if running else self.tr("stopped")
         # One count per tr(): each piece agrees with its own number.
         pieces = [
             self.tr("Feed {0}").format(state),
@@ -539,6 +648,22 @@ class MainWindow(QMainWindow):
         elif rec.port:
             requests = self.tr("%Ln request(s)", "", rec.count)
             self.receiver_label.setText(self.tr("Test receiver {0}").format(rec.base_url) + " · " + requests)
+
+    def _count_history(self) -> None:
+        """The status bar's delivered and failed counts start from the profile's, as its event
+        count does: after a language or profile switch they restarted at 0 beside the full event
+        count. (An index on deliveries.state makes it a count of index entries.)"""
+        conn = self.model.source.conn
+        if conn is None:
+            return
+        sql = "SELECT state, count(*) FROM deliveries WHERE state IN ('delivered', 'failed') GROUP BY state"
+        try:
+            counts = dict(conn.execute(sql).fetchall())
+        except sqlite3.Error as exc:  # a count is not worth failing the window for
+            log.warning("could not count the profile's deliveries: %s", exc)
+            return
+        self.model.delivered = int(counts.get("delivered", 0))
+        self.model.failed = int(counts.get("failed", 0))
 
     def _open_retries(self) -> int:
         engine = self.session.engine

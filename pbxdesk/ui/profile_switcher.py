@@ -34,6 +34,7 @@ class ProfileSwitcher(QObject):
             self.tr("The profile shown: its PBX, subscriptions and history. Pick another to switch.")
         )
         self.combo.activated.connect(self._chosen)
+        self.dialog: QInputDialog | None = None  # the last "New profile" question (tests reach it)
         self.fill()
 
     def fill(self) -> None:
@@ -66,7 +67,8 @@ class ProfileSwitcher(QObject):
         elif data and data != self.window.profile_name:
             self.switch_requested.emit(str(data))
 
-    def _ask_new_name(self, problem: str = "") -> None:
+    def _ask_new_name(self, problem: str = "", typed: str = "") -> None:
+        """Ask for the name; after a problem, again with what was typed (to correct, not retype)."""
         dialog = QInputDialog(self.window)
         dialog.setWindowTitle(self.tr("New profile"))
         text = self.tr(
@@ -74,7 +76,9 @@ class ProfileSwitcher(QObject):
         )
         dialog.setLabelText(f"{problem}\n\n{text}" if problem else text)
         dialog.setTextEchoMode(QLineEdit.EchoMode.Normal)
+        dialog.setTextValue(typed)
         dialog.textValueSelected.connect(self.create_and_switch)
+        self.dialog = dialog
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
 
@@ -84,7 +88,7 @@ class ProfileSwitcher(QObject):
         try:
             create_profile(check_profile_name(name.strip()))
         except PbxDeskError as exc:
-            self._ask_new_name(str(exc))
+            self._ask_new_name(str(exc), typed=name)
             return False
         self.switch_requested.emit(name.strip())
         return True

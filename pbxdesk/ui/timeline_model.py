@@ -48,13 +48,14 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPixmap
 
-from pbxdesk.domain import EventData, FeedEvent
+from pbxdesk.domain import EventData, FeedEvent, Subscription
 from pbxdesk.engine.outbox import DeliveryResult
 from pbxdesk.store import queries
 from pbxdesk.store.profile import connect
 from pbxdesk.store.queries import DisplayFilter, FilterResult, ResolvedFilter, TimelineEvent
+from pbxdesk.ui import units
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,8 @@ _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
 _BACKGROUND = int(Qt.ItemDataRole.BackgroundRole.value)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
 _FONT = int(Qt.ItemDataRole.FontRole.value)
-_ROLES = frozenset({_DISPLAY, _FOREGROUND, _BACKGROUND, _TOOLTIP, _FONT})
+_DECORATION = int(Qt.ItemDataRole.DecorationRole.value)
+_ROLES = frozenset({_DISPLAY, _FOREGROUND, _BACKGROUND, _TOOLTIP, _FONT, _DECORATION})
 
 
 class TimelineRow:
@@ -147,27 +149,33 @@ class TimelineRow:
         """Whether a delivery's last attempt failed (what F3 and "failures only" look for)."""
         return any(queries.is_failure(d["state"], d["attempt"]) for d in self.deliveries.values())
 
+    @property
+    def delivery_look(self) -> str:
+        """How the Delivery cell looks: the most pressing of its deliveries' looks (see
+        ``look_of``), 'none' without a subscriber."""
+        looks = {look_of(d) for d in self.deliveries.values()}
+        return next((look for look in LOOK_ORDER if look in looks), "none")
+
+    def expect(self, subscriptions: Iterable[Subscription]) -> None:
+        """The deliveries the engine is about to create for this event, shown "pending" until
+        their first result (keyed by subscription: the delivery ids are not known yet). Before,
+        such a row's Delivery cell was empty, the same as "no subscriber"."""
+        for sub in subscriptions:
+            self.deliveries[placeholder_key(sub.id)] = {
+                "ok": False, "state": "pending", "outcome": "", "latency_ms": 0.0,
+                "url": sub.url, "method": sub.method.value, "attempt": 0,
+            }  # fmt: skip
+        self._cells = None
+
     def delivery_pairs(self) -> Iterator[tuple[str, int]]:
         return ((d["state"], d["attempt"]) for d in self.deliveries.values())
 
     def delivery_text(self) -> str:
         # TimelineRow is no QObject (a million of them would be): translate() in the model's
         # context. A row's text is built once (``cells``), so the lookups cost nothing per paint.
-        parts = []
-        for d in self.deliveries.values():
-            text = f"{d['outcome']} · {d['latency_ms']:.0f} ms"
-            if d["state"] in ("pending", "in_flight"):
-                text += " " + QCoreApplication.translate("TimelineModel", "(retrying, attempt {0})").format(
-                    d["attempt"]
-                )
-            elif d["state"] == "paused":
-                text += " " + QCoreApplication.translate("TimelineModel", "(paused)")
-            elif d["attempt"] > 1:
-                text += " " + QCoreApplication.translate("TimelineModel", "(attempt {0})").format(
-                    d["attempt"]
-                )
-            parts.append(text)
-        return ",  ".join(parts)
+        if not self.deliveries:
+            return QCoreApplication.translate("TimelineModel", "no subscriber")
+        return ",  ".join(_one_delivery_text(d) for d in self.deliveries.values())
 
     def set_delivery(self, delivery_id: int, entry: dict[str, Any]) -> None:
         self.deliveries[delivery_id] = entry
@@ -195,10 +203,57 @@ class TimelineRow:
                 self.delivery_text(),
                 self.call_id,
                 flow,
-                "" if duration is None else f"{duration / 1_000_000:.1f} s",
+                "" if duration is None else units.seconds(f"{duration / 1_000_000:.1f}"),
                 str(self.event_id),
             )
         return self._cells
+
+
+def _one_delivery_text(d: dict[str, Any]) -> str:
+    """One delivery as the cell says it: its state in words where it has no answer yet."""
+    look, attempt = look_of(d), d["attempt"]
+    latency = units.ms(f"{d['latency_ms']:.0f}")
+    answer = f"{d['outcome']} · {latency}"
+    if look == "pending":
+        return QCoreApplication.translate("TimelineModel", "pending")
+    if look == "in_flight":
+        return QCoreApplication.translate("TimelineModel", "in flight (attempt {0})").format(max(1, attempt))
+    if look == "paused":
+        word = QCoreApplication.translate("TimelineModel", "paused")
+        return word if attempt == 0 else f"{answer} ({word})"
+    if look == "cancelled":
+        word = QCoreApplication.translate("TimelineModel", "cancelled")
+        return word if attempt == 0 else f"{answer} ({word})"
+    if look == "retrying":
+        more = QCoreApplication.translate("TimelineModel", "(retrying, attempt {0})")
+    elif look == "failed":
+        more = QCoreApplication.translate("TimelineModel", "(failed after attempt {0})")
+    elif attempt > 1:
+        more = QCoreApplication.translate("TimelineModel", "(attempt {0})")
+    else:
+        return answer
+    return f"{answer} {more.format(attempt)}"
+
+
+# A delivery's look in the Delivery cell, from its state and attempts; a row takes the first
+# of LOOK_ORDER its deliveries have (what needs attention first).
+LOOK_ORDER = ("failed", "retrying", "paused", "in_flight", "pending", "cancelled", "ok")
+
+
+def look_of(d: dict[str, Any]) -> str:
+    state = d["state"]
+    if state == "delivered":
+        return "ok"
+    if state == "pending":
+        return "retrying" if d["attempt"] >= 1 else "pending"
+    return state  # failed, in_flight, paused, cancelled
+
+
+def placeholder_key(subscription_id: int | None) -> int:
+    """A row's key for a delivery expected for a subscription, before its id is known.
+    Negative, as an old profile's delivery without an id (-1, -2, ...), far from those: the
+    context menu offers no action on either."""
+    return -1_000_000_000 - (subscription_id or 0)
 
 
 def row_from_event(event_id: int, ev: EventData | FeedEvent, ext_name: str) -> TimelineRow:
@@ -276,12 +331,53 @@ _FAIL_BG = QColor(248, 81, 73, 55)
 _RETRY_BG = QColor(210, 153, 34, 60)
 _PAUSED_BG = QColor(130, 80, 223, 45)
 _HEADER_BG = QColor(128, 128, 128, 28)
+_PENDING_BG = QColor(110, 119, 129, 40)
+_IN_FLIGHT_BG = QColor(31, 111, 235, 45)
+_CANCELLED_BG = QColor(110, 119, 129, 70)
+# The whole row takes the colour of what needs attention; a row that is fine only its cell.
 _STATE_BRUSH = {
     "failed": QBrush(_FAIL_BG),
     "retrying": QBrush(_RETRY_BG),
     "paused": QBrush(_PAUSED_BG),
-    "cancelled": QBrush(_PAUSED_BG),
+    "cancelled": QBrush(_CANCELLED_BG),
 }
+_CELL_BRUSH = {"ok": QBrush(_OK_BG), "pending": QBrush(_PENDING_BG), "in_flight": QBrush(_IN_FLIGHT_BG)}
+# Each look's icon in the Delivery cell: a disc of its colour with a sign (drawn once, lazily:
+# a QPixmap needs the application).
+LOOK_ICONS = {
+    "ok": ("#1a7f37", "✓"),
+    "failed": ("#cf222e", "✕"),
+    "retrying": ("#bf8700", "↻"),
+    "paused": ("#8250df", "‖"),
+    "in_flight": ("#1f6feb", "→"),
+    "pending": ("#6e7781", "…"),
+    "cancelled": ("#57606a", "⊘"),
+    "none": ("#afb8c1", "–"),
+}
+_icons: dict[str, QIcon] = {}
+
+
+def look_icon(look: str) -> QIcon:
+    icon = _icons.get(look)
+    if icon is None:
+        colour, sign = LOOK_ICONS[look]
+        pix = QPixmap(32, 32)
+        pix.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pix)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setBrush(QColor(colour))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.drawEllipse(2, 2, 28, 28)
+        font = QFont()
+        font.setPixelSize(20)
+        font.setBold(True)
+        painter.setFont(font)
+        painter.setPen(QColor("white"))
+        painter.drawText(pix.rect(), Qt.AlignmentFlag.AlignCenter, sign)
+        painter.end()
+        icon = _icons[look] = QIcon(pix)
+    return icon
+
 _OK_BRUSH = QBrush(_OK_BG)
 _HEADER_BRUSH = QBrush(_HEADER_BG)
 _EVENT_BRUSH = {k: QBrush(QColor(v)) for k, v in EVENT_COLOURS.items()}
@@ -528,6 +624,7 @@ class TimelineModel(QAbstractTableModel):
         self.delivered = 0
         self.failed = 0
         self.retries = 0
+        self._closed = False
         self._timer = QTimer(self)
         self._timer.setInterval(DRAIN_MS)
         self._timer.timeout.connect(self.drain)
@@ -656,6 +753,8 @@ class TimelineModel(QAbstractTableModel):
         self._run(*self._want, sync=sync)
 
     def _run(self, flt: DisplayFilter, grouped: bool, *, sync: bool) -> None:
+        if self._closed:  # a filter bar's debounce firing after the window closed
+            return
         self._generation += 1
         gen = self._generation
         self._want = (flt, grouped)
@@ -1079,6 +1178,7 @@ class TimelineModel(QAbstractTableModel):
             row = self.source.get(res.event_id)
             if row is None:
                 continue  # not in memory: the store has it when it is read
+            row.deliveries.pop(placeholder_key(res.subscription_id), None)  # now known by its id
             row.set_delivery(res.id, _result_entry(res))
             touched.add(res.event_id)
         if not touched:
@@ -1231,13 +1331,13 @@ class TimelineModel(QAbstractTableModel):
         if role == _FOREGROUND:
             return _EVENT_BRUSH.get(row.event_type, _DEFAULT_FG) if col == 1 else None
         if role == _BACKGROUND:
-            state = row.delivery_state
-            brush = _STATE_BRUSH.get(state)
+            look = row.delivery_look
+            brush = _STATE_BRUSH.get(look)
             if brush is not None:
                 return brush
-            if state == "ok" and col == self.DELIVERY_COLUMN:
-                return _OK_BRUSH
-            return None
+            return _CELL_BRUSH.get(look) if col == self.DELIVERY_COLUMN else None
+        if role == _DECORATION:
+            return look_icon(row.delivery_look) if col == self.DELIVERY_COLUMN else None
         if role == _TOOLTIP and col == self.DELIVERY_COLUMN and row.deliveries:
             labels = {
                 d["state"]: self.tr(STATE_LABELS.get(d["state"], d["state"])) for d in row.deliveries.values()
@@ -1278,6 +1378,7 @@ class TimelineModel(QAbstractTableModel):
 
     def close(self) -> None:
         """Stop the drain timer and the worker; close the connections."""
+        self._closed = True
         self._timer.stop()
         self._poll.stop()
         self._generation += 1

@@ -4,7 +4,7 @@
 <context>
     <name>DeliveryActions</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/delivery_actions.py" line="+112"/>
+        <location filename="../../pbxdesk/ui/delivery_actions.py" line="+114"/>
         <source>Call replayed: %Ln delivery(ies) queued</source>
         <translation>
             <numerusform>Call replayed: %Ln delivery queued</numerusform>
@@ -12,7 +12,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location line="+17"/>
+        <location line="+44"/>
         <source>%Ln event(s) of the call sent to {0}</source>
         <translation>
             <numerusform>%Ln event of the call sent to {0}</numerusform>
@@ -48,7 +48,7 @@
     </message>
     <message numerus="yes">
         <location line="+231"/>
-        <location line="+32"/>
+        <location line="+36"/>
         <source>%Ln attempt(s)</source>
         <translation>
             <numerusform>%Ln attempt</numerusform>
@@ -59,7 +59,7 @@
 <context>
     <name>FilterBar</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/filter_bar.py" line="+238"/>
+        <location filename="../../pbxdesk/ui/filter_bar.py" line="+270"/>
         <source>%Ln event(s) match</source>
         <translation>
             <numerusform>%Ln event matches</numerusform>
@@ -97,7 +97,7 @@
 <context>
     <name>MainWindow</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/main_window.py" line="+521"/>
+        <location filename="../../pbxdesk/ui/main_window.py" line="+630"/>
         <source>%Ln event(s)</source>
         <translation>
             <numerusform>%Ln event</numerusform>
@@ -116,7 +116,7 @@
 <context>
     <name>PbxMenus</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/dialogs/menus.py" line="+204"/>
+        <location filename="../../pbxdesk/ui/dialogs/menus.py" line="+208"/>
         <source>Delete extension {0} and its %Ln subscription(s)? Its history stays.</source>
         <translation>
             <numerusform>Delete extension {0} and its %Ln subscription? Its history stays.</numerusform>
@@ -154,11 +154,30 @@
 <context>
     <name>ProfileSwitcher</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/profile_switcher.py" line="+55"/>
+        <location filename="../../pbxdesk/ui/profile_switcher.py" line="+56"/>
         <source>%Ln event(s), {0} MB</source>
         <translation>
             <numerusform>%Ln event, {0} MB</numerusform>
             <numerusform>%Ln events, {0} MB</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>ScenarioBar</name>
+    <message numerus="yes">
+        <location filename="../../pbxdesk/ui/scenario_feed.py" line="+157"/>
+        <source>%Ln extension(s)</source>
+        <translation>
+            <numerusform>%Ln extension</numerusform>
+            <numerusform>%Ln extensions</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>%Ln subscription(s)</source>
+        <translation>
+            <numerusform>%Ln subscription</numerusform>
+            <numerusform>%Ln subscriptions</numerusform>
         </translation>
     </message>
 </context>
@@ -248,7 +267,7 @@
 <context>
     <name>TimelineModel</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/timeline_model.py" line="+1260"/>
+        <location filename="../../pbxdesk/ui/timeline_model.py" line="+1361"/>
         <source>%Ln event(s)</source>
         <translation>
             <numerusform>%Ln event</numerusform>

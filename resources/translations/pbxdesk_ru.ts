@@ -148,7 +148,7 @@
 <context>
     <name>DeliveryActions</name>
     <message>
-        <location filename="../../pbxdesk/ui/delivery_actions.py" line="+50"/>
+        <location filename="../../pbxdesk/ui/delivery_actions.py" line="+52"/>
         <source>Redeliver #{0} to {1}</source>
         <translation>Доставить ещё раз №{0} на {1}</translation>
     </message>
@@ -159,8 +159,8 @@
     </message>
     <message>
         <location line="+4"/>
-        <source>Send this call to another URL…</source>
-        <translation>Отправить звонок на другой URL…</translation>
+        <source>&amp;Send this call to another URL…</source>
+        <translation>&amp;Отправить звонок на другой URL…</translation>
     </message>
     <message>
         <location line="+5"/>
@@ -196,8 +196,18 @@
             <numerusform>Звонок повторён: в очереди %Ln доставок</numerusform>
         </translation>
     </message>
+    <message>
+        <location line="+9"/>
+        <source>Send this call to another URL</source>
+        <translation>Отправить звонок на другой URL</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>URL (the events go as a POST form):</source>
+        <translation>URL (события уйдут POST-формой):</translation>
+    </message>
     <message numerus="yes">
-        <location line="+17"/>
+        <location line="+33"/>
         <source>%Ln event(s) of the call sent to {0}</source>
         <translation>
             <numerusform>%Ln событие звонка отправлено на {0}</numerusform>
@@ -224,22 +234,12 @@
         </translation>
     </message>
     <message>
-        <location line="-32"/>
-        <source>Send this call to another URL</source>
-        <translation>Отправить звонок на другой URL</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>URL (the events go as a POST form):</source>
-        <translation>URL (события уйдут POST-формой):</translation>
-    </message>
-    <message>
-        <location line="+5"/>
+        <location line="-43"/>
         <source>Nothing sent</source>
         <translation>Ничего не отправлено</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+34"/>
         <source>Endpoint {0} paused: its deliveries wait</source>
         <translation>Адрес {0} приостановлен: его доставки ждут</translation>
     </message>
@@ -255,7 +255,7 @@
     <message>
         <location line="-9"/>
         <source>Attempt {0} · started {1} · {2} ms</source>
-        <translation>Попытка {0} · начата {1} · {2} ms</translation>
+        <translation>Попытка {0} · начата {1} · {2} мс</translation>
     </message>
     <message>
         <location line="+3"/>
@@ -299,11 +299,12 @@
     </message>
     <message>
         <location line="-48"/>
+        <location line="+231"/>
         <source>Copy as curl</source>
         <translation>Копировать как curl</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="-229"/>
         <source>Copy a curl command that sends the selected delivery&apos;s request again</source>
         <translation>Скопировать команду curl, которая повторит запрос выбранной доставки</translation>
     </message>
@@ -344,12 +345,12 @@
     </message>
     <message>
         <location line="+64"/>
-        <location line="+96"/>
+        <location line="+100"/>
         <source>No subscription of this extension listens to this event type.</source>
         <translation>Ни одна подписка этого добавочного не слушает события этого типа.</translation>
     </message>
     <message>
-        <location line="-81"/>
+        <location line="-85"/>
         <source>attempt {0} · {1}</source>
         <translation>попытка {0} · {1}</translation>
     </message>
@@ -365,7 +366,7 @@
     </message>
     <message numerus="yes">
         <location line="+2"/>
-        <location line="+32"/>
+        <location line="+36"/>
         <source>%Ln attempt(s)</source>
         <translation>
             <numerusform>%Ln попытка</numerusform>
@@ -374,17 +375,22 @@
         </translation>
     </message>
     <message>
-        <location line="-1"/>
+        <location line="-18"/>
+        <source>Copied ✓</source>
+        <translation>Скопировано ✓</translation>
+    </message>
+    <message>
+        <location line="+17"/>
         <source>delivery #{0} · {1}</source>
         <translation>доставка №{0} · {1}</translation>
     </message>
     <message>
-        <location line="-29"/>
+        <location line="-33"/>
         <source>Request (as the subscriber received it)</source>
         <translation>Запрос (как его получил подписчик)</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+24"/>
         <source>{0} on {1} · CallID {2} · event #{3}</source>
         <translation>{0} на {1} · CallID {2} · событие №{3}</translation>
     </message>
@@ -745,7 +751,7 @@
 <context>
     <name>FilterBar</name>
     <message>
-        <location filename="../../pbxdesk/ui/filter_bar.py" line="+39"/>
+        <location filename="../../pbxdesk/ui/filter_bar.py" line="+42"/>
         <source>Time: any</source>
         <translation>Время: любое</translation>
     </message>
@@ -790,7 +796,7 @@
         <translation>Нет подписчика</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+55"/>
         <source>CallID or number… (Ctrl+F)</source>
         <translation>CallID или номер… (Ctrl+F)</translation>
     </message>
@@ -800,7 +806,12 @@
         <translation>CallID (или его начало) либо часть номера или имени: звонящий, вызываемый, DID, добавочный</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+4"/>
+        <source>Event</source>
+        <translation>Событие</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Event type</source>
         <translation>Тип события</translation>
     </message>
@@ -810,18 +821,24 @@
         <translation>Событие: любое</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+3"/>
+        <location line="+1"/>
         <source>Extension</source>
         <translation>Добавочный</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+70"/>
+        <location line="+74"/>
         <source>Extension: any</source>
         <translation>Добавочный: любой</translation>
     </message>
     <message>
-        <location line="-68"/>
+        <location line="-73"/>
+        <source>Status</source>
+        <translation>Статус</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Call status (CallStatus)</source>
         <translation>Статус звонка (CallStatus)</translation>
     </message>
@@ -831,7 +848,12 @@
         <translation>Статус: любой</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+3"/>
+        <source>Result</source>
+        <translation>Результат</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Delivery result</source>
         <translation>Результат доставки</translation>
     </message>
@@ -841,7 +863,8 @@
         <translation>Результат: любой</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+3"/>
+        <location line="+1"/>
         <source>Time</source>
         <translation>Время</translation>
     </message>
@@ -866,7 +889,7 @@
         <translation>Показать все события</translation>
     </message>
     <message>
-        <location line="+118"/>
+        <location line="+122"/>
         <source>searching…</source>
         <translation>поиск…</translation>
     </message>
@@ -943,8 +966,8 @@
     <name>LiveMonitor</name>
     <message>
         <location filename="../../pbxdesk/ui/live_monitor.py" line="+203"/>
-        <source>Monitor an extension on the PBX…</source>
-        <translation>Мониторинг внутреннего номера на АТС…</translation>
+        <source>&amp;Monitor an extension on the PBX…</source>
+        <translation>&amp;Мониторинг внутреннего номера на АТС…</translation>
     </message>
     <message>
         <location line="+3"/>
@@ -969,7 +992,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../pbxdesk/ui/main_window.py" line="+82"/>
+        <location filename="../../pbxdesk/ui/main_window.py" line="+99"/>
         <source>pbxdesk — {0}</source>
         <translation>pbxdesk — {0}</translation>
     </message>
@@ -979,22 +1002,12 @@
         <translation>Фильтр не сработал: {0}</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
         <source>Feed</source>
         <translation>Поток</translation>
     </message>
     <message>
-        <location line="+6"/>
-        <source> Profile: </source>
-        <translation> Профиль: </translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source> Feed: </source>
-        <translation> Источник: </translation>
-    </message>
-    <message>
-        <location line="+2"/>
+        <location line="+17"/>
         <source>Simulated PBX (demo traffic)</source>
         <translation>Симулятор АТС (демо-трафик)</translation>
     </message>
@@ -1005,12 +1018,12 @@
     </message>
     <message>
         <location line="+2"/>
-        <location line="+230"/>
+        <location line="+278"/>
         <source>Scenario: {0}</source>
         <translation>Сценарий: {0}</translation>
     </message>
     <message>
-        <location line="-229"/>
+        <location line="-277"/>
         <source>Open scenario file…</source>
         <translation>Открыть файл сценария…</translation>
     </message>
@@ -1020,17 +1033,17 @@
         <translation>Откуда берутся события: демо-трафик АТС этого профиля, настоящий аккаунт АТС (живой режим: изменения идут в аккаунт, «Запустить» отслеживает добавочный) или файл сценария (свои добавочные и подписки; см. README, Scenario files)</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+11"/>
         <source>Start</source>
         <translation>Запустить</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+3"/>
         <source>Pause</source>
         <translation>Пауза</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+3"/>
         <source>Stop</source>
         <translation>Остановить</translation>
     </message>
@@ -1045,28 +1058,38 @@
         <translation>Следующая ошибка</translation>
     </message>
     <message>
-        <location line="+6"/>
-        <source> Speed: </source>
-        <translation> Скорость: </translation>
+        <location line="-43"/>
+        <source> P&amp;rofile: </source>
+        <translation> П&amp;рофиль: </translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
+        <source> Fee&amp;d: </source>
+        <translation> &amp;Источник: </translation>
+    </message>
+    <message>
+        <location line="+43"/>
+        <source> &amp;Speed: </source>
+        <translation> С&amp;корость: </translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>Applies from the next Start</source>
         <translation>Применяется при следующем запуске</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+19"/>
         <source>Extension</source>
         <translation>Добавочный</translation>
     </message>
     <message>
         <location line="+0"/>
-        <location line="+66"/>
+        <location line="+72"/>
         <source>Details</source>
         <translation>Подробности</translation>
     </message>
     <message>
-        <location line="-34"/>
+        <location line="-38"/>
         <source>Group by call</source>
         <translation>Группировать по звонкам</translation>
     </message>
@@ -1081,7 +1104,7 @@
         <translation>Событий пока нет — нажмите «Запустить»</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+25"/>
         <source>Call flow</source>
         <translation>Схема звонка</translation>
     </message>
@@ -1091,7 +1114,12 @@
         <translation>Статистика</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+37"/>
+        <source>The scenario&apos;s extensions and subscriptions (edit the file to change them)</source>
+        <translation>Добавочные и подписки сценария (чтобы их изменить, правьте файл)</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>Only in this profile, not on the PBX account (Sync with account… pushes it)</source>
         <translation>Только в этом профиле, не в аккаунте АТС (его отправит «Синхронизация с аккаунтом…»)</translation>
     </message>
@@ -1116,7 +1144,7 @@
         <translation>{0} · ид {1} · {2}</translation>
     </message>
     <message>
-        <location line="+67"/>
+        <location line="+72"/>
         <source>Open a scenario</source>
         <translation>Открыть сценарий</translation>
     </message>
@@ -1126,12 +1154,12 @@
         <translation>Сценарии (*.toml)</translation>
     </message>
     <message>
-        <location line="+155"/>
+        <location line="+203"/>
         <source>No failed delivery in this view</source>
         <translation>В этом представлении нет неудачных доставок</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+13"/>
         <source>running</source>
         <translation>работает</translation>
     </message>
@@ -1391,7 +1419,7 @@
         <translation>Удалить подписку</translation>
     </message>
     <message>
-        <location line="+69"/>
+        <location line="+73"/>
         <source>{0} cannot be deleted: {1} route calls to it. Change them first.</source>
         <translation>{0} нельзя удалить: на него направляют звонки {1}. Сначала измените их.</translation>
     </message>
@@ -1726,7 +1754,7 @@
         <translation>Открытый профиль: его АТС, подписки и история. Выберите другой, чтобы переключиться.</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+19"/>
         <source>Cannot be opened: {0}</source>
         <translation>Не открывается: {0}</translation>
     </message>
@@ -1745,7 +1773,7 @@
         <translation>Новый профиль…</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
         <source>New profile</source>
         <translation>Новый профиль</translation>
     </message>
@@ -1753,6 +1781,92 @@
         <location line="+2"/>
         <source>Name of the new profile (letters, digits, spaces, &apos;.&apos;, &apos;_&apos;, &apos;-&apos;); it starts with the demo PBX.</source>
         <translation>Имя нового профиля (буквы, цифры, пробелы, «.», «_», «-»); он начнётся с демонстрационной АТС.</translation>
+    </message>
+</context>
+<context>
+    <name>ScenarioBar</name>
+    <message>
+        <location filename="../../pbxdesk/ui/scenario_feed.py" line="+79"/>
+        <source>Deliver to:</source>
+        <translation>Доставлять:</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Test receiver (paths kept)</source>
+        <translation>Тестовому приёмнику (пути сохраняются)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The scenario&apos;s own URLs</source>
+        <translation>На URL из сценария</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Another URL…</source>
+        <translation>На другой URL…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Where this scenario&apos;s requests go. The test receiver built into the app answers and records every request; the scenario&apos;s own URLs are sent as written; another URL takes every request, as pbxdesk run --target does.</source>
+        <translation>Куда идут запросы сценария. Встроенный тестовый приёмник отвечает на каждый запрос и записывает его; URL из сценария используются как написаны; другой URL получает все запросы, как в pbxdesk run --target.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Check again</source>
+        <translation>Проверить снова</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Remove from list</source>
+        <translation>Убрать из списка</translation>
+    </message>
+    <message>
+        <location line="+54"/>
+        <source>⚠ This scenario cannot be played: {0}</source>
+        <translation>⚠ Этот сценарий нельзя воспроизвести: {0}</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Scenario {0}</source>
+        <translation>Сценарий {0}</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>%Ln extension(s)</source>
+        <translation>
+            <numerusform>%Ln добавочный</numerusform>
+            <numerusform>%Ln добавочных</numerusform>
+            <numerusform>%Ln добавочных</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>%Ln subscription(s)</source>
+        <translation>
+            <numerusform>%Ln подписка</numerusform>
+            <numerusform>%Ln подписки</numerusform>
+            <numerusform>%Ln подписок</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Deliver the scenario to</source>
+        <translation>Куда доставлять сценарий</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Every request of the scenario goes to this URL (method kept):</source>
+        <translation>Все запросы сценария пойдут на этот URL (метод сохраняется):</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Deliver to</source>
+        <translation>Доставлять</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Another URL: {0}</source>
+        <translation>Другой URL: {0}</translation>
     </message>
 </context>
 <context>
@@ -1894,7 +2008,27 @@
         <translation>Изменение подписки</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+6"/>
+        <source>phone</source>
+        <translation>телефон</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>queue</source>
+        <translation>очередь</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>IVR</source>
+        <translation>голосовое меню</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>fax</source>
+        <translation>факс</translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>{0} ({1})</source>
         <translation>{0} ({1})</translation>
     </message>
@@ -2436,22 +2570,8 @@
         <translation>Событие №</translation>
     </message>
     <message>
-        <location filename="../../pbxdesk/ui/timeline_model.py" line="+160"/>
-        <source>(retrying, attempt {0})</source>
-        <translation>(повтор, попытка {0})</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>(paused)</source>
-        <translation>(приостановлено)</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>(attempt {0})</source>
-        <translation>(попытка {0})</translation>
-    </message>
-    <message>
-        <location line="+100"/>
+        <location filename="../../pbxdesk/ui/timeline_model.py" line="+218"/>
+        <location line="+104"/>
         <source>pending</source>
         <translation>в очереди</translation>
     </message>
@@ -2471,17 +2591,39 @@
         <translation>ошибка</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-100"/>
+        <location line="+101"/>
         <source>cancelled</source>
         <translation>отменено</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-106"/>
+        <source>in flight (attempt {0})</source>
+        <translation>отправляется (попытка {0})</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+105"/>
         <source>paused</source>
         <translation>приостановлено</translation>
     </message>
     <message>
-        <location line="+638"/>
+        <location line="-99"/>
+        <source>(retrying, attempt {0})</source>
+        <translation>(повтор, попытка {0})</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>(failed after attempt {0})</source>
+        <translation>(ошибка после попытки {0})</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>(attempt {0})</source>
+        <translation>(попытка {0})</translation>
+    </message>
+    <message>
+        <location line="+777"/>
         <source>{0} delivered</source>
         <translation>доставлено: {0}</translation>
     </message>
@@ -2496,12 +2638,13 @@
         <translation>ошибок: {0}</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-836"/>
+        <location line="+837"/>
         <source>no subscriber</source>
         <translation>нет подписчика</translation>
     </message>
     <message>
-        <location line="+309"/>
+        <location line="+310"/>
         <source>(removed)</source>
         <translation>(удалено)</translation>
     </message>
@@ -2518,6 +2661,29 @@
         <location line="+15"/>
         <source>CallID {0} — click ▸ or press → to show its events</source>
         <translation>CallID {0} — нажмите ▸ или →, чтобы показать его события</translation>
+    </message>
+</context>
+<context>
+    <name>Units</name>
+    <message>
+        <location filename="../../pbxdesk/ui/units.py" line="+11"/>
+        <source>{0} ms</source>
+        <translation>{0} мс</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>{0} s</source>
+        <translation>{0} с</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>{0} min</source>
+        <translation>{0} мин</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>{0} h</source>
+        <translation>{0} ч</translation>
     </message>
 </context>
 </TS>

@@ -127,6 +127,8 @@ def test_a_failed_post_event_shows_every_attempt(window, history, qtbot) -> None
     assert "Response: HTTP 500" in text and "x-try: 1" in text and "try later" in text
     # Copy as curl: a command sending the same request.
     pane.copy_curl_button.click()
+    assert pane.copy_curl_button.text() == "Copied ✓"  # a sign that it happened, for a moment
+    qtbot.waitUntil(lambda: pane.copy_curl_button.text() == "Copy as curl", timeout=3000)
     args = shlex.split(QGuiApplication.clipboard().text())
     assert args[:3] == ["curl", "-X", "POST"]
     assert args[3] == pane.deliveries[0].url

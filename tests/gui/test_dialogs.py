@@ -361,7 +361,7 @@ def test_window_menus_create_edit_delete(qtbot, profile, run_async):
     assert titles == ["&File", "&Edit", "&PBX"]
     assert [a.text() for a in menus.pbx_menu.actions() if a.text()] == [
         "New &extension…", "&Edit…", "&Delete", "New &subscription…",
-        "Monitor an extension on the PBX…", "Stop monitoring", "S&ync with account…"]  # fmt: skip
+        "&Monitor an extension on the PBX…", "Stop monitoring", "S&ync with account…"]  # fmt: skip
     assert menus.export_action.shortcut().toString() == "Ctrl+E"
     assert menus.preferences_action.shortcut().toString() == "Ctrl+,"
 

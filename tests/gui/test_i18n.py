@@ -128,9 +128,11 @@ def test_window_in_russian(qtbot, qapp, profile):
     s.event_combo.setCurrentIndex(s.event_combo.findData("message-out"))
     assert s.error("event_type") == "События message-out бывают только у телефонов, а 000*200 имеет тип queue"
     assert s.test_button.text() == "Отправить тестовое событие"
+    kinds = [s.ext_combo.itemText(i) for i in range(s.ext_combo.count())]
+    assert any(k.endswith("(телефон)") for k in kinds) and not any("(phone)" in k for k in kinds)
     p = PreferencesDialog(profile)
     qtbot.addWidget(p)
-    assert p.attempts_label.text().startswith("Всего попыток: 8; паузы: сразу, 5 s")
+    assert p.attempts_label.text().startswith("Всего попыток: 8; паузы: сразу, 5 с, 5 мин")
     i18n.remove_translators(qapp)
     english = MainWindow(profile, "default")
     qtbot.addWidget(english)
@@ -168,7 +170,7 @@ def test_qt_standard_texts_and_the_filter_bar_in_russian(qtbot, qapp):
     assert bar.delivery.itemText(bar.delivery.findData("retrying")) == "Повтор"
     assert bar.delivery.itemText(bar.delivery.findData("none")) == "Нет подписчика"
     cell = _retried_row().cells()[6]
-    assert "200 · 4 ms (попытка 3)" in cell and "503 · 4 ms (повтор, попытка 1)" in cell
+    assert "200 · 4 мс (попытка 3)" in cell and "503 · 4 мс (повтор, попытка 1)" in cell
 
 
 def test_saved_language_is_installed_at_startup(qapp):

@@ -78,6 +78,7 @@ def test_language_change_reopens_the_window_in_that_language(qtbot, pbx_home, fr
 
     async def steps(running: asyncio.Future[None]) -> None:
         await until(lambda: first.session.running)
+        await until(lambda: first.model.delivered >= 2)
         first.setGeometry(place)
         first.set_grouped(True)
         assert first.start_action.text() == "Start" and _menus(first) == ["&File", "&Edit", "&PBX"]
@@ -104,6 +105,8 @@ def test_language_change_reopens_the_window_in_that_language(qtbot, pbx_home, fr
         assert russian.model.grouped
         assert russian.filter_bar.search.text() == "000*101" and russian.speed_combo.currentIndex() == 2
         assert russian.model.display_filter.text == "000*101"
+        # The delivered count goes on from the profile's, as the event count does (it restarted at 0).
+        assert russian.model.delivered >= 2 and russian.model.total_events >= russian.model.delivered
         assert russian.isVisible()
         await until(lambda: not shiboken6.isValid(first))  # the old window closed, and freed
         # One session: the old one closed (history flushed, its receiver's port free for the new one).

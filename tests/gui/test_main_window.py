@@ -147,3 +147,23 @@ def test_side_panel_says_which_extensions_are_blocked(qtbot, profile) -> None:
     assert blocked.text(1).startswith("blocked · ") and blocked.toolTip(0).endswith("· blocked")
     others = [item for name, item in items.items() if name != first.name]
     assert others and all(i.toolTip(0).endswith("· active") and "blocked" not in i.text(1) for i in others)
+
+
+def test_toolbar_icons_follow_the_theme(qtbot, profile) -> None:
+    """Start/Pause/Stop are drawn in the palette's button text colour: light on the dark
+    theme (the style's own were black on dark grey), and repainted when the palette changes."""
+    from PySide6.QtGui import QPalette
+
+    from pbxdesk.ui.theme import _dark_palette
+
+    window = MainWindow(profile, "default")
+    qtbot.addWidget(window)
+
+    def centre_lightness() -> int:
+        image = window.stop_action.icon().pixmap(32, 32).toImage()
+        return image.pixelColor(image.width() // 2, image.height() // 2).lightness()
+
+    light = window.palette().color(QPalette.ColorRole.ButtonText).lightness()
+    assert abs(centre_lightness() - light) < 40
+    window.setPalette(_dark_palette())
+    assert centre_lightness() > 180  # light grey on the dark theme

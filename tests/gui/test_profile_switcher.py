@@ -87,6 +87,7 @@ def test_new_profile_asks_again_on_a_bad_name_then_switches(qtbot, two_profiles)
     assert not switcher.create_and_switch("bad/name")
     again = [d for d in window.findChildren(QInputDialog) if d.isVisible()]
     assert again and "is not" in again[-1].labelText()  # the reason, before the question
+    assert again[-1].textValue() == "bad/name"  # what was typed stays, to correct
     assert not profile_path("default").with_name("bad").exists() and asked == []
     for d in again:
         d.reject()

@@ -87,21 +87,75 @@ def test_a_scenario_file_plays_on_its_own_subscriptions(qtbot, pbx_home, run_asy
     profile.close()
 
 
-def test_a_bad_scenario_file_is_reported_inline(qtbot, pbx_home, run_async, free_port, tmp_path):
+def test_a_bad_scenario_file_is_reported_inline_until_fixed_or_removed(
+    qtbot, pbx_home, run_async, free_port, tmp_path
+):
+    """Checked when chosen; the error (file, entry, key) stays in the strip above the timeline,
+    through Start and beyond a status bar message's time, until the file is fixed or removed."""
     profile, window = _window(free_port)
     qtbot.addWidget(window)
     path = tmp_path / "broken.toml"
     path.write_text('[[calls]]\nfrom = "000*999"\nto = "1"\n')
     window.feed_combo.insertItem(1, "Scenario: broken", str(path))
     window.feed_combo.setCurrentIndex(1)
+    bar = window.scenario_bar
+    assert not bar.isHidden() and "broken.toml: calls[0].from" in bar.label.text()
+    assert "000*999" in bar.label.text() and bar.check_button.isVisibleTo(window)
 
     async def scenario():
-        await window.start_session()
-        message = window.statusBar().currentMessage()
+        await window.start_session()  # autostart: refused, the error still shown
+        assert not window.session.running and window.start_action.isEnabled()
+        window.start_feed()
+        assert "broken.toml: calls[0].from" in bar.label.text()
+        path.write_text(SCENARIO.format(base="http://127.0.0.1:1"))
+        assert bar.check()  # "Check again" (a watched file is checked again by itself too)
+        assert "⚠" not in bar.label.text() and "1 extension" in bar.label.text()
+        path.write_text("not toml [")
+        assert not bar.check() and "malformed TOML" in bar.label.text()
         await window.session.close()
-        return message
 
-    message = run_async(scenario())
-    assert "broken.toml: calls[0].from" in message and "000*999" in message
-    assert not window.session.running and window.start_action.isEnabled()
+    run_async(scenario())
+    bar.remove_button.click()
+    assert window.feed_combo.findData(str(path)) < 0 and window.feed_combo.currentIndex() == 0
+    assert bar.isHidden()
+    profile.close()
+
+
+def test_a_shipped_scenario_goes_to_the_test_receiver_and_shows_its_config(
+    qtbot, pbx_home, run_async, free_port
+):
+    """A shipped scenario's subscriptions name a CRM on this machine: by default they go to
+    the app's test receiver (paths kept), and the side panel shows the scenario's extensions
+    and subscriptions, read-only, while it is the feed."""
+    from pbxdesk.resources_dir import resource
+
+    profile, window = _window(free_port)
+    qtbot.addWidget(window)
+    path = str(resource("scenarios", "messages.toml"))
+    window.feed_combo.setCurrentIndex(window.feed_combo.findData(path))
+    window.speed_combo.setCurrentIndex(4)
+    tree = window.ext_tree
+    names = {tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())}
+    scenario = window.scenario_bar.scenario
+    assert scenario is not None and names == {e.name for e in scenario.extensions}
+    urls = [tree.topLevelItem(i).child(j).text(1) for i in range(tree.topLevelItemCount())
+            for j in range(tree.topLevelItem(i).childCount())]  # fmt: skip
+    assert urls and all(f"127.0.0.1:{free_port}/" in u for u in urls)
+    assert tree.topLevelItem(0).data(0, 256) is None  # not editable through the profile's menus
+
+    async def play():
+        await window.start_session()
+        receiver = window.session.receiver
+        await _until(lambda: receiver.count >= 1)
+        await window.stop_feed()
+        await window.session.close()
+        return receiver.requests
+
+    requests = run_async(play())
+    own = {s.url.split("/", 3)[3] for s in scenario.subscriptions}
+    assert {r.path_qs.lstrip("/") for r in requests} <= own
+    window.feed_combo.setCurrentIndex(0)
+    assert window.scenario_bar.isHidden()
+    names = {tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())}
+    assert names == {e.name for e in profile.extensions()}
     profile.close()

@@ -217,7 +217,7 @@ def test_the_tail_is_batched_and_comes_from_the_callbacks(model, qtbot) -> None:
     qtbot.waitUntil(lambda: bool(changed), timeout=2000)
     assert changed[0] == {base + 7}
     assert model.failed == 1
-    assert model.data(model.index(HISTORY_N + 6, 6)).startswith("500 · 4 ms (attempt 3)")
+    assert model.data(model.index(HISTORY_N + 6, 6)).startswith("500 · 4 ms (failed after attempt 3)")
     assert model.data(model.index(HISTORY_N + 6, 0), Qt.ItemDataRole.BackgroundRole).color() == tm._FAIL_BG
 
 
@@ -601,3 +601,46 @@ def test_removed_rows_show_as_removed(history, tmp_path, qtbot) -> None:
     assert m.rowCount() == HISTORY_N - 100 and m.event_id_at(0) == 101
     assert m.rowCount(QModelIndex()) == m.event_count
     m.close()
+
+
+def test_every_delivery_state_has_its_own_text_colour_and_icon(qtbot, tmp_path) -> None:
+    """pending, in flight, paused, delivered, failed, cancelled, retrying and no subscriber:
+    each a text of its own, a background of its own and an icon of its own in the Delivery
+    cell (pending, in-flight and paused ones were empty, like "no subscriber")."""
+    from pbxdesk.domain import EventType, HttpMethod, Subscription
+    from pbxdesk.ui.timeline_model import LOOK_ICONS, TimelineRow, look_icon, placeholder_key
+
+    def row(state: str | None, attempt: int = 1, outcome: str = "200") -> TimelineRow:
+        r = TimelineRow(1, 1_700_000_000_000_000, "hangup", "000*101", 101, "c-1")
+        if state is not None:
+            r.set_delivery(1, {"ok": state == "delivered", "state": state, "outcome": outcome,
+                               "latency_ms": 4.0, "url": "http://x/", "method": "POST", "attempt": attempt})
+        return r  # fmt: skip
+
+    expected = {
+        "pending": (row("pending", 0, "pending"), "pending"),
+        "in_flight": (row("in_flight", 1, ""), "in flight (attempt 1)"),
+        "retrying": (row("pending", 1, "503"), "503 · 4 ms (retrying, attempt 1)"),
+        "paused": (row("paused", 0, "paused"), "paused"),
+        "ok": (row("delivered"), "200 · 4 ms"),
+        "failed": (row("failed", 8, "503"), "503 · 4 ms (failed after attempt 8)"),
+        "cancelled": (row("cancelled", 0, "cancelled"), "cancelled"),
+        "none": (row(None), "no subscriber"),
+    }
+    assert set(expected) == set(LOOK_ICONS)
+    brushes = {}
+    for look, (r, text) in expected.items():
+        assert r.delivery_look == look
+        assert r.cells()[6] == text
+        icon = look_icon(look)
+        assert not icon.isNull()
+        brushes[look] = icon.pixmap(16, 16).toImage().pixelColor(8, 3).name()
+    assert len(set(brushes.values())) >= 7  # the icons' colours differ (two greys are close)
+    assert len({LOOK_ICONS[k] for k in LOOK_ICONS}) == len(LOOK_ICONS)
+
+    # A row just arrived: "pending" for each subscription the engine will deliver to, until
+    # the first result replaces it (known by its delivery id then).
+    fresh = row(None)
+    fresh.expect([Subscription(101, EventType.HANGUP, HttpMethod.POST, "http://crm/x", id=7)])
+    assert fresh.delivery_look == "pending" and fresh.cells()[6] == "pending"
+    assert placeholder_key(7) in fresh.deliveries

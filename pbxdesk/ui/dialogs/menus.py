@@ -167,6 +167,8 @@ class PbxMenus(QObject):
         profile = self.window.profile
         account = self.window.live_account()
         item_id = item.data(0, ID_ROLE)
+        if item_id is None:  # a playing scenario's item: the file is what changes it
+            return
         if self._kind(item) == "extension":
             ext = profile.extension(item_id)
             if ext is not None:
@@ -187,6 +189,8 @@ class PbxMenus(QObject):
         profile = self.window.profile
         account = self.window.live_account()
         item_id = item.data(0, ID_ROLE)
+        if item_id is None:  # a playing scenario's item: the file is what changes it
+            return
         if self._kind(item) == "extension":
             ext = profile.extension(item_id)
             if ext is None:

@@ -30,7 +30,7 @@ from pbxdesk.engine.live_receiver import DEFAULT_LIVE_PORT
 from pbxdesk.engine.policy import POLICY_SETTING, DeliveryPolicy
 from pbxdesk.store import retention
 from pbxdesk.store.profile import Profile
-from pbxdesk.ui import i18n, theme
+from pbxdesk.ui import i18n, theme, units
 from pbxdesk.ui.dialogs.common import WARNING_COLOUR, FormDialog, MessageLabel
 
 log = logging.getLogger(__name__)
@@ -51,10 +51,10 @@ def live_receiver_settings(profile: Profile) -> dict[str, Any]:
 
 def format_delay(seconds: float) -> str:
     if seconds >= 3600 and seconds % 3600 == 0:
-        return f"{seconds / 3600:g} h"
+        return units.hours(f"{seconds / 3600:g}")
     if seconds >= 60 and seconds % 60 == 0:
-        return f"{seconds / 60:g} min"
-    return f"{seconds:g} s"
+        return units.minutes(f"{seconds / 60:g}")
+    return units.seconds(f"{seconds:g}")
 
 
 def _count_suffix(spin: QSpinBox, unit: Callable[[int], str]) -> None:

@@ -88,9 +88,14 @@ class SubscriptionDialog(FormDialog):
         self.setMinimumWidth(520)
 
         self.ext_combo = QComboBox()
+        kinds = {  # the type in the UI's language ("phone" read "(phone)" in Russian too)
+            "phone": self.tr("phone"), "queue": self.tr("queue"),
+            "ivr": self.tr("IVR"), "fax": self.tr("fax"),
+        }  # fmt: skip
         for e in self.extensions:
             text = f"{e.name} — {e.label}" if e.label else e.name
-            self.ext_combo.addItem(self.tr("{0} ({1})").format(text, e.type.value), e.id)
+            kind = kinds.get(e.type.value, e.type.value)
+            self.ext_combo.addItem(self.tr("{0} ({1})").format(text, kind), e.id)
         self.event_combo = QComboBox()
         for et in EventType:
             self.event_combo.addItem(et.value, et.value)
