@@ -53,7 +53,12 @@ def write_scenario(
         if not name or name in names.values():
             name = f"{prefix}*{e.extension_id}"  # a name of the right form (the fields keep the real one)
         names[e.extension_id] = name
-        ext_tables.append({"id": e.extension_id, "name": name, "type": ext_type})
+        table: dict[str, Any] = {"id": e.extension_id, "name": name, "type": ext_type}
+        if ext_type == "queue":
+            # A replay routes nothing, and a queue table needs its agents: it is written as a
+            # phone (which takes every event type a queue's subscriptions do).
+            table.update(type="phone", label=f"queue {known_name or name}")
+        ext_tables.append(table)
     subs: dict[tuple[int, str, str, str], None] = {}
     for e in evs:
         for d in e.deliveries:

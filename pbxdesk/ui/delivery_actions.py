@@ -62,6 +62,11 @@ class DeliveryActions(QObject):
             QCoreApplication.translate("DeliveryActions", "&Send this call to another URL…"),
             lambda: self.ask_url(row),
         )
+        save = menu.addAction(
+            QCoreApplication.translate("DeliveryActions", "Save this call as a scenario…"),
+            lambda: self.save_as_scenario(row),
+        )
+        save.setEnabled(bool(row.call_id))  # a status change or an agent's login is no call
         open_ids = [i for i, d in row.deliveries.items() if d["state"] in ("pending", "paused") and i >= 0]
         cancel = menu.addAction(
             QCoreApplication.translate("DeliveryActions", "Cancel this event's pending deliveries"),
@@ -156,6 +161,11 @@ class DeliveryActions(QObject):
         event_ids = [r.event_id for r in self.window.model.call_rows(row.call_id)]
         created = await self._engine().send_to(event_ids, target, HttpMethod.POST)
         return self.tr("%Ln event(s) of the call sent to {0}", "", len(created)).format(target)
+
+    def save_as_scenario(self, row: TimelineRow) -> None:
+        """Every event of the row's call, as a scenario whose [[replay]] sends them verbatim."""
+        event_ids = [r.event_id for r in self.window.model.call_rows(row.call_id)]
+        self.window.menus.exporter.ask_scenario(row.call_id, event_ids)
 
     def cancel(self, delivery_ids: list[int]) -> int:
         n = self._engine().cancel(delivery_ids=delivery_ids)

@@ -101,6 +101,34 @@ class TimelineExporter(QObject):
         self.file_dialog = dialog
         dialog.open()
 
+    def ask_scenario(self, call_id: str, ids: list[int]) -> QFileDialog:
+        """Save one call as a scenario that replays it (`pbxdesk export --format scenario`):
+        choose the file in a window-modal dialog, then write it in a worker thread."""
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(
+            Path.home()
+        )
+        dialog = QFileDialog(self.window, self.tr("Save the call as a scenario"), folder)
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setFileMode(QFileDialog.FileMode.AnyFile)
+        dialog.setNameFilters([self.tr("Scenario that replays the call (*.toml)")])
+        dialog.setDefaultSuffix("toml")
+        if not self.native_dialog:
+            dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+        dialog.selectFile(f"call-{call_id[:12]}.toml")
+
+        def chosen(path: str) -> None:
+            self.file_dialog = None
+            dialog.deleteLater()
+            if not path.lower().endswith(".toml"):
+                path = f"{path}.toml"
+            self.task = asyncio.ensure_future(self.export(path, ids, "scenario"))
+
+        dialog.fileSelected.connect(chosen)
+        dialog.rejected.connect(lambda: setattr(self, "file_dialog", None))
+        self.file_dialog = dialog
+        dialog.open()
+        return dialog
+
     def _format_of_filter(self, name_filter: str) -> str:
         return next((fmt for fmt, text in self.filters.items() if text == name_filter), "csv")
 

@@ -4,7 +4,7 @@
 <context>
     <name>DeliveryActions</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/delivery_actions.py" line="+114"/>
+        <location filename="../../pbxdesk/ui/delivery_actions.py" line="+119"/>
         <source>Call replayed: %Ln delivery(ies) queued</source>
         <translation>
             <numerusform>Call replayed: %Ln delivery queued</numerusform>
@@ -20,7 +20,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location line="+4"/>
+        <location line="+9"/>
         <source>%Ln delivery(ies) cancelled</source>
         <translation>
             <numerusform>%Ln delivery cancelled</numerusform>
@@ -240,7 +240,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location line="+32"/>
+        <location line="+60"/>
         <source>Exporting %Ln event(s) to {0}…</source>
         <translation>
             <numerusform>Exporting %Ln event to {0}…</numerusform>

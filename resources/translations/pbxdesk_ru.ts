@@ -163,7 +163,12 @@
         <translation>&amp;Отправить звонок на другой URL…</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+4"/>
+        <source>Save this call as a scenario…</source>
+        <translation>Сохранить этот звонок как сценарий…</translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>Cancel this event&apos;s pending deliveries</source>
         <translation>Отменить ожидающие доставки события</translation>
     </message>
@@ -216,7 +221,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location line="+4"/>
+        <location line="+9"/>
         <source>%Ln delivery(ies) cancelled</source>
         <translation>
             <numerusform>Отменена %Ln доставка</numerusform>
@@ -234,12 +239,12 @@
         </translation>
     </message>
     <message>
-        <location line="-43"/>
+        <location line="-48"/>
         <source>Nothing sent</source>
         <translation>Ничего не отправлено</translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+39"/>
         <source>Endpoint {0} paused: its deliveries wait</source>
         <translation>Адрес {0} приостановлен: его доставки ждут</translation>
     </message>
@@ -2473,8 +2478,18 @@
             <numerusform>Экспорт %Ln событий</numerusform>
         </translation>
     </message>
+    <message>
+        <location line="+19"/>
+        <source>Save the call as a scenario</source>
+        <translation>Сохранение звонка как сценария</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Scenario that replays the call (*.toml)</source>
+        <translation>Сценарий, повторяющий звонок (*.toml)</translation>
+    </message>
     <message numerus="yes">
-        <location line="+32"/>
+        <location line="+38"/>
         <source>Exporting %Ln event(s) to {0}…</source>
         <translation>
             <numerusform>Экспорт %Ln события в {0}…</numerusform>
