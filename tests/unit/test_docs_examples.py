@@ -24,3 +24,13 @@ def test_example_scenario_is_valid_and_plays(path: Path) -> None:
 def test_the_contract_example_checks_something() -> None:
     scenario = load_scenario(EXAMPLES[0].with_name("contract-test.toml"))
     assert scenario.expect and scenario.test.probes
+
+
+def test_the_ci_recipe_runs_pbxdesk_test_with_junit() -> None:
+    yaml = pytest.importorskip("yaml")
+    path = Path(__file__).resolve().parents[2] / "resources" / "ci" / "github-actions-pbxdesk-test.yml"
+    workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
+    steps = workflow["jobs"]["contract"]["steps"]
+    runs = " ".join(step.get("run", "") for step in steps)
+    assert "pip install" in runs and "pbxdesk test" in runs and "--junit" in runs
+    assert any(step.get("uses", "").startswith("actions/upload-artifact") for step in steps)
