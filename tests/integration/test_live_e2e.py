@@ -322,3 +322,48 @@ async def test_leftovers_of_a_crashed_monitor_are_removed_next_time(profile) -> 
     finally:
         await emu.stop()
         await session.close()
+
+
+async def test_a_call_received_live_saved_as_a_scenario_replays_byte_identical_bodies(
+    profile, recorder, tmp_path: Path
+) -> None:
+    """`pbxdesk test`'s promise: the call seen live (the real PBX, here the emulator, through
+    the monitor) becomes a scenario that gives the handler the very same bytes again."""
+    from pbxdesk.engine.headless import run_scenario
+    from pbxdesk.engine.scenario import load_scenario
+    from pbxdesk.store.history_export import export_file
+
+    scenario = parse_scenario('[[extensions]]\nid = 200\nname = "200"\ntype = "phone"\nrecord = true\n')
+    profile.replace_config(
+        scenario.extensions,
+        [Subscription(200, et, HttpMethod.POST, f"{recorder.base_url}/crm") for et in
+         (EventType.DIAL_OUT, EventType.ANSWER, EventType.HANGUP)],
+    )  # fmt: skip
+    session = LiveSession(profile, port=0, policy=POLICY)
+    rx = await session.open()
+    emu = PbxEmulator(CID, SECRET, scenario=scenario, speed=20.0)
+    await emu.start()
+    try:
+        async with PbxClient(CID, SECRET, base_url=emu.base_url) as client:
+            mon = await monitor_extension(
+                client, "@200", public_url=rx.base_url, receiver=rx,
+                events=["dial-out", "answer", "hangup"], method="POST", profile=profile,
+            )  # fmt: skip
+            result = await client.callback("@200", DST, ["200"])
+            assert await emu.wait_calls_done(10)
+            await _settle(lambda: len(recorder.requests) >= 3)
+            await mon.stop()
+        await session.engine.wait_idle(5)
+    finally:
+        await emu.stop()
+        await session.close()
+    live_bodies = [r.body for r in recorder.requests if r.path == "/crm"]
+    assert len(live_bodies) == 3
+    recorder.requests.clear()
+
+    saved = tmp_path / "live-call.toml"
+    export_file(profile.path, saved, call_id=result.call_id)
+    replay = load_scenario(saved)
+    summary = await run_scenario(replay, tmp_path / "replay.sqlite", instant=True)
+    assert summary.delivered == summary.deliveries == 3
+    assert [r.body for r in recorder.requests] == live_bodies  # byte for byte, in order
