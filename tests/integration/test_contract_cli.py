@@ -9,6 +9,8 @@ and the HTML report are checked as a CI system and a person would read them.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -324,3 +326,39 @@ def test_each_wrong_handler_fails_exactly_its_probe(crm, tmp_path: Path, make, c
     if caught_by:  # a readable failure: what was sent and what came back
         failure = junit_cases(junit)[f"probe: {caught_by}"].find("failure")
         assert failure is not None and failure.get("message") and "-> " in (failure.text or "")
+
+
+def test_reports_validate_and_the_html_opens_in_a_browser_without_network(crm, tmp_path: Path) -> None:
+    """The JUnit file validates against the common JUnit structure (tests/fixtures/junit.xsd);
+    the HTML report loads in headless Chromium with no network and shows the failures."""
+    xmlschema = pytest.importorskip("xmlschema")
+
+    def refuse_hangup(method: str, fields: dict[str, str]) -> tuple[int, str, dict[str, str]]:
+        return (500, "boom", {}) if fields.get("EventType") == "hangup" else (200, "ok", {})
+
+    handler = crm(refuse_hangup)
+    probes = '[test]\nprobes = ["duplicate", "unknown-field"]\n'
+    path = write(tmp_path, scenario(handler.url, probes))
+    junit, report = tmp_path / "junit.xml", tmp_path / "report.html"
+    assert pbxdesk_test(tmp_path / "home", path, "--junit", junit, "--html", report).returncode == 1
+    schema = xmlschema.XMLSchema(Path(__file__).resolve().parents[1] / "fixtures" / "junit.xsd")
+    schema.validate(junit)
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("chromium is not installed (.ci/run installs it)")
+    flags = [
+        "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync",
+        "--disable-background-networking", "--disable-component-update", "--window-size=1280,900",
+        f"--user-data-dir={tmp_path / 'chromium'}", "--proxy-server=127.0.0.1:9",  # no network
+    ]  # fmt: skip
+    dom = subprocess.run([chromium, *flags, "--dump-dom", report.as_uri()], capture_output=True, text=True,
+                         timeout=120)  # fmt: skip
+    assert "<h1>pbxdesk test</h1>" in dom.stdout, dom.stderr[-2000:]
+    assert dom.stdout.count('class="fail"') >= 2 and "status 500, expected 2xx" in dom.stdout
+    shot = tmp_path / "report.png"
+    subprocess.run([chromium, *flags, f"--screenshot={shot}", report.as_uri()], capture_output=True,
+                   timeout=120)  # fmt: skip
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    if os.environ.get("PBXDESK_SHOTS"):  # keep the picture to look at
+        shutil.copy(shot, Path(os.environ["PBXDESK_SHOTS"]) / "pbxdesk-test-report.png")
