@@ -7,12 +7,13 @@ import time
 from collections.abc import Callable
 
 
-async def until(predicate: Callable[[], object], timeout: float = 15.0) -> None:
-    """Let the Qt/asyncio loop run until ``predicate()`` is true; fail after ``timeout`` s."""
+async def until(predicate: Callable[[], object], timeout: float = 20.0, what: str = "") -> None:
+    """Let the Qt/asyncio loop run until ``predicate()`` is true; fail after ``timeout`` s
+    (saying ``what`` was awaited)."""
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
+            raise AssertionError(f"condition not reached in time{': ' + what if what else ''}")
         await asyncio.sleep(0.02)
 
 

@@ -2,20 +2,13 @@
 
 import asyncio
 import sqlite3
-import time
+
+from gui_helpers import until
 
 from pbxdesk.engine.session import RECEIVER_PORT_SETTING, ensure_demo
 from pbxdesk.store.paths import profile_path
 from pbxdesk.store.profile import Profile
 from pbxdesk.ui.main_window import MainWindow
-
-
-async def _until(predicate, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.05)
 
 
 def test_redeliver_replay_send_pause_from_the_menu(qtbot, pbx_home, run_async, free_port):
@@ -39,7 +32,7 @@ def test_redeliver_replay_send_pause_from_the_menu(qtbot, pbx_home, run_async, f
 
     async def scenario():
         await window.start_session()
-        await _until(lambda: len(delivered_rows()) >= 2)
+        await until(lambda: len(delivered_rows()) >= 2)
         await window.stop_feed()
         engine = window.session.engine
         await engine.wait_idle(10, until_due_within=1)
@@ -53,13 +46,13 @@ def test_redeliver_replay_send_pause_from_the_menu(qtbot, pbx_home, run_async, f
         before = receiver.count
         message = await actions.run(actions.redeliver(delivery_id))
         assert message.startswith(f"Delivery #{delivery_id} queued again as #")
-        await _until(lambda: receiver.count >= before + 1)
+        await until(lambda: receiver.count >= before + 1)
 
         calls = len(window.model.call_rows(row.call_id))
         message = await actions.run(actions.send_call(row, f"{receiver.base_url}/elsewhere"))
         noun = "event" if calls == 1 else "events"  # the call may have only its first event yet
         assert message.startswith(f"{calls} {noun} of the call sent to")
-        await _until(lambda: sum(r.path_qs.startswith("/elsewhere") for r in receiver.requests) == calls)
+        await until(lambda: sum(r.path_qs.startswith("/elsewhere") for r in receiver.requests) == calls)
 
         endpoint = f"127.0.0.1:{free_port}"
         actions.pause(endpoint)
@@ -71,7 +64,7 @@ def test_redeliver_replay_send_pause_from_the_menu(qtbot, pbx_home, run_async, f
         await asyncio.sleep(0.3)
         assert receiver.count == paused_count  # held while the endpoint is paused
         actions.resume(endpoint)
-        await _until(lambda: receiver.count > paused_count)
+        await until(lambda: receiver.count > paused_count)
         await engine.wait_idle(10, until_due_within=1)
         await window.session.close()
         return delivery_id

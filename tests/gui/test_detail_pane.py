@@ -7,10 +7,10 @@ import asyncio
 import shlex
 import shutil
 import subprocess
-import time
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from gui_helpers import until
 from PySide6.QtCore import QSettings, QStandardPaths
 from PySide6.QtGui import QGuiApplication
 from test_timeline_model import make_history
@@ -154,12 +154,6 @@ def test_a_retried_delivery_and_an_event_without_subscriber(window, history) -> 
     assert not window.detail.copy_curl_button.isEnabled()
 
 
-async def _until(predicate, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.05)
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="needs the curl command")
@@ -182,7 +176,7 @@ def test_live_failed_attempt_and_curl_reproduces_the_request(
 
     async def scenario():
         await window.start_session()
-        await _until(lambda: flaky_attempt() is not None, 40)
+        await until(lambda: flaky_attempt() is not None, 40)
         await window.stop_feed()
         window.model.drain()
         event_id = flaky_attempt()[0]
@@ -204,7 +198,7 @@ def test_live_failed_attempt_and_curl_reproduces_the_request(
             *shlex.split(command), "-s", "-o", "/dev/null", stdout=subprocess.DEVNULL
         )
         assert await proc.wait() == 0
-        await _until(lambda: window.session.receiver.count == before + 1, 10)
+        await until(lambda: window.session.receiver.count == before + 1, 10)
         again = window.session.receiver.requests[-1]
         assert (again.method, again.path_qs, again.body) == (original.method, original.path_qs, original.body)
         await window.session.close()

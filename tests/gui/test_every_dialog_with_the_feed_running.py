@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable
 
 import pytest
+from gui_helpers import until
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from pbxdesk.ui.main_window import MainWindow
@@ -23,12 +23,6 @@ def _open_dialog(window: MainWindow) -> QDialog | None:
     return None
 
 
-async def _until(predicate: Callable[[], bool], timeout: float = 20.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not reached in time: {what}")
-        await asyncio.sleep(0.05)
 
 
 def _openers(window: MainWindow) -> dict[str, Callable[[], object]]:
@@ -66,20 +60,20 @@ def test_every_dialog_leaves_the_feed_running(qtbot, profile, run_async, caplog)
         asyncio.get_running_loop().set_exception_handler(lambda _loop, ctx: loop_errors.append(ctx))
         await window.start_session()
         total = lambda: window.model.total_events  # noqa: E731
-        await _until(lambda: total() > 0, what="first events")
+        await until(lambda: total() > 0, what="first events")
         opened = []
         for name, open_it in _openers(window).items():
             open_it()
-            await _until(lambda: _open_dialog(window) is not None, 10, f"{name} open")
+            await until(lambda: _open_dialog(window) is not None, 10, f"{name} open")
             dialog = _open_dialog(window)
             assert dialog is not None
             opened.append(dialog.windowTitle())
             before = total()
-            await _until(lambda b=before: total() > b, 20, f"events while {name} is open")
+            await until(lambda b=before: total() > b, 20, f"events while {name} is open")
             dialog.reject()  # Escape / Cancel
-            await _until(lambda: _open_dialog(window) is None, 10, f"{name} closed")
+            await until(lambda: _open_dialog(window) is None, 10, f"{name} closed")
             after = total()
-            await _until(lambda a=after: total() > a, 20, f"events after {name} closed")
+            await until(lambda a=after: total() > a, 20, f"events after {name} closed")
             assert window.session.running, name
         await window.stop_feed()
         await window.session.close()

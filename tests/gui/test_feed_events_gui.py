@@ -5,8 +5,8 @@ the timeline next to the call events, with their snake_case fields and delivery 
 the event-type filter finds them in the profile (they belong to no call).
 """
 
-import asyncio
-import time
+
+from gui_helpers import until
 
 from pbxdesk.engine.session import RECEIVER_PORT_SETTING, ensure_demo
 from pbxdesk.store.paths import profile_path
@@ -50,12 +50,6 @@ status = "logged_out"
 """
 
 
-async def _until(predicate, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.05)
 
 
 def test_status_and_agent_events_show_in_the_timeline(qtbot, pbx_home, run_async, free_port, tmp_path):
@@ -72,11 +66,11 @@ def test_status_and_agent_events_show_in_the_timeline(qtbot, pbx_home, run_async
     async def play():
         await window.start_session()
         receiver = window.session.receiver
-        await _until(lambda: len(receiver.requests) >= 2)
-        await _until(lambda: not window.session.running)
+        await until(lambda: len(receiver.requests) >= 2)
+        await until(lambda: not window.session.running)
         await window.session.close()
-        await _until(lambda: window.model.rowCount() >= 2)
-        await _until(lambda: all(r.delivery_state == "ok" for r in window.model.iter_rows()))
+        await until(lambda: window.model.rowCount() >= 2)
+        await until(lambda: all(r.delivery_state == "ok" for r in window.model.iter_rows()))
         return sorted(r.path_qs.split("?")[0] for r in receiver.requests)
 
     assert run_async(play()) == ["/crm/agents", "/crm/status"]

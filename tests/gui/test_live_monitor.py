@@ -1,8 +1,8 @@
 """Live mode in the app: monitor an extension of an (emulated) PBX and relay its events."""
 
-import asyncio
 import socket
-import time
+
+from gui_helpers import until
 
 from pbxdesk.domain import EventType, Extension, ExtensionType
 from pbxdesk.engine.session import RECEIVER_PORT_SETTING, ensure_demo
@@ -22,12 +22,6 @@ def _port() -> int:
         return s.getsockname()[1]
 
 
-async def _until(predicate, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.05)
 
 
 def test_monitor_relays_the_pbx_events_and_cleans_up(qtbot, pbx_home, run_async, free_port):
@@ -65,7 +59,7 @@ def test_monitor_relays_the_pbx_events_and_cleans_up(qtbot, pbx_home, run_async,
         async with PbxClient(CID, SECRET, base_url=emulator.base_url) as client:
             await client.callback(101, "+79817654321", ["101"])  # the owner calls out: rule 5
         received = window.session.receiver
-        await _until(lambda: received.count >= 3)
+        await until(lambda: received.count >= 3)
         await window.live.stop()
         assert emulator.subscriptions == {}  # exactly what the monitor made is gone
         await window.session.close()

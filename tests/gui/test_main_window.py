@@ -1,8 +1,8 @@
 """The main window on the demo profile: the feed runs and delivery results reach the timeline."""
 
 import asyncio
-import time
 
+from gui_helpers import until
 from PySide6.QtCore import Qt
 
 from pbxdesk.engine.session import RECEIVER_PORT_SETTING, ensure_demo
@@ -18,12 +18,6 @@ def _demo_profile(port: int) -> Profile:
     return profile
 
 
-async def _until(predicate, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.05)
 
 
 def test_feed_runs_and_rows_show_delivery_results(qtbot, pbx_home, run_async, tmp_path, free_port):
@@ -40,8 +34,8 @@ def test_feed_runs_and_rows_show_delivery_results(qtbot, pbx_home, run_async, tm
         assert window.session.running
         assert window.session.receiver.port == port
         model = window.model
-        await _until(lambda: any(r.deliveries for r in model.iter_rows()))
-        await _until(lambda: model.delivered >= 3)
+        await until(lambda: any(r.deliveries for r in model.iter_rows()))
+        await until(lambda: model.delivered >= 3)
         window.grab().save(str(tmp_path / "main_window.png"))
         await window.stop_feed()
         await window.session.close()
@@ -74,7 +68,7 @@ def test_detail_pane_shows_fields_and_request(qtbot, pbx_home, run_async, free_p
 
     async def scenario():
         await window.start_session()
-        await _until(lambda: any(r.deliveries for r in window.model.iter_rows()))
+        await until(lambda: any(r.deliveries for r in window.model.iter_rows()))
         await window.session.close()
 
     run_async(scenario())
@@ -101,7 +95,7 @@ def test_call_flow_and_stats_tabs(qtbot, pbx_home, run_async, free_port, tmp_pat
     async def scenario():
         await window.start_session()
         # wait for a finished call through the IVR and the queue (its ivr hangup is there)
-        await _until(
+        await until(
             lambda: any(
                 r.extension == "000*300" and r.event_type == "hangup" for r in window.model.iter_rows()
             ),

@@ -2,22 +2,14 @@
 file whose [[replay]] tables hold them verbatim (issue: `pbxdesk test` for a call that went
 wrong). The file dialog opens window-modal (no nested loop) while the feed keeps running."""
 
-import asyncio
-import time
+
+from gui_helpers import until
 
 from pbxdesk.engine.scenario import load_scenario
 from pbxdesk.engine.session import RECEIVER_PORT_SETTING, ensure_demo
 from pbxdesk.store.paths import profile_path
 from pbxdesk.store.profile import Profile
 from pbxdesk.ui.main_window import MainWindow
-
-
-async def _until(predicate, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.05)
 
 
 def test_save_a_call_as_a_scenario_from_the_context_menu(qtbot, pbx_home, run_async, free_port, tmp_path):
@@ -31,7 +23,7 @@ def test_save_a_call_as_a_scenario_from_the_context_menu(qtbot, pbx_home, run_as
 
     async def scenario():
         await window.start_session()
-        await _until(lambda: any(r.event_type == "hangup" for r in window.model.iter_rows()))
+        await until(lambda: any(r.event_type == "hangup" for r in window.model.iter_rows()))
         row = next(r for r in window.model.iter_rows() if r.event_type == "hangup")
         menu = window.delivery_actions.build_menu(row)
         (save,) = [a for a in menu.actions() if a.text() == "Save this call as a scenario…"]
@@ -41,9 +33,9 @@ def test_save_a_call_as_a_scenario_from_the_context_menu(qtbot, pbx_home, run_as
         dialog = exporter.file_dialog
         assert dialog is not None and dialog.isVisible()
         events_before = window.model.event_count
-        await _until(lambda: window.model.event_count > events_before)  # the feed runs on
+        await until(lambda: window.model.event_count > events_before)  # the feed runs on
         dialog.fileSelected.emit(str(out))  # what choosing a file and pressing Save does
-        await _until(lambda: exporter.task is not None and exporter.task.done())
+        await until(lambda: exporter.task is not None and exporter.task.done())
         await window.stop_feed()
         return row.call_id, [r.event_id for r in window.model.call_rows(row.call_id)]
 

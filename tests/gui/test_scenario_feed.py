@@ -1,7 +1,6 @@
 """The feed selector plays a scenario file on its own PBX and subscriptions."""
 
-import asyncio
-import time
+from gui_helpers import until
 
 from pbxdesk.engine.session import RECEIVER_PORT_SETTING, ensure_demo
 from pbxdesk.store.paths import profile_path
@@ -33,12 +32,6 @@ talk = 0.5
 """
 
 
-async def _until(predicate, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.05)
 
 
 def _window(free_port):
@@ -70,11 +63,11 @@ def test_a_scenario_file_plays_on_its_own_subscriptions(qtbot, pbx_home, run_asy
     async def scenario():
         await window.start_session()  # autostart plays the chosen feed
         receiver = window.session.receiver
-        await _until(lambda: any(r.path_qs.startswith("/crm/scenario") for r in receiver.requests))
-        await _until(lambda: not window.session.running)  # the scenario ends by itself
+        await until(lambda: any(r.path_qs.startswith("/crm/scenario") for r in receiver.requests))
+        await until(lambda: not window.session.running)  # the scenario ends by itself
         await window.session.close()
         # The timeline takes in new rows on its own timer (at most DRAIN_MS later).
-        await _until(lambda: window.model.rowCount() >= 3)
+        await until(lambda: window.model.rowCount() >= 3)
         return [r for r in receiver.requests]
 
     requests = run_async(scenario())
@@ -146,7 +139,7 @@ def test_a_shipped_scenario_goes_to_the_test_receiver_and_shows_its_config(
     async def play():
         await window.start_session()
         receiver = window.session.receiver
-        await _until(lambda: receiver.count >= 1)
+        await until(lambda: receiver.count >= 1)
         await window.stop_feed()
         await window.session.close()
         return receiver.requests
