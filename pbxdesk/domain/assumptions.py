@@ -58,7 +58,8 @@ EVENT_ASSUMPTIONS: tuple[Assumption, ...] = (
     Assumption(
         "outside-number-form",
         "an outside caller written without `+` in a scenario is reported in E.164: "
-        "8XXXXXXXXXX as +7XXXXXXXXXX, other digits with a `+` in front",
+        "a Russian national number (8 and ten digits) as +7 and those ten digits, other digits "
+        "with a `+` in front",
     ),
     Assumption(
         "diversion-inbound",
