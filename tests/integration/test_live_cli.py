@@ -64,6 +64,9 @@ class Proc:
             stderr=subprocess.STDOUT,
             text=True,
             env={**os.environ, **(env or {})},
+            # Ctrl+C as in a terminal: a suite started as a background job of a shell without job
+            # control inherits SIGINT ignored, and so would the command (its SIGINT tests hung).
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
