@@ -75,15 +75,7 @@ def _saved_locally_failed(what: str, remote_id: int, exc: PbxDeskError) -> PbxDe
 
 
 async def create_extension(client: PbxClient, profile: Any, ext: Extension) -> Extension:
-    made = await client.create_extension(
-        ext.short,
-        ext.type,
-        label=ext.label,
-        status=ext.status,
-        caller_id_name=ext.caller_id_name,
-        extension_group_id=ext.extension_group_id,
-        extra_params=ext.extra_params,
-    )
+    made = await client.push_extension(ext)
     local_id = made.id if profile.extension(made.id) is None else ext.id
     saved = _from_remote(ext, made, local_id)
     try:

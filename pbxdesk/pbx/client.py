@@ -282,6 +282,19 @@ class PbxClient:
         data = await self.request("GET", f"/extension/{ref}/", f"extension {ref}")
         return _parse(api.extension_from_json, data, f"extension {ref}")
 
+    async def push_extension(self, ext: Extension) -> Extension:
+        """Create a local extension on the account: its short name, type and the resource's
+        fields a user edits (what the extension dialog and sync push)."""
+        return await self.create_extension(
+            ext.short,
+            ext.type,
+            label=ext.label,
+            status=ext.status,
+            caller_id_name=ext.caller_id_name,
+            extension_group_id=ext.extension_group_id,
+            extra_params=ext.extra_params,
+        )
+
     async def create_extension(
         self,
         name: str,

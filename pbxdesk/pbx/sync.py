@@ -467,15 +467,7 @@ async def _apply(
     if c.entity == EXTENSION:
         if c.kind == ADDED:
             ext = local_exts[c.local_id]  # type: ignore[index]
-            made = await client.create_extension(
-                ext.short,
-                ext.type,
-                label=ext.label,
-                status=ext.status,
-                caller_id_name=ext.caller_id_name,
-                extension_group_id=ext.extension_group_id,
-                extra_params=ext.extra_params,
-            )
+            made = await client.push_extension(ext)
             mapping.extensions[ext.id] = made.id
             return made.id
         if c.kind == CHANGED:
