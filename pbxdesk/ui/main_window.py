@@ -134,7 +134,7 @@ class MainWindow(QMainWindow):
         # Each combo has a mnemonic on its label (Alt+R, Alt+D, Alt+S): reachable from the keyboard.
         profile_label = QLabel(self.tr(" P&rofile: "))
         bar.addWidget(profile_label)
-        self.profiles = ProfileSwitcher(self)  # the app reopens on the profile chosen
+        self.profiles = ProfileSwitcher(self.profile_name, self)  # the app reopens on the profile chosen
         profile_label.setBuddy(self.profiles.combo)
         bar.addWidget(self.profiles.combo)
         bar.addSeparator()
