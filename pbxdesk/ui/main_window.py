@@ -45,6 +45,7 @@ from pbxdesk.ui.call_flow import CallFlowView, FlowStep
 from pbxdesk.ui.delivery_actions import install_delivery_actions
 from pbxdesk.ui.detail_pane import DetailPane
 from pbxdesk.ui.dialogs.menus import install_menus
+from pbxdesk.ui.export import TimelineExporter
 from pbxdesk.ui.filter_bar import FilterBar
 from pbxdesk.ui.icons import app_icon, extension_icon, media_icon
 from pbxdesk.ui.live_feed import LIVE_FEED, install_live_feed
@@ -102,6 +103,8 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_central()
         self._build_status()
+        self.exporter = TimelineExporter(self.table, self.session, profile_name, self)  # File → Export
+        self.exporter.message.connect(self.statusBar().showMessage)
         self.menus = install_menus(self)  # File, Edit, PBX menus; the extensions tree's actions
         self.live = install_live_monitor(self)  # PBX → Monitor an extension (live mode)
         self.live.on_change = self._live_changed

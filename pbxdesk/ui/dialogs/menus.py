@@ -22,7 +22,6 @@ from pbxdesk.ui.dialogs.extension_dialog import ExtensionDialog
 from pbxdesk.ui.dialogs.preferences_dialog import PreferencesDialog
 from pbxdesk.ui.dialogs.subscription_dialog import SubscriptionDialog
 from pbxdesk.ui.error_text import error_text
-from pbxdesk.ui.export import TimelineExporter
 
 if TYPE_CHECKING:
     from pbxdesk.ui.main_window import MainWindow
@@ -41,7 +40,7 @@ class PbxMenus(QObject):
         self.dialog: ExtensionDialog | SubscriptionDialog | PreferencesDialog | None = None
         self.question: QMessageBox | None = None
         self.pending: asyncio.Future[None] | None = None  # a delete on the PBX account under way
-        self.exporter = TimelineExporter(window)
+        self.exporter = window.exporter
         bar = window.menuBar()
 
         self.file_menu = bar.addMenu(self.tr("&File"))
