@@ -42,7 +42,7 @@ from pbxdesk.resources_dir import resource
 from pbxdesk.store.profile import Profile
 from pbxdesk.ui.account import AccountConnection
 from pbxdesk.ui.call_flow import CallFlowView, FlowStep
-from pbxdesk.ui.delivery_actions import install_delivery_actions
+from pbxdesk.ui.delivery_actions import DeliveryActions
 from pbxdesk.ui.detail_pane import DetailPane
 from pbxdesk.ui.dialogs.menus import install_menus
 from pbxdesk.ui.export import TimelineExporter
@@ -109,7 +109,9 @@ class MainWindow(QMainWindow):
         self.live = install_live_monitor(self)  # PBX → Monitor an extension (live mode)
         self.live.on_change = self._live_changed
         self.live_feed = install_live_feed(self)  # the feed selector's Live entry, PBX → Sync
-        self.delivery_actions = install_delivery_actions(self)  # the timeline's context menu
+        # the timeline's context menu
+        self.delivery_actions = DeliveryActions(self.table, self.session, self.exporter, self)
+        self.delivery_actions.message.connect(self.statusBar().showMessage)
         self.model.rows_appended.connect(self._after_append)
         self.model.rows_updated.connect(self._rows_updated)
         self.model.modelReset.connect(self._after_reset)
