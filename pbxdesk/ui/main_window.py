@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from pbxdesk.domain import EventData, ExtensionStatus, FeedEvent, PbxDeskError
 from pbxdesk.engine.demo import DEMO_RECEIVER_PORT
 from pbxdesk.engine.outbox import DeliveryResult
+from pbxdesk.engine.policy import DeliveryPolicy
 from pbxdesk.engine.session import RECEIVER_PORT_SETTING, FeedSession
 from pbxdesk.engine.stats import LiveStats
 from pbxdesk.pbx.account_edit import remote_extension_id, remote_subscription_id
@@ -44,12 +45,13 @@ from pbxdesk.ui.account import AccountConnection
 from pbxdesk.ui.call_flow import CallFlowView, FlowStep
 from pbxdesk.ui.delivery_actions import DeliveryActions
 from pbxdesk.ui.detail_pane import DetailPane
-from pbxdesk.ui.dialogs.menus import install_menus
+from pbxdesk.ui.dialogs.menus import PbxMenus
 from pbxdesk.ui.export import TimelineExporter
 from pbxdesk.ui.filter_bar import FilterBar
 from pbxdesk.ui.icons import app_icon, extension_icon, media_icon
 from pbxdesk.ui.live_feed import LIVE_FEED, install_live_feed
 from pbxdesk.ui.live_monitor import install_live_monitor
+from pbxdesk.ui.profile_config import ProfileConfig
 from pbxdesk.ui.profile_switcher import ProfileSwitcher
 from pbxdesk.ui.scenario_feed import ScenarioBar
 from pbxdesk.ui.stats_view import StatsView
@@ -87,8 +89,9 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.profile = profile
         self.profile_name = profile_name
-        self._extensions = profile.extensions()
-        self.names = {e.id: e.name for e in self._extensions}
+        # The profile's extensions and subscriptions; its ``changed`` refreshes the side panel
+        # and the running engine, whoever changed them (the menus' dialogs, a delete, a sync).
+        self.config = ProfileConfig(profile, profile_name, self)
         self.session = FeedSession(profile, on_event=self._on_event, on_delivery=self._on_delivery)
         self.model = TimelineModel(self, profile_path=profile.path)
         self.stats = LiveStats()
@@ -105,7 +108,14 @@ class MainWindow(QMainWindow):
         self._build_status()
         self.exporter = TimelineExporter(self.table, self.session, profile_name, self)  # File → Export
         self.exporter.message.connect(self.statusBar().showMessage)
-        self.menus = install_menus(self)  # File, Edit, PBX menus; the extensions tree's actions
+        # File, Edit, PBX menus; the extensions tree's actions
+        self.menus = PbxMenus(
+            self.menuBar(), self.ext_tree, self.config, self.account, self.live_account, self.exporter, self
+        )
+        self.menus.message.connect(self.statusBar().showMessage)
+        self.menus.policy_saved.connect(self._apply_policy)
+        self.menus.language_saved.connect(self.language_changed)
+        self.config.changed.connect(self._config_reloaded)
         self.live = install_live_monitor(self)  # PBX → Monitor an extension (live mode)
         self.live.on_change = self._live_changed
         self.live_feed = install_live_feed(self)  # the feed selector's Live entry, PBX → Sync
@@ -364,6 +374,27 @@ class MainWindow(QMainWindow):
         for col in (0, 1):
             item.setForeground(col, QBrush(Qt.GlobalColor.gray))
             item.setToolTip(col, why)
+
+    @property
+    def names(self) -> dict[int, str]:
+        """Extension id -> name for the timeline's rows (a playing scenario's added at Start)."""
+        return self.config.names
+
+    def _config_reloaded(self) -> None:
+        """The profile's extensions or subscriptions changed: the side panel shows them, and the
+        running engine delivers to the new subscriptions under the new names from now on."""
+        self._fill_extensions()
+        engine = self.session.engine
+        if engine is not None:
+            engine.set_subscriptions(self.config.subscriptions())
+            engine.names.clear()
+            engine.names.update(self.config.names)
+
+    def _apply_policy(self, policy: DeliveryPolicy) -> None:
+        """Preferences saved delivery settings: the running engine takes them now."""
+        engine = self.session.engine
+        if engine is not None:
+            engine.apply_policy(policy)
 
     # -- Live mode: the PBX account --------------------------------------------------------------
     @property
@@ -696,7 +727,7 @@ class MainWindow(QMainWindow):
             FlowStep(r.event_time, r.event_type, r.extension, r.fields, r.delivery_state)
             for r in self.model.call_rows(call_id)
         ]
-        kinds = {e.name: e.type.value for e in self._extensions}
+        kinds = {e.name: e.type.value for e in self.config.extensions}
         self.flow.set_call(call_id, steps, kinds)
 
     # -- state ---------------------------------------------------------------------------------
