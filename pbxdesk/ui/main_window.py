@@ -50,7 +50,7 @@ from pbxdesk.ui.export import TimelineExporter
 from pbxdesk.ui.filter_bar import FilterBar
 from pbxdesk.ui.icons import app_icon, extension_icon, media_icon
 from pbxdesk.ui.live_feed import LIVE_FEED, install_live_feed
-from pbxdesk.ui.live_monitor import install_live_monitor
+from pbxdesk.ui.live_monitor import LiveMonitor
 from pbxdesk.ui.profile_config import ProfileConfig
 from pbxdesk.ui.profile_switcher import ProfileSwitcher
 from pbxdesk.ui.scenario_feed import ScenarioBar
@@ -116,8 +116,10 @@ class MainWindow(QMainWindow):
         self.menus.policy_saved.connect(self._apply_policy)
         self.menus.language_saved.connect(self.language_changed)
         self.config.changed.connect(self._config_reloaded)
-        self.live = install_live_monitor(self)  # PBX → Monitor an extension (live mode)
-        self.live.on_change = self._live_changed
+        # PBX → Monitor an extension (live mode)
+        self.live = LiveMonitor(profile, profile_name, self.session, self.account, self.menus.pbx_menu, self)
+        self.live.changed.connect(self._live_changed)
+        self.live.message.connect(self.statusBar().showMessage)
         self.live_feed = install_live_feed(self)  # the feed selector's Live entry, PBX → Sync
         # the timeline's context menu
         self.delivery_actions = DeliveryActions(self.table, self.session, self.exporter, self)
