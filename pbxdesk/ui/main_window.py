@@ -49,7 +49,7 @@ from pbxdesk.ui.dialogs.menus import PbxMenus
 from pbxdesk.ui.export import TimelineExporter
 from pbxdesk.ui.filter_bar import FilterBar
 from pbxdesk.ui.icons import app_icon, extension_icon, media_icon
-from pbxdesk.ui.live_feed import LIVE_FEED, install_live_feed
+from pbxdesk.ui.live_feed import LIVE_FEED, LiveFeed
 from pbxdesk.ui.live_monitor import LiveMonitor
 from pbxdesk.ui.profile_config import ProfileConfig
 from pbxdesk.ui.profile_switcher import ProfileSwitcher
@@ -120,7 +120,13 @@ class MainWindow(QMainWindow):
         self.live = LiveMonitor(profile, profile_name, self.session, self.account, self.menus.pbx_menu, self)
         self.live.changed.connect(self._live_changed)
         self.live.message.connect(self.statusBar().showMessage)
-        self.live_feed = install_live_feed(self)  # the feed selector's Live entry, PBX → Sync
+        # the feed selector's Live entry, PBX → Sync
+        self.live_feed = LiveFeed(
+            self.feed_combo, self.account, self.live, profile, self.menus.pbx_menu, self
+        )
+        self.live_feed.mode_changed.connect(self.config_view_changed)
+        self.live_feed.config_edited.connect(self.menus.config_changed)
+        self.live_feed.message.connect(self.statusBar().showMessage)
         # the timeline's context menu
         self.delivery_actions = DeliveryActions(self.table, self.session, self.exporter, self)
         self.delivery_actions.message.connect(self.statusBar().showMessage)
