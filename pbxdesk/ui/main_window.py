@@ -56,6 +56,7 @@ from pbxdesk.ui.profile_switcher import ProfileSwitcher
 from pbxdesk.ui.scenario_feed import ScenarioBar
 from pbxdesk.ui.stats_view import StatsView
 from pbxdesk.ui.timeline_model import TimelineModel, row_from_event
+from pbxdesk.ui.writer_banner import WriterFailedBanner
 
 log = logging.getLogger(__name__)
 
@@ -288,6 +289,8 @@ class MainWindow(QMainWindow):
         timeline_layout = QVBoxLayout(timeline)
         timeline_layout.setContentsMargins(0, 0, 0, 0)
         timeline_layout.setSpacing(2)
+        self.writer_banner = WriterFailedBanner()  # hidden until the profile's writer fails for good
+        timeline_layout.addWidget(self.writer_banner)
         self.scenario_bar = ScenarioBar(self._receiver_url)
         self.scenario_bar.changed.connect(self._fill_extensions)
         self.scenario_bar.remove_requested.connect(self._remove_scenario)
@@ -661,7 +664,18 @@ class MainWindow(QMainWindow):
         self.table.setCurrentIndex(index)
         self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
 
+    def writer_failed(self, reason: str) -> None:
+        """The engine's writer failed and could not be restarted: say so in place, for good."""
+        engine = self.session.engine
+        waiting = engine.open_count if engine is not None else 0
+        self.writer_banner.show_failure(reason, waiting, self.profile_name)
+
     def _refresh_status(self) -> None:
+        engine = self.session.engine
+        if engine is not None and engine.failure is not None and self.writer_banner.reason is None:
+            # The engine's own record of it (DeliveryEngine.failure, set on the loop when its
+            # writer reports an error it could not recover from); read four times a second.
+            self.writer_failed(engine.failure)
         if self.stop_action.isEnabled() and not self.session.running and not self.live.active:
             self._set_running(False)  # a scenario played to its end
         m = self.model

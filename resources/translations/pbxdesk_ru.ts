@@ -148,7 +148,7 @@
 <context>
     <name>DeliveryActions</name>
     <message>
-        <location filename="../../pbxdesk/ui/delivery_actions.py" line="+52"/>
+        <location filename="../../pbxdesk/ui/delivery_actions.py" line="+61"/>
         <source>Redeliver #{0} to {1}</source>
         <translation>Доставить ещё раз №{0} на {1}</translation>
     </message>
@@ -212,7 +212,7 @@
         <translation>URL (события уйдут POST-формой):</translation>
     </message>
     <message numerus="yes">
-        <location line="+33"/>
+        <location line="+32"/>
         <source>%Ln event(s) of the call sent to {0}</source>
         <translation>
             <numerusform>%Ln событие звонка отправлено на {0}</numerusform>
@@ -947,7 +947,7 @@
 <context>
     <name>LiveFeed</name>
     <message>
-        <location filename="../../pbxdesk/ui/live_feed.py" line="+39"/>
+        <location filename="../../pbxdesk/ui/live_feed.py" line="+58"/>
         <source>S&amp;ync with account…</source>
         <translation>&amp;Синхронизация с аккаунтом…</translation>
     </message>
@@ -957,7 +957,7 @@
         <translation>Сравнить этот профиль с аккаунтом АТС, затем отправить или загрузить разницу</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+32"/>
         <source>Connecting to the PBX account…</source>
         <translation>Подключение к аккаунту АТС…</translation>
     </message>
@@ -970,7 +970,7 @@
 <context>
     <name>LiveMonitor</name>
     <message>
-        <location filename="../../pbxdesk/ui/live_monitor.py" line="+203"/>
+        <location filename="../../pbxdesk/ui/live_monitor.py" line="+224"/>
         <source>&amp;Monitor an extension on the PBX…</source>
         <translation>&amp;Мониторинг внутреннего номера на АТС…</translation>
     </message>
@@ -980,12 +980,12 @@
         <translation>Остановить мониторинг</translation>
     </message>
     <message>
-        <location line="+63"/>
+        <location line="+61"/>
         <source>Live: {0} → {1}</source>
         <translation>Живой режим: {0} → {1}</translation>
     </message>
     <message numerus="yes">
-        <location line="+19"/>
+        <location line="+18"/>
         <source>%Ln subscription(s) could not be removed at the PBX</source>
         <translation>
             <numerusform>Не удалось удалить на АТС %Ln подписку</numerusform>
@@ -997,12 +997,12 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../pbxdesk/ui/main_window.py" line="+99"/>
+        <location filename="../../pbxdesk/ui/main_window.py" line="+104"/>
         <source>pbxdesk — {0}</source>
         <translation>pbxdesk — {0}</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+35"/>
         <source>Filter failed: {0}</source>
         <translation>Фильтр не сработал: {0}</translation>
     </message>
@@ -1023,12 +1023,12 @@
     </message>
     <message>
         <location line="+2"/>
-        <location line="+278"/>
+        <location line="+301"/>
         <source>Scenario: {0}</source>
         <translation>Сценарий: {0}</translation>
     </message>
     <message>
-        <location line="-277"/>
+        <location line="-300"/>
         <source>Open scenario file…</source>
         <translation>Открыть файл сценария…</translation>
     </message>
@@ -1089,12 +1089,12 @@
     </message>
     <message>
         <location line="+0"/>
-        <location line="+72"/>
+        <location line="+74"/>
         <source>Details</source>
         <translation>Подробности</translation>
     </message>
     <message>
-        <location line="-38"/>
+        <location line="-40"/>
         <source>Group by call</source>
         <translation>Группировать по звонкам</translation>
     </message>
@@ -1109,7 +1109,7 @@
         <translation>Событий пока нет — нажмите «Запустить»</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+27"/>
         <source>Call flow</source>
         <translation>Схема звонка</translation>
     </message>
@@ -1149,7 +1149,7 @@
         <translation>{0} · ид {1} · {2}</translation>
     </message>
     <message>
-        <location line="+72"/>
+        <location line="+93"/>
         <source>Open a scenario</source>
         <translation>Открыть сценарий</translation>
     </message>
@@ -1164,7 +1164,7 @@
         <translation>В этом представлении нет неудачных доставок</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+24"/>
         <source>running</source>
         <translation>работает</translation>
     </message>
@@ -1225,12 +1225,12 @@
 <context>
     <name>MonitorDialog</name>
     <message>
-        <location filename="../../pbxdesk/ui/live_monitor.py" line="-218"/>
+        <location filename="../../pbxdesk/ui/live_monitor.py" line="-231"/>
         <source>Monitor an extension on the PBX</source>
         <translation>Мониторинг внутреннего номера на АТС</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+9"/>
         <source>an id (175) or a short number (@200)</source>
         <translation>id (175) или короткий номер (@200)</translation>
     </message>
@@ -1339,7 +1339,7 @@
 <context>
     <name>PbxMenus</name>
     <message>
-        <location filename="../../pbxdesk/ui/dialogs/menus.py" line="+47"/>
+        <location filename="../../pbxdesk/ui/dialogs/menus.py" line="+71"/>
         <source>&amp;File</source>
         <translation>&amp;Файл</translation>
     </message>
@@ -1399,7 +1399,7 @@
         <translation>Новая &amp;подписка…</translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+37"/>
         <source>Edit extension…</source>
         <translation>Изменить добавочный…</translation>
     </message>
@@ -1453,7 +1453,7 @@
         <translation>Живой режим: он будет удалён и в аккаунте АТС {0}.</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+5"/>
         <source>Deleting on the PBX account…</source>
         <translation>Удаление в аккаунте АТС…</translation>
     </message>
@@ -1490,12 +1490,12 @@
         <translation>Сохранено в аккаунте АТС и в этом профиле</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+4"/>
         <source>Preferences saved; the delivery settings apply now</source>
         <translation>Настройки сохранены; параметры доставки действуют сразу</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+12"/>
         <source>Saved: deliveries follow it now; new extensions join the feed at its next Start</source>
         <translation>Сохранено: доставки уже идут по новой конфигурации; новые добавочные появятся в потоке после следующего запуска</translation>
     </message>
@@ -1754,7 +1754,7 @@
 <context>
     <name>ProfileSwitcher</name>
     <message>
-        <location filename="../../pbxdesk/ui/profile_switcher.py" line="+34"/>
+        <location filename="../../pbxdesk/ui/profile_switcher.py" line="+31"/>
         <source>The profile shown: its PBX, subscriptions and history. Pick another to switch.</source>
         <translation>Открытый профиль: его АТС, подписки и история. Выберите другой, чтобы переключиться.</translation>
     </message>
@@ -2445,7 +2445,7 @@
 <context>
     <name>TimelineExporter</name>
     <message>
-        <location filename="../../pbxdesk/ui/export.py" line="+71"/>
+        <location filename="../../pbxdesk/ui/export.py" line="+72"/>
         <source>CSV — one row per event (*.csv)</source>
         <translation>CSV — строка на каждое событие (*.csv)</translation>
     </message>
@@ -2498,7 +2498,7 @@
         </translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+25"/>
         <source>Exported {0}, {1} to {2}</source>
         <translation>Экспортировано: {0}, {1} — в {2}</translation>
     </message>
@@ -2699,6 +2699,18 @@
         <location line="+4"/>
         <source>{0} h</source>
         <translation>{0} ч</translation>
+    </message>
+</context>
+<context>
+    <name>WriterFailedBanner</name>
+    <message numerus="yes">
+        <location filename="../../pbxdesk/ui/writer_banner.py" line="+48"/>
+        <source>⚠ Deliveries stopped: the profile&apos;s history writer failed and could not be restarted ({0}). Nothing more is sent or recorded in this session. The outbox is intact: %Ln delivery(ies) wait in it. Quit pbxdesk and start it again to send them (or run `pbxdesk outbox resume`); `pbxdesk profile check {1}` tells whether the profile file is damaged.</source>
+        <translation>
+            <numerusform>⚠ Доставка остановлена: запись истории профиля отказала и не запустилась снова ({0}). В этом сеансе больше ничего не отправляется и не записывается. Очередь доставок цела: в ней ждёт %Ln доставка. Закройте pbxdesk и запустите снова, чтобы отправить их (или выполните `pbxdesk outbox resume`); `pbxdesk profile check {1}` покажет, не повреждён ли файл профиля.</numerusform>
+            <numerusform>⚠ Доставка остановлена: запись истории профиля отказала и не запустилась снова ({0}). В этом сеансе больше ничего не отправляется и не записывается. Очередь доставок цела: в ней ждут %Ln доставки. Закройте pbxdesk и запустите снова, чтобы отправить их (или выполните `pbxdesk outbox resume`); `pbxdesk profile check {1}` покажет, не повреждён ли файл профиля.</numerusform>
+            <numerusform>⚠ Доставка остановлена: запись истории профиля отказала и не запустилась снова ({0}). В этом сеансе больше ничего не отправляется и не записывается. Очередь доставок цела: в ней ждут %Ln доставок. Закройте pbxdesk и запустите снова, чтобы отправить их (или выполните `pbxdesk outbox resume`); `pbxdesk profile check {1}` покажет, не повреждён ли файл профиля.</numerusform>
+        </translation>
     </message>
 </context>
 </TS>
