@@ -111,8 +111,9 @@ class MainWindow(QMainWindow):
         self.exporter.message.connect(self.statusBar().showMessage)
         # File, Edit, PBX menus; the extensions tree's actions
         self.menus = PbxMenus(
-            self.menuBar(), self.ext_tree, self.config, self.account, self.live_account, self.exporter, self
-        )
+            self.menuBar(), self.ext_tree, self.config, self.account, self.live_account, self.exporter, self,
+            file_actions=[self.open_scenario_action],
+        )  # fmt: skip
         self.menus.message.connect(self.statusBar().showMessage)
         self.menus.policy_saved.connect(self._apply_policy)
         self.menus.language_saved.connect(self.language_changed)
@@ -196,6 +197,10 @@ class MainWindow(QMainWindow):
         self.stop_action.triggered.connect(lambda: asyncio.ensure_future(self.stop_feed()))
         for action in (self.start_action, self.pause_action, self.stop_action):
             bar.addAction(action)
+        # File → Open scenario file… (Ctrl+O): the feed selector's last entry, from the menu.
+        self.open_scenario_action = QAction(self.tr("&Open scenario file…"), self)
+        self.open_scenario_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.open_scenario_action.triggered.connect(self.open_scenario_file)
         self.find_action = QAction(self.tr("Find"), self)
         self.find_action.setShortcut(QKeySequence.StandardKey.Find)
         self.find_action.triggered.connect(lambda: self.filter_bar.focus_search())
@@ -464,6 +469,15 @@ class MainWindow(QMainWindow):
         self.open_dialog: QFileDialog | None = dialog
         dialog.open()
 
+    def open_scenario_file(self) -> None:
+        """File → Open scenario file…: as choosing "Open scenario file…" in the feed selector
+        (the file dialog; the file chosen becomes the feed, validated at once)."""
+        index = self.feed_combo.findData(OPEN_SCENARIO)
+        if index < 0 or not self.feed_combo.isEnabled():
+            return
+        self.feed_combo.setCurrentIndex(index)
+        self._feed_chosen(index)
+
     def _scenario_open_cancelled(self, previous: int) -> None:
         self.feed_combo.setCurrentIndex(previous)
 
@@ -540,6 +554,7 @@ class MainWindow(QMainWindow):
         self.pause_action.setEnabled(running and self.feed_combo.currentData() != LIVE_FEED)  # a PBX plays on
         self.stop_action.setEnabled(running)
         self.feed_combo.setEnabled(not running)
+        self.open_scenario_action.setEnabled(not running)  # as the feed selector
 
     # -- engine callbacks (cheap: the model batches) ----------------------------------------
     def _on_event(self, event_id: int, ev: EventData | FeedEvent) -> None:

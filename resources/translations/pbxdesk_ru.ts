@@ -1002,7 +1002,7 @@
         <translation>pbxdesk — {0}</translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+36"/>
         <source>Filter failed: {0}</source>
         <translation>Фильтр не сработал: {0}</translation>
     </message>
@@ -1023,12 +1023,12 @@
     </message>
     <message>
         <location line="+2"/>
-        <location line="+301"/>
+        <location line="+314"/>
         <source>Scenario: {0}</source>
         <translation>Сценарий: {0}</translation>
     </message>
     <message>
-        <location line="-300"/>
+        <location line="-313"/>
         <source>Open scenario file…</source>
         <translation>Открыть файл сценария…</translation>
     </message>
@@ -1053,7 +1053,7 @@
         <translation>Остановить</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+10"/>
         <source>Find</source>
         <translation>Найти</translation>
     </message>
@@ -1063,7 +1063,7 @@
         <translation>Следующая ошибка</translation>
     </message>
     <message>
-        <location line="-43"/>
+        <location line="-47"/>
         <source> P&amp;rofile: </source>
         <translation> П&amp;рофиль: </translation>
     </message>
@@ -1073,7 +1073,12 @@
         <translation> &amp;Источник: </translation>
     </message>
     <message>
-        <location line="+43"/>
+        <location line="+35"/>
+        <source>&amp;Open scenario file…</source>
+        <translation>&amp;Открыть файл сценария…</translation>
+    </message>
+    <message>
+        <location line="+12"/>
         <source> &amp;Speed: </source>
         <translation> С&amp;корость: </translation>
     </message>
@@ -1159,7 +1164,7 @@
         <translation>Сценарии (*.toml)</translation>
     </message>
     <message>
-        <location line="+203"/>
+        <location line="+213"/>
         <source>No failed delivery in this view</source>
         <translation>В этом представлении нет неудачных доставок</translation>
     </message>
@@ -1339,12 +1344,12 @@
 <context>
     <name>PbxMenus</name>
     <message>
-        <location filename="../../pbxdesk/ui/dialogs/menus.py" line="+71"/>
+        <location filename="../../pbxdesk/ui/dialogs/menus.py" line="+74"/>
         <source>&amp;File</source>
         <translation>&amp;Файл</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+4"/>
         <source>&amp;Export…</source>
         <translation>&amp;Экспорт…</translation>
     </message>

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -51,10 +51,13 @@ class PbxMenus(QObject):
         live_account: Callable[[], AccountConnection | None],
         exporter: TimelineExporter,
         parent: QWidget,
+        *,
+        file_actions: Sequence[QAction] = (),
     ) -> None:
         """``live_account`` says which account the dialogs save to: the connected one in Live
         mode, None when they save to the profile. ``parent`` (the window) owns the dialogs and
-        is what Quit closes."""
+        is what Quit closes. ``file_actions`` (the window's own, such as Open scenario file) head
+        the File menu."""
         super().__init__(parent)
         self.tree = tree
         self.config = config
@@ -69,6 +72,9 @@ class PbxMenus(QObject):
         window = parent  # the actions' owner
 
         self.file_menu = bar.addMenu(self.tr("&File"))
+        if file_actions:
+            self.file_menu.addActions(list(file_actions))
+            self.file_menu.addSeparator()
         self.export_action = QAction(self.tr("&Export…"), window)
         self.export_action.setShortcut(QKeySequence("Ctrl+E"))
         self.export_action.setToolTip(self.tr("Save the timeline's rows as CSV, JSON or HAR"))
