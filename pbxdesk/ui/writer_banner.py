@@ -24,7 +24,7 @@ class WriterFailedBanner(QFrame):
         # dark theme.
         self.setStyleSheet(
             f"#writer_failed_banner {{ background: #ffebe9; border: 1px solid {ERROR_COLOUR};"
-            " border-radius: 3px; }} #writer_failed_banner QLabel { color: #4a0d0d; }"
+            " border-radius: 3px; } #writer_failed_banner QLabel { color: #4a0d0d; }"
         )
         self.label = QLabel()
         self.label.setObjectName("writer_failed_text")
