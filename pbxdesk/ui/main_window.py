@@ -100,6 +100,7 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._reselect: int | None = None  # the event to select again after a re-filter
         self._feed_index = 0  # the feed chosen before the current one (Live cancelled: back to it)
+        self._writer_failed = False  # for good: Start stays off (nothing could be recorded)
         self.account = AccountConnection(profile, profile_name, self)  # Live mode's PBX account
         self.setWindowTitle(self.tr("pbxdesk — {0}").format(profile_name))
         self.setWindowIcon(app_icon())
@@ -550,7 +551,7 @@ class MainWindow(QMainWindow):
         self.session.pause(paused)
 
     def _set_running(self, running: bool) -> None:
-        self.start_action.setEnabled(not running)
+        self.start_action.setEnabled(not running and not self._writer_failed)
         self.pause_action.setEnabled(running and self.feed_combo.currentData() != LIVE_FEED)  # a PBX plays on
         self.stop_action.setEnabled(running)
         self.feed_combo.setEnabled(not running)
@@ -684,6 +685,8 @@ class MainWindow(QMainWindow):
         engine = self.session.engine
         waiting = engine.open_count if engine is not None else 0
         self.writer_banner.show_failure(reason, waiting, self.profile_name)
+        self._writer_failed = True
+        self.start_action.setEnabled(False)
 
     def _refresh_status(self) -> None:
         engine = self.session.engine

@@ -35,6 +35,10 @@ def test_a_writer_that_fails_for_good_shows_a_banner_that_stays(qtbot, profile, 
         window.statusBar().showMessage("something else", 100)
         await asyncio.sleep(1.0)
         assert banner.isVisible() and banner.label.text() == text
+        # Nothing could be recorded: Start stays off, even once the feed has stopped.
+        await window.stop_feed()
+        window._refresh_status()
+        assert not window.start_action.isEnabled()
         await window.stop_feed()
         await window.session.close()
 
