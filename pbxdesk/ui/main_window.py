@@ -1,4 +1,18 @@
-"""The main window: extensions on the left, the timeline in the centre, details below."""
+"""The main window: extensions on the left, the timeline in the centre, details below.
+
+The window is composition: it builds the widgets and the controllers, hands each only what
+it uses, and connects them with Qt signals; no controller holds the window.
+
+- ``ProfileConfig`` (ui/profile_config.py): the profile's extensions and subscriptions;
+  whoever changes them calls ``reload()``, and ``changed`` refreshes the side panel
+  (``ExtensionsPanel``) and the running engine's subscriptions and names.
+- ``PbxMenus`` (File, Edit, PBX; the side panel's actions), ``TimelineExporter``,
+  ``DeliveryActions`` (the timeline's context menu), ``LiveMonitor``, ``LiveFeed`` (the feed
+  selector's Live entry, Sync) and ``ProfileSwitcher`` say what happened on signals:
+  ``message`` (text, ms) to the status bar, and their own (``policy_saved``,
+  ``language_saved``, ``mode_changed``, ``config_edited``, ``changed``, ``switch_requested``).
+- Every controller and helper has the window as its Qt parent and goes with it.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +23,12 @@ import sqlite3
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QBrush, QCloseEvent, QKeyEvent, QKeySequence, QPalette
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMainWindow,
     QMenu,
@@ -26,19 +39,16 @@ from PySide6.QtWidgets import (
     QTabWidget,
     QToolBar,
     QToolButton,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from pbxdesk.domain import EventData, ExtensionStatus, FeedEvent, PbxDeskError
+from pbxdesk.domain import EventData, FeedEvent, PbxDeskError
 from pbxdesk.engine.demo import DEMO_RECEIVER_PORT
 from pbxdesk.engine.outbox import DeliveryResult
 from pbxdesk.engine.policy import DeliveryPolicy
 from pbxdesk.engine.session import RECEIVER_PORT_SETTING, FeedSession
 from pbxdesk.engine.stats import LiveStats
-from pbxdesk.pbx.account_edit import remote_extension_id, remote_subscription_id
 from pbxdesk.resources_dir import resource
 from pbxdesk.store.profile import Profile
 from pbxdesk.ui.account import AccountConnection
@@ -47,8 +57,9 @@ from pbxdesk.ui.delivery_actions import DeliveryActions
 from pbxdesk.ui.detail_pane import DetailPane
 from pbxdesk.ui.dialogs.menus import PbxMenus
 from pbxdesk.ui.export import TimelineExporter
+from pbxdesk.ui.extensions_panel import ExtensionsPanel
 from pbxdesk.ui.filter_bar import FilterBar
-from pbxdesk.ui.icons import app_icon, extension_icon, media_icon
+from pbxdesk.ui.icons import app_icon, media_icon
 from pbxdesk.ui.live_feed import LIVE_FEED, LiveFeed
 from pbxdesk.ui.live_monitor import LiveMonitor
 from pbxdesk.ui.profile_config import ProfileConfig
@@ -236,10 +247,7 @@ class MainWindow(QMainWindow):
         super().changeEvent(event)
 
     def _build_central(self) -> None:
-        self.ext_tree = QTreeWidget()
-        self.ext_tree.setHeaderLabels([self.tr("Extension"), self.tr("Details")])
-        self.ext_tree.setMinimumWidth(200)
-        self.ext_tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.ext_tree = ExtensionsPanel()
         add_keyboard_context_menu(self.ext_tree)
 
         self.table = QTableView()
@@ -344,53 +352,16 @@ class MainWindow(QMainWindow):
     def _fill_extensions(self) -> None:
         """The side panel: the profile's extensions and subscriptions, or, while a scenario file
         is the feed, the scenario's own (its URLs where "Deliver to" sends them), read-only."""
-        self.ext_tree.clear()
         scenario = self.scenario_bar.playable() if self.scenario_bar.path is not None else None
         if scenario is not None:
             extensions, subscriptions = list(scenario.extensions), list(scenario.subscriptions)
         else:
-            extensions, subscriptions = self.profile.extensions(), self.profile.subscriptions()
-        self.ext_tree.setToolTip(
-            self.tr("The scenario's extensions and subscriptions (edit the file to change them)")
-            if scenario is not None else ""
+            extensions, subscriptions = self.config.extensions, self.config.subscriptions()
+        self.ext_tree.show_config(
+            extensions, subscriptions, scenario=scenario is not None,
+            live_profile=self.profile if self.live_mode else None,
         )  # fmt: skip
-        subs_by_ext: dict[int, list] = {}
-        for sub in subscriptions:
-            subs_by_ext.setdefault(sub.extension_id, []).append(sub)
-        live = self.live_mode
-        local_only = self.tr("Only in this profile, not on the PBX account (Sync with account… pushes it)")
-        for ext in extensions:
-            detail = ext.label or ext.type.value
-            blocked = ext.status is ExtensionStatus.BLOCKED
-            if blocked:
-                detail = self.tr("blocked · {0}").format(detail)
-            item = QTreeWidgetItem([ext.name, detail])
-            item.setIcon(0, extension_icon(ext.type.value))
-            status = self.tr("blocked") if blocked else self.tr("active")
-            item.setToolTip(0, self.tr("{0} · id {1} · {2}").format(ext.type.value, ext.id, status))
-            # A scenario's items carry no id: the menus edit and delete the profile's only.
-            item.setData(0, Qt.ItemDataRole.UserRole, None if scenario is not None else ext.id)
-            if blocked:
-                item.setForeground(1, QBrush(Qt.GlobalColor.darkRed))
-            if live and remote_extension_id(self.profile, ext.id) is None:
-                self._mark_local_only(item, local_only)
-            for sub in subs_by_ext.get(ext.id, []):
-                child = QTreeWidgetItem([sub.event_type.value, f"{sub.method.value} {sub.url}"])
-                child.setToolTip(1, sub.url)
-                child.setData(0, Qt.ItemDataRole.UserRole, None if scenario is not None else sub.id)
-                if live and sub.id is not None and remote_subscription_id(self.profile, sub.id) is None:
-                    self._mark_local_only(child, local_only)
-                item.addChild(child)
-            self.ext_tree.addTopLevelItem(item)
-        self.ext_tree.expandAll()
         self.filter_bar.set_extensions(extensions)
-
-    @staticmethod
-    def _mark_local_only(item: QTreeWidgetItem, why: str) -> None:
-        """Greyed in Live mode: what the dialogs cannot change on the account."""
-        for col in (0, 1):
-            item.setForeground(col, QBrush(Qt.GlobalColor.gray))
-            item.setToolTip(col, why)
 
     @property
     def names(self) -> dict[int, str]:
@@ -417,8 +388,7 @@ class MainWindow(QMainWindow):
     @property
     def live_mode(self) -> bool:
         """Live is chosen and the account connected: the dialogs change the account."""
-        feed = getattr(self, "live_feed", None)
-        return feed is not None and feed.active
+        return self.live_feed.active
 
     def live_account(self) -> AccountConnection | None:
         """The account the dialogs save to, None in Simulated mode (they save to the profile)."""
@@ -433,6 +403,13 @@ class MainWindow(QMainWindow):
             self._set_running(self.live.active)
 
     # -- feed control --------------------------------------------------------------------------
+    async def close_session(self) -> None:
+        """End what runs for this window: the live monitor (its subscriptions at the PBX
+        removed), the PBX account's client, the feed, engine, receiver and writer."""
+        await self.live.stop()
+        await self.account.disconnect()
+        await self.session.close()
+
     async def start_session(self, *, autostart: bool = True) -> None:
         await self.session.open()
         if self.scenario_bar.path is not None:

@@ -52,7 +52,7 @@
         <translation>Подключиться</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+16"/>
         <source>An http:// or https:// address, e.g. {0}</source>
         <translation>Адрес http:// или https://, например {0}</translation>
     </message>
@@ -754,6 +754,49 @@
     </message>
 </context>
 <context>
+    <name>ExtensionsPanel</name>
+    <message>
+        <location filename="../../pbxdesk/ui/extensions_panel.py" line="+27"/>
+        <source>Extension</source>
+        <translation>Добавочный</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Details</source>
+        <translation>Подробности</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>The scenario&apos;s extensions and subscriptions (edit the file to change them)</source>
+        <translation>Добавочные и подписки сценария (чтобы их изменить, правьте файл)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Only in this profile, not on the PBX account (Sync with account… pushes it)</source>
+        <translation>Только в этом профиле, не в аккаунте АТС (его отправит «Синхронизация с аккаунтом…»)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>blocked · {0}</source>
+        <translation>заблокирован · {0}</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>blocked</source>
+        <translation>заблокирован</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>active</source>
+        <translation>активен</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0} · id {1} · {2}</source>
+        <translation>{0} · ид {1} · {2}</translation>
+    </message>
+</context>
+<context>
     <name>FilterBar</name>
     <message>
         <location filename="../../pbxdesk/ui/filter_bar.py" line="+42"/>
@@ -929,7 +972,7 @@
 <context>
     <name>FormDialog</name>
     <message>
-        <location filename="../../pbxdesk/ui/dialogs/common.py" line="+104"/>
+        <location filename="../../pbxdesk/ui/dialogs/common.py" line="+105"/>
         <source>OK</source>
         <translation>ОК</translation>
     </message>
@@ -939,7 +982,7 @@
         <translation>Отмена</translation>
     </message>
     <message>
-        <location line="+115"/>
+        <location line="+124"/>
         <source>Unexpected error: {0}</source>
         <translation>Непредвиденная ошибка: {0}</translation>
     </message>
@@ -997,7 +1040,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../pbxdesk/ui/main_window.py" line="+104"/>
+        <location filename="../../pbxdesk/ui/main_window.py" line="+102"/>
         <source>pbxdesk — {0}</source>
         <translation>pbxdesk — {0}</translation>
     </message>
@@ -1023,12 +1066,12 @@
     </message>
     <message>
         <location line="+2"/>
-        <location line="+314"/>
+        <location line="+274"/>
         <source>Scenario: {0}</source>
         <translation>Сценарий: {0}</translation>
     </message>
     <message>
-        <location line="-313"/>
+        <location line="-273"/>
         <source>Open scenario file…</source>
         <translation>Открыть файл сценария…</translation>
     </message>
@@ -1088,13 +1131,7 @@
         <translation>Применяется при следующем запуске</translation>
     </message>
     <message>
-        <location line="+19"/>
-        <source>Extension</source>
-        <translation>Добавочный</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <location line="+74"/>
+        <location line="+90"/>
         <source>Details</source>
         <translation>Подробности</translation>
     </message>
@@ -1124,37 +1161,7 @@
         <translation>Статистика</translation>
     </message>
     <message>
-        <location line="+37"/>
-        <source>The scenario&apos;s extensions and subscriptions (edit the file to change them)</source>
-        <translation>Добавочные и подписки сценария (чтобы их изменить, правьте файл)</translation>
-    </message>
-    <message>
-        <location line="+7"/>
-        <source>Only in this profile, not on the PBX account (Sync with account… pushes it)</source>
-        <translation>Только в этом профиле, не в аккаунте АТС (его отправит «Синхронизация с аккаунтом…»)</translation>
-    </message>
-    <message>
-        <location line="+5"/>
-        <source>blocked · {0}</source>
-        <translation>заблокирован · {0}</translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>blocked</source>
-        <translation>заблокирован</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>active</source>
-        <translation>активен</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>{0} · id {1} · {2}</source>
-        <translation>{0} · ид {1} · {2}</translation>
-    </message>
-    <message>
-        <location line="+93"/>
+        <location line="+109"/>
         <source>Open a scenario</source>
         <translation>Открыть сценарий</translation>
     </message>
@@ -1169,7 +1176,7 @@
         <translation>В этом представлении нет неудачных доставок</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+26"/>
         <source>running</source>
         <translation>работает</translation>
     </message>

@@ -28,11 +28,11 @@ from pbxdesk.ui.dialogs.preferences_dialog import PreferencesDialog
 from pbxdesk.ui.dialogs.subscription_dialog import SubscriptionDialog
 from pbxdesk.ui.error_text import error_text
 from pbxdesk.ui.export import TimelineExporter
+from pbxdesk.ui.extensions_panel import ID_ROLE
 from pbxdesk.ui.profile_config import ProfileConfig
 
 log = logging.getLogger(__name__)
 
-ID_ROLE = Qt.ItemDataRole.UserRole  # an extension's id (top level) or a subscription's id (child)
 
 
 class PbxMenus(QObject):
