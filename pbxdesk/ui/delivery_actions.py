@@ -48,6 +48,8 @@ class DeliveryActions(QObject):
         row = self._model.row_at(index.row()) if index.isValid() else None
         if row is None:
             return
+        if self.menu is not None:
+            self.menu.deleteLater()  # the last one (a window open all day makes many)
         self.menu = self.build_menu(row)
         self.menu.popup(self._table.viewport().mapToGlobal(pos))
 

@@ -111,6 +111,7 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._reselect: int | None = None  # the event to select again after a re-filter
         self._feed_index = 0  # the feed chosen before the current one (Live cancelled: back to it)
+        self.column_menu: QMenu | None = None  # the timeline header's last context menu
         self._writer_failed = False  # for good: Start stays off (nothing could be recorded)
         self.account = AccountConnection(profile, profile_name, self)  # Live mode's PBX account
         self.setWindowTitle(self.tr("pbxdesk — {0}").format(profile_name))
@@ -630,6 +631,8 @@ class MainWindow(QMainWindow):
 
     def _column_menu(self, pos: QPoint) -> None:
         header = self.table.horizontalHeader()
+        if self.column_menu is not None:
+            self.column_menu.deleteLater()  # the last one
         menu = QMenu(self)
         for col, name in enumerate(TimelineModel.COLUMNS):
             action = menu.addAction(self.tr(name))

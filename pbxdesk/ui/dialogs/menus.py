@@ -66,6 +66,7 @@ class PbxMenus(QObject):
         self._parent = parent
         self.dialog: ExtensionDialog | SubscriptionDialog | PreferencesDialog | None = None
         self.question: QMessageBox | None = None
+        self.tree_menu: QMenu | None = None  # the side panel's last context menu
         self.pending: asyncio.Future[None] | None = None  # a delete on the PBX account under way
         self.exporter = exporter
         bar = menu_bar
@@ -139,7 +140,9 @@ class PbxMenus(QObject):
     def context_menu(self, pos: QPoint) -> QMenu:
         tree = self.tree
         item = tree.itemAt(pos)
-        menu = QMenu(tree)
+        if self.tree_menu is not None:
+            self.tree_menu.deleteLater()  # the last one (a window open all day makes many)
+        menu = self.tree_menu = QMenu(tree)
         if item is None:
             menu.addAction(self.new_extension_action)
             menu.addAction(self.new_subscription_action)
