@@ -11,11 +11,11 @@ import sys
 from collections.abc import Sequence
 
 from pbxdesk import __version__
-from pbxdesk.cli_export import add_export_commands, cmd_export
-from pbxdesk.cli_live import LIVE_COMMANDS, add_live_commands, cmd_live
-from pbxdesk.cli_outbox import add_outbox_commands, cmd_outbox
-from pbxdesk.cli_profile import add_profile_commands, cmd_profile
-from pbxdesk.cli_test import add_test_command, cmd_test
+from pbxdesk.cli.export import add_export_commands, cmd_export
+from pbxdesk.cli.live import LIVE_COMMANDS, add_live_commands, cmd_live
+from pbxdesk.cli.outbox import add_outbox_commands, cmd_outbox
+from pbxdesk.cli.profile import add_profile_commands, cmd_profile
+from pbxdesk.cli.contract import add_test_command, cmd_test
 from pbxdesk.domain import PbxDeskError
 from pbxdesk.domain.validation import validate_url
 from pbxdesk.store.paths import DEFAULT_PROFILE, check_profile_name, profile_path
