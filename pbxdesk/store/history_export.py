@@ -32,8 +32,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from pbxdesk import __version__
 from pbxdesk.domain import WIRE_FIELDS, HttpMethod, PbxDeskError
-from pbxdesk.domain.wire import FORM_CONTENT_TYPE, USER_AGENT
-from pbxdesk.domain.wire import build_request as wire_request
+from pbxdesk.domain.wire import FORM_CONTENT_TYPE, USER_AGENT, build_request
 from pbxdesk.store.check import check_file
 from pbxdesk.store.profile import Profile, connect
 
@@ -102,12 +101,6 @@ class Event:
     source: str
     fields: dict[str, str]
     deliveries: list[Delivery] = field(default_factory=list)
-
-
-def build_request(method: str, url: str, fields: dict[str, str]) -> tuple[str, str]:
-    """(full URL, body) of the PBX's request for these event fields."""
-    req = wire_request(HttpMethod(method.upper()), url, fields)
-    return req.url, req.body.decode("ascii")
 
 
 def _json_obj(text: str | None) -> dict[str, str]:
@@ -189,7 +182,9 @@ def _fill(conn: sqlite3.Connection, events: list[Event]) -> None:
                 )
             )  # fmt: skip
         else:
-            d.request_url, d.request_body = build_request(d.method, d.url, by_id[d.event_id].fields)
+            # Rebuilt with the engine's own encoding (domain.wire): the bytes that were sent.
+            req = build_request(HttpMethod(d.method.upper()), d.url, by_id[d.event_id].fields)
+            d.request_url, d.request_body = req.url, req.body.decode("ascii")
 
 
 def iter_events(
