@@ -8,7 +8,7 @@ It runs what a user's first minute runs, each step checked:
    written to the user's profiles, log or Qt settings) and is painted; the time from the
    process start to that moment is printed;
 3. the engine runs the shipped seed example (``resources/scenarios/seed-example.toml``) on
-   its virtual clock against a loopback :class:`~pbxdesk.engine.test_receiver.TestReceiver`;
+   its virtual clock against a loopback :class:`~pbxdesk.engine.demo_receiver.DemoReceiver`;
    every delivery must arrive with a 2xx, as many as the receiver counted and the profile
    stored;
 4. the window closes.
@@ -294,9 +294,9 @@ async def _close_window(window) -> None:
 
 
 async def _run_scenario() -> None:
+    from pbxdesk.engine.demo_receiver import DemoReceiver
     from pbxdesk.engine.headless import check_calls, run_scenario
     from pbxdesk.engine.scenario import load_scenario
-    from pbxdesk.engine.test_receiver import TestReceiver
     from pbxdesk.resources_dir import resource
     from pbxdesk.store.paths import profile_path
     from pbxdesk.store.profile import Profile
@@ -304,7 +304,7 @@ async def _run_scenario() -> None:
     scenario_file = resource("scenarios", SCENARIO)
     scenario = load_scenario(scenario_file)
     check_calls(scenario)
-    receiver = TestReceiver()
+    receiver = DemoReceiver()
     try:
         await receiver.start()
     except OSError as exc:

@@ -144,6 +144,10 @@ class Profile:
                 "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, json.dumps(value))
             )
 
+    def delete_setting(self, key: str) -> None:
+        with self.conn:
+            self.conn.execute("DELETE FROM settings WHERE key = ?", (key,))
+
     # -- configuration -----------------------------------------------------------------------
     def is_empty(self) -> bool:
         return self.conn.execute("SELECT COUNT(*) FROM extensions").fetchone()[0] == 0

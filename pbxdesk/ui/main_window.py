@@ -33,9 +33,8 @@ from PySide6.QtWidgets import (
 )
 
 from pbxdesk.domain import EventData, ExtensionStatus, FeedEvent, PbxDeskError
-from pbxdesk.engine.demo import DEMO_RECEIVER_PORT
 from pbxdesk.engine.outbox import DeliveryResult
-from pbxdesk.engine.session import RECEIVER_PORT_SETTING, FeedSession
+from pbxdesk.engine.session import FeedSession, receiver_port
 from pbxdesk.engine.stats import LiveStats
 from pbxdesk.pbx.account_edit import remote_extension_id, remote_subscription_id
 from pbxdesk.resources_dir import resource
@@ -446,8 +445,7 @@ class MainWindow(QMainWindow):
         rec = self.session.receiver
         if rec.port:
             return rec.base_url
-        port = int(self.profile.get_setting(RECEIVER_PORT_SETTING, DEMO_RECEIVER_PORT))
-        return f"http://127.0.0.1:{port}"
+        return f"http://127.0.0.1:{receiver_port(self.profile)}"
 
     def _remove_scenario(self, path: str) -> None:
         """Take a broken opened file off the feed list; the demo feed is chosen instead."""
