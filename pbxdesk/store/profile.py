@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pbxdesk.domain import (
     EventType,
@@ -35,11 +35,6 @@ from pbxdesk.store.connection import (  # noqa: F401
 )
 from pbxdesk.store.paths import profile_path
 from pbxdesk.store.schema import EXTENSION_RESOURCE_COLUMNS, check_version, migrate
-
-if TYPE_CHECKING:
-    import sqlite_utils
-
-
 
 # The extensions table: these columns, and the simulator's settings as JSON in ``config``.
 _EXT_COLUMNS = ("id", "name", "type", "status", "label", "record", *EXTENSION_RESOURCE_COLUMNS, "config")
@@ -80,14 +75,6 @@ class Profile:
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
         self.conn = conn
-
-    @property
-    def db(self) -> sqlite_utils.Database:
-        """sqlite-utils on this profile's connection (imported when first asked for: with it
-        comes numpy, about 90 ms of every start)."""
-        import sqlite_utils
-
-        return sqlite_utils.Database(self.conn)
 
     # -- lifecycle ---------------------------------------------------------------------------
     @classmethod

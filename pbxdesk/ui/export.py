@@ -31,23 +31,15 @@ def timeline_event_ids(window: MainWindow, *, selected_only: bool) -> list[int]:
     """The event ids of the timeline's rows (or of its selected rows), in row order. A selected
     call header (grouped view) stands for every event of its call."""
     model = window.model
-    if not selected_only:
-        all_ids = getattr(model, "event_ids", None)  # a model holding ids (fetching rows on demand)
-        if all_ids is not None and not callable(all_ids):
-            return [int(i) for i in all_ids]
-        rows: list[int] = list(range(model.rowCount()))
-    else:
-        selection = window.table.selectionModel()
-        rows = sorted({i.row() for i in selection.selectedRows()}) if selection is not None else []
-        if selection is not None and not rows and window.table.currentIndex().isValid():
-            rows = [window.table.currentIndex().row()]
-    event_id_at = getattr(model, "event_id_at", None)
+    if not selected_only:  # the model holds the view's ids (it fetches rows on demand)
+        return [int(i) for i in model.event_ids]
+    selection = window.table.selectionModel()
+    rows = sorted({i.row() for i in selection.selectedRows()}) if selection is not None else []
+    if selection is not None and not rows and window.table.currentIndex().isValid():
+        rows = [window.table.currentIndex().row()]
     out: list[int] = []
     for r in rows:
-        if not callable(event_id_at):
-            out.append(model.rows[r].event_id)
-            continue
-        event_id = event_id_at(r)
+        event_id = model.event_id_at(r)
         if event_id is not None:
             out.append(int(event_id))
             continue
@@ -150,9 +142,8 @@ class TimelineExporter(QObject):
         w = self.window
         w.statusBar().showMessage(self.tr("Exporting %Ln event(s) to {0}…", "", len(ids)).format(path))
         try:
-            writer = getattr(w.session, "writer", None)
+            writer, engine = w.session.writer, w.session.engine
             if writer is not None:
-                engine = getattr(w.session, "engine", None)
                 if engine is not None:
                     engine.hand_over()
                 await asyncio.to_thread(writer.flush)
