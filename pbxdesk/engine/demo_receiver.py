@@ -59,7 +59,7 @@ class DemoReceiver:
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
-        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
+        sockets = getattr(site._server, "sockets", None) or []  # an asyncio.Server once started
         self.host = host
         self.port = sockets[0].getsockname()[1] if sockets else port
         return self.port

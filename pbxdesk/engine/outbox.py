@@ -126,7 +126,7 @@ class Delivery:
     method: HttpMethod
     url: str  # the subscription's URL (or a target); the event's fields are added when sent
     fields: dict[str, str]
-    call_id: str
+    call_id: str | None  # None: a status event (no call)
     endpoint: str
     ordered: bool
     created_at: int
@@ -136,7 +136,7 @@ class Delivery:
     next_attempt_at: int | None = None
     timer: asyncio.TimerHandle | None = None
     encoded: str | None = None  # the fields, form-encoded once for every attempt
-    lane_key: tuple[str, str] | None = None  # set by __post_init__
+    lane_key: tuple[str, str | None] | None = None  # set by __post_init__
 
     def __post_init__(self) -> None:
         # Per subscriber URL, not per subscription: a subscription is one event type, so a
@@ -238,7 +238,7 @@ class DeliveryEngine:
         self._backlog_from: int | None = None
         self._backlog_n = 0  # how many open deliveries the backlog holds
         self._refilling = False
-        self._lanes: dict[tuple[object, str], deque[Delivery]] = {}
+        self._lanes: dict[tuple[str, str | None], deque[Delivery]] = {}
         self._ready: asyncio.Queue[Delivery] = asyncio.Queue()
         self._ep_active: dict[str, int] = defaultdict(int)
         self._ep_waiting: dict[str, deque[Delivery]] = defaultdict(deque)
@@ -463,7 +463,7 @@ class DeliveryEngine:
         self,
         event_id: int,
         fields: dict[str, str],
-        call_id: str,
+        call_id: str | None,  # None: a status event (no call)
         method: HttpMethod,
         url: str,
         subscription_id: int | None,
@@ -750,7 +750,7 @@ class DeliveryEngine:
             self._maybe_refill()
         key = d.lane_key
         lane = self._lanes.get(key) if key is not None else None
-        if lane is not None:
+        if lane is not None and key is not None:
             if lane and lane[0] is d:
                 lane.popleft()
                 if lane:
@@ -821,7 +821,8 @@ class DeliveryEngine:
             n += 1
         if self._backlog_from is not None:  # those waiting in the outbox too (committed before
             # the backlog's next read: its read flushes the writer first)
-            where, params = "id >= ? AND state IN ('pending', 'paused')", [self._backlog_from]
+            where = "id >= ? AND state IN ('pending', 'paused')"
+            params: list[object] = [self._backlog_from]
             if endpoint is not None:
                 where += " AND endpoint = ?"
                 params.append(endpoint)

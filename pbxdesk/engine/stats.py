@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from pbxdesk.engine.outbox import DELIVERED, FAILED, DeliveryResult, endpoint_of
@@ -44,7 +44,7 @@ def percentile(values: Iterable[float], q: float, *, is_sorted: bool = False) ->
 
 
 class LiveStats:
-    def __init__(self, clock: callable = time.time) -> None:  # type: ignore[valid-type]
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
         self._events: deque[list[int]] = deque()  # [second, count]
         self._deliveries: deque[list[int]] = deque()  # [second, ok, failed attempts]

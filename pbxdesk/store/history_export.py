@@ -385,7 +385,7 @@ def har_entry(e: Event, d: Delivery, a: Attempt) -> dict[str, Any]:
         }
     answered = a.status_code is not None
     try:
-        reason = http.HTTPStatus(a.status_code).phrase if answered else ""
+        reason = http.HTTPStatus(a.status_code).phrase if a.status_code is not None else ""
     except ValueError:
         reason = ""
     text, encoding = _text_or_base64(a.response_body)

@@ -500,14 +500,14 @@ def display_filter_sql(
     base = " AND ".join(clauses)
     call_sql = number_sql = None
     if resolved.call_prefix is not None:
-        p = resolved.call_prefix
-        whole = _is_whole_call_id(p)
+        prefix = resolved.call_prefix
+        whole = _is_whole_call_id(prefix)
         call_sql = (
             "e.call_ref IN (SELECT id FROM calls WHERE call_id = ?)"
             if whole
             else "e.call_ref IN (SELECT id FROM calls WHERE call_id >= ? AND call_id < ?)"
         )
-        call_params = [p] if whole else [p, _prefix_bound(p)]
+        call_params = [prefix] if whole else [prefix, _prefix_bound(prefix)]
     if resolved.number_text is not None:
         number_sql, number_params = _number_sql(resolved.number_text)
 

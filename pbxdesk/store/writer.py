@@ -55,7 +55,7 @@ DELIVERY_SQL = (
 @dataclass(frozen=True, slots=True)
 class _Handover:
     ops: list[Op]
-    then: Callable[[], None]  # called once they are committed
+    then: Callable[[], object]  # called once they are committed
 
 
 class _Wake:
@@ -64,7 +64,7 @@ class _Wake:
 
 
 _WAKE = _Wake()
-_Item = Op | list[Op] | _Handover | _Wake | Callable[[], None] | threading.Event | None
+_Item = Op | list[Op] | _Handover | _Wake | Callable[[], object] | threading.Event | None
 
 
 def event_row(
@@ -314,7 +314,7 @@ class _ChildBackend:
             raise PbxDeskError(f"{reason}; the profile cannot be read back ({exc})") from None
         if marker is not None and marker.startswith(f"{self._session}:"):
             last = int(marker.rsplit(":", 1)[1])
-        redo = []
+        redo: list[_Sent] = []
         for sent in waiting:
             # An empty batch (someone waiting for what came before) is settled only if every
             # batch before it is: its callbacks must not run ahead of a batch sent again.
@@ -423,7 +423,7 @@ class BatchWriter:
         # Why writing is held up right now (the writer process died and is being replaced);
         # None when it is not. Watchers (``watch``) hear of every change of it and of ``error``.
         self.trouble: str | None = None
-        self._watchers: list[Callable[[], None]] = []
+        self._watchers: list[Callable[[], object]] = []
         self.committed_rows = 0
         self.commits = 0
         # Opened here, not in the courier: there, each step of opening waited for the GIL while
@@ -443,7 +443,7 @@ class BatchWriter:
     def execute(self, sql: str, params: tuple[Any, ...]) -> None:
         self._q.put((sql, params))
 
-    def execute_all(self, ops: list[Op], *, then: Callable[[], None] | None = None) -> None:
+    def execute_all(self, ops: list[Op], *, then: Callable[[], object] | None = None) -> None:
         """Queue many statements at once (one hand-over to the thread, in order); ``then`` is
         called like an ``on_commit`` callback, in the same hand-over."""
         self._q.put(ops if then is None else _Handover(ops, then))
@@ -454,14 +454,14 @@ class BatchWriter:
     def add_delivery(self, row: tuple[Any, ...]) -> None:
         self._q.put((DELIVERY_SQL, row))
 
-    def on_commit(self, callback: Callable[[], None]) -> None:
+    def on_commit(self, callback: Callable[[], object]) -> None:
         """Call ``callback`` (in the writer thread) once everything queued before is committed.
 
         If the writer has failed, the callback is never called; ``error`` says why.
         """
         self._q.put(callback)
 
-    def watch(self, callback: Callable[[], None]) -> None:
+    def watch(self, callback: Callable[[], object]) -> None:
         """Call ``callback`` (from a writer thread) whenever ``healthy`` or ``error`` changes."""
         self._watchers.append(callback)
         if not self.healthy:
@@ -521,7 +521,7 @@ class BatchWriter:
         try:
             while not stop:
                 ops: list[Op] = []
-                notify: list[Callable[[], None] | threading.Event] = []
+                notify: list[Callable[[], object] | threading.Event] = []
                 item = self._q.get()
                 deadline = time.monotonic() + self.interval
                 while True:
@@ -573,7 +573,7 @@ class BatchWriter:
         finally:
             backend.close()
 
-    def _batch_end(self, rows: int, notify: list[Callable[[], None] | threading.Event]) -> Done:
+    def _batch_end(self, rows: int, notify: list[Callable[[], object] | threading.Event]) -> Done:
         """What ends a batch (in the courier, or the thread reading the writer process)."""
 
         def done(problem: str | None) -> None:
@@ -599,7 +599,7 @@ class BatchWriter:
                 item.set()
 
 
-def _release(notify: list[Callable[[], None] | threading.Event]) -> None:
+def _release(notify: list[Callable[[], object] | threading.Event]) -> None:
     for n in notify:
         if isinstance(n, threading.Event):
             n.set()
