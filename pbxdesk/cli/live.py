@@ -109,12 +109,11 @@ def add_commands(sub: argparse._SubParsersAction, parser_class: type[argparse.Ar
 
 
 def _secret(profile_name: str | None) -> str:
-    """The PBX client secret: the profile's (OS keyring or this session, as the app keeps it),
-    else $PBXDESK_CLIENT_SECRET (both through store.secrets), else a prompt on a terminal.
-    The emulator has no profile: its secret is --client-secret or the environment."""
-    if profile_name is None:
-        value = secrets.from_environment(secrets.CLIENT_SECRET)
-    else:
+    """The PBX client secret: $PBXDESK_CLIENT_SECRET (given for this command, so it wins), else
+    the one the app keeps for the profile in the OS keyring (both through store.secrets), else
+    a prompt on a terminal. The emulator has no profile: --client-secret or the environment."""
+    value = secrets.from_environment(secrets.CLIENT_SECRET)
+    if not value and profile_name is not None:
         value = secrets.get_secret(profile_name, secrets.CLIENT_SECRET)
     if value:
         return value
