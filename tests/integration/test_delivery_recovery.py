@@ -21,6 +21,7 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
+from fixtures.counting_subscriber import SCRIPT as SUBSCRIBER
 from fixtures.waiting import marker_passes, until
 
 from pbxdesk.domain import EventType, HttpMethod, Subscription
@@ -157,39 +158,8 @@ async def test_final_deliveries_are_not_sent_again_and_ids_continue(recorder, ou
 
 # -- a real crash -------------------------------------------------------------------------------
 
-# A subscriber in a process of its own: it outlives the run that is killed. It counts requests
-# per (CallID, SubCallID, EventType, method, path, myid); GET /total and GET /counts report.
-RECEIVER = r"""
-import asyncio, sys
-from collections import Counter
-from urllib.parse import parse_qsl
-from aiohttp import web
-
-counts = Counter()
-
-async def handle(request):
-    if request.path == "/total":
-        return web.Response(text=str(sum(counts.values())))
-    if request.path == "/counts":
-        return web.json_response([[*k, n] for k, n in counts.items()])
-    body = await request.read()
-    fields = dict(request.query) if request.method == "GET" else dict(parse_qsl(body.decode()))
-    key = (fields.get("CallID"), fields.get("SubCallID"), fields.get("EventType"), request.method,
-           request.path, fields.get("myid", ""))
-    counts[key] += 1
-    return web.Response(text="ok\n")
-
-async def main():
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0, backlog=1024).start()
-    print(runner.addresses[0][1], flush=True)
-    await asyncio.Event().wait()
-
-asyncio.run(main())
-"""
+# The subscriber is tests/fixtures/counting_subscriber.py, in a process of its own: it
+# outlives the run that is killed.
 
 # ~3,350 calls to one phone, 90% answered: dial-in (GET), answer (POST), hangup (GET).
 CRASH_SCENARIO = """\
@@ -260,9 +230,7 @@ def _expected_key(call_id: str, sub_call_id: str, event_type: str, method: str, 
 
 
 def test_sigkill_mid_run_then_outbox_resume_delivers_everything(tmp_path: Path, pbxdesk_home: Path) -> None:
-    script = tmp_path / "receiver.py"
-    script.write_text(RECEIVER, encoding="utf-8")
-    receiver = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    receiver = subprocess.Popen([sys.executable, str(SUBSCRIBER)], stdout=subprocess.PIPE, text=True)
     run: subprocess.Popen | None = None
     try:
         port = int(receiver.stdout.readline())

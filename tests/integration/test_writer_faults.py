@@ -23,45 +23,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from fixtures.counting_subscriber import SCRIPT as SUBSCRIBER
 
 from pbxdesk.engine.policy import DeliveryPolicy
 from pbxdesk.store.writer import WriterFailed
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the child in /proc")
 
-RECEIVER = r"""
-import asyncio
-from collections import Counter
-from urllib.parse import parse_qsl
-from aiohttp import web
-
-counts = Counter()
-
-async def handle(request):
-    if request.path == "/total":
-        return web.Response(text=str(sum(counts.values())))
-    if request.path == "/counts":
-        return web.json_response([[*k, n] for k, n in counts.items()])
-    if request.path == "/reset":
-        counts.clear()
-        return web.Response(text="ok\n")
-    body = await request.read()
-    fields = dict(request.query) if request.method == "GET" else dict(parse_qsl(body.decode()))
-    counts[(fields.get("CallID"), fields.get("SubCallID"), fields.get("EventType"), request.method,
-            request.path)] += 1
-    return web.Response(text="ok\n")
-
-async def main():
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0, backlog=1024).start()
-    print(runner.addresses[0][1], flush=True)
-    await asyncio.Event().wait()
-
-asyncio.run(main())
-"""
 
 # ~2,100 calls to one phone: dial-in (GET), answer (POST), hangup (GET): ~6,000 deliveries.
 SCENARIO = """\
@@ -131,9 +99,7 @@ def _writer_child(parent: int) -> int | None:
 
 
 def test_sigkill_of_the_writer_mid_run_sends_nothing_unrecorded(tmp_path: Path, pbxdesk_home: Path) -> None:
-    script = tmp_path / "receiver.py"
-    script.write_text(RECEIVER, encoding="utf-8")
-    receiver = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    receiver = subprocess.Popen([sys.executable, str(SUBSCRIBER)], stdout=subprocess.PIPE, text=True)
     run: subprocess.Popen | None = None
     try:
         assert receiver.stdout is not None
@@ -183,7 +149,7 @@ def test_sigkill_of_the_writer_mid_run_sends_nothing_unrecorded(tmp_path: Path, 
         }
         n = sum(k for _, k in states)
         assert states == [("delivered", n)] and len(expected) == n
-        counts = Counter({tuple(r[:5]): r[5] for r in json.loads(_get(f"{base}/counts"))})
+        counts = Counter({tuple(r[:5]): r[-1] for r in json.loads(_get(f"{base}/counts"))})
         assert set(counts) == expected  # each delivery reached the subscriber; nothing else did
         duplicates = sum(counts.values()) - n
         print(f"\nwriter killed at {at_kill} requests: run exit {run.returncode}; {n} deliveries, "
@@ -205,9 +171,7 @@ def test_sigkill_of_the_writer_mid_resume_sends_nothing_unrecorded(
 ) -> None:
     """The same during `pbxdesk outbox resume`: ~6,000 deliveries left open (a run's, set back
     to pending), resume sends them and its writer process is killed half-way."""
-    script = tmp_path / "receiver.py"
-    script.write_text(RECEIVER, encoding="utf-8")
-    receiver = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    receiver = subprocess.Popen([sys.executable, str(SUBSCRIBER)], stdout=subprocess.PIPE, text=True)
     resume: subprocess.Popen | None = None
     try:
         assert receiver.stdout is not None
@@ -251,7 +215,7 @@ def test_sigkill_of_the_writer_mid_resume_sends_nothing_unrecorded(
             assert again.returncode == 0, again.stdout + again.stderr
         [(n,)] = _rows(profile, "SELECT COUNT(*) FROM deliveries")
         assert _rows(profile, "SELECT state, COUNT(*) FROM deliveries GROUP BY state") == [("delivered", n)]
-        counts = Counter({tuple(r[:5]): r[5] for r in json.loads(_get(f"{base}/counts"))})
+        counts = Counter({tuple(r[:5]): r[-1] for r in json.loads(_get(f"{base}/counts"))})
         assert len(counts) == n  # each delivery answered 200 at least once
         duplicates = sum(counts.values()) - n
         print(f"\nwriter killed mid-resume: exit {resume.returncode}; {n} deliveries, {duplicates} dup.")
