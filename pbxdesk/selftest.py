@@ -30,9 +30,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs
 
+from pbxdesk.cli.exit_codes import ExitCode
+
 SCENARIO = "seed-example.toml"
 STEP_TIMEOUT_S = 30.0
-EXIT_OK, EXIT_FAILED = 0, 1
 
 _IMPORTED_AT = time.time()
 
@@ -152,13 +153,13 @@ def run_self_test() -> int:
                 _run(Path(tmp), started, start_label)
             except (SelfTestFailure, PbxDeskError) as exc:
                 print(f"self-test: FAILED: {exc}", file=sys.stderr, flush=True)
-                return EXIT_FAILED
+                return ExitCode.FAILED
             except Exception as exc:  # anything unexpected is a failure too, with its trace
                 traceback.print_exc()
                 print(f"self-test: FAILED: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
-                return EXIT_FAILED
+                return ExitCode.FAILED
     _say(f"passed in {time.time() - started:.2f} s")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _run(tmp: Path, started: float, start_label: str) -> None:
