@@ -3,7 +3,6 @@ real profile file carrying it gets the receiver on that port, and the key is mov
 
 from __future__ import annotations
 
-import socket
 import sqlite3
 from pathlib import Path
 
@@ -13,12 +12,6 @@ from pbxdesk.engine.session import FeedSession, receiver_port
 from pbxdesk.store.profile import Profile
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _port_settings(path: Path) -> list[tuple[str, str]]:
     with sqlite3.connect(path) as conn:
         return conn.execute(
@@ -26,8 +19,10 @@ def _port_settings(path: Path) -> list[tuple[str, str]]:
         ).fetchall()
 
 
-async def test_a_port_saved_under_the_old_name_is_moved_and_listened_on(tmp_path: Path) -> None:
-    port = _free_port()
+async def test_a_port_saved_under_the_old_name_is_moved_and_listened_on(
+    tmp_path: Path, closed_port: int
+) -> None:
+    port = closed_port  # free: the demo receiver is to listen there
     path = tmp_path / "older.sqlite"
     with Profile.open(path) as profile:
         profile.set_setting("test_receiver_port", port)  # as an earlier pbxdesk saved it
