@@ -194,6 +194,7 @@ class EngineStats:
 
 DeliveryListener = Callable[[DeliveryResult], None]
 EventListener = Callable[[int, EventData | FeedEvent], None]
+FailureListener = Callable[[str], None]  # why the writer failed for good
 
 
 class DeliveryEngine:
@@ -212,6 +213,7 @@ class DeliveryEngine:
         on_delivery: DeliveryListener | None = None,
         rng: random.Random | None = None,
         memory_window: int = MEMORY_WINDOW,
+        on_failure: FailureListener | None = None,
     ) -> None:
         self.policy = policy or DeliveryPolicy()
         self.memory_window = memory_window
@@ -222,6 +224,9 @@ class DeliveryEngine:
         self.target_url = target_url
         self.on_event = on_event
         self.on_delivery = on_delivery
+        # Called once, on the loop, when the writer fails for good (``failure`` set): no attempt
+        # starts from then on and open deliveries stay in the outbox. The app shows a banner.
+        self.on_failure = on_failure
         self.rng = rng or random.Random()
         self.stats = EngineStats()
         self._subs: dict[tuple[int, EventType | FeedEventType], list[Subscription]] = defaultdict(list)
@@ -311,6 +316,11 @@ class DeliveryEngine:
             self._writer_ok.clear()
             self._idle.set()  # wait_idle returns and says so
             log.error("no more attempts: the profile's writer failed (%s)", writer.error)
+            if self.on_failure is not None:
+                try:
+                    self.on_failure(self.failure)
+                except Exception:  # a listener's bug must not hide the failure itself
+                    log.exception("writer failure listener failed")
         elif writer.healthy:
             if not self._writer_ok.is_set():
                 log.info("the profile's writer is back; attempts go on")
@@ -998,6 +1008,7 @@ def engine_for_profile(
     policy: DeliveryPolicy | None = None,
     on_event: EventListener | None = None,
     on_delivery: DeliveryListener | None = None,
+    on_failure: FailureListener | None = None,
 ) -> DeliveryEngine:
     """A delivery engine recording into ``profile``: its policy, names and next ids."""
     ev_max, dl_max = profile.max_ids()
@@ -1011,4 +1022,5 @@ def engine_for_profile(
         first_delivery_id=dl_max + 1,
         on_event=on_event,
         on_delivery=on_delivery,
+        on_failure=on_failure,
     )
