@@ -714,7 +714,7 @@ class DeliveryEngine:
                 d.id, d.attempts, out.started_at, out.finished_at, out.latency_ms, out.status_code,
                 out.error, out.error_detail or None, _headers_json(request_headers),
                 out.response_headers_json or _response_headers(out.response_headers), out.body,
-                out.truncated, d.state, d.next_attempt_at,
+                out.truncated, d.state.value, d.next_attempt_at,
             ),
         )  # fmt: skip
 

@@ -367,3 +367,30 @@ def test_a_stopped_writer_process_is_noticed_within_about_a_second_and_replaced(
         with contextlib.suppress(ProcessLookupError, TypeError):
             os.kill(pid, signal.SIGKILL)
         writer.close()
+
+
+async def test_a_normal_run_keeps_its_one_writer_process(recorder, outbox, call_events) -> None:
+    """Every op the engine makes can travel to the writer process (marshal takes plain types
+    only: a StrEnum state once broke every batch, and the thread fallback hid it)."""
+    from pbxdesk.domain import EventType, HttpMethod, Subscription
+
+    recorder.respond = lambda _r: (500, b"no\n", 0.0) if len(recorder.requests) % 3 else (200, b"ok\n", 0.0)
+    url = f"{recorder.base_url}/hook"
+    subs = [Subscription(175, EventType(t), HttpMethod.GET, url, id=i)
+            for i, t in enumerate(("dial-in", "answer", "hangup"), 1)]  # fmt: skip
+    box = await outbox(subs)
+    box.writer.execute("INSERT INTO settings (key, value) VALUES ('x', '1')", ())
+    await asyncio.to_thread(box.writer.flush)
+    pid = box.writer.process_pid
+    troubles: list[str | None] = []
+    box.writer.watch(lambda: troubles.append(box.writer.trouble))
+    for n in range(50):
+        for ev in call_events(f"c-{n}"):
+            box.engine.submit(ev)
+    box.engine.pause_endpoint(f"127.0.0.1:{recorder.port}")
+    box.engine.resume_endpoint(f"127.0.0.1:{recorder.port}")
+    box.engine.cancel(delivery_ids=[1])
+    assert await box.engine.wait_idle(30)
+    await asyncio.to_thread(box.writer.flush)
+    assert troubles == [] and pid is not None and box.writer.process_pid == pid
+    assert _rows(box.path, "SELECT COUNT(*) FROM attempts")[0][0] >= 150
