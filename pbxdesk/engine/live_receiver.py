@@ -42,6 +42,7 @@ from pbxdesk.engine.defaults import DEFAULT_LIVE_PORT
 from pbxdesk.engine.outbox import DeliveryEngine, DeliveryListener, EventListener, engine_for_profile, now_us
 from pbxdesk.engine.policy import DeliveryPolicy
 from pbxdesk.logs import add_secret, forget_secret, quiet_protocol_errors
+from pbxdesk.store.committer import NEW_ROW, UPDATE
 from pbxdesk.store.profile import Profile
 from pbxdesk.store.writer import BatchWriter
 
@@ -315,6 +316,7 @@ class LiveReceiver:
                 json.dumps(headers),
                 body,
             ),
+            kind=NEW_ROW,
         )
         self.stats["stored"] += 1
         event_id: int | None = None
@@ -328,7 +330,7 @@ class LiveReceiver:
             ev, notes = None, [f"could not be read ({type(exc).__name__})"]
         flag = "; ".join(notes) or None
         if event_id is not None or flag:
-            self.writer.execute(_UPDATE_RAW, (event_id, flag, raw_id))
+            self.writer.execute(_UPDATE_RAW, (event_id, flag, raw_id), kind=UPDATE)
         if event_id is not None:
             self.stats["relayed"] += 1
         if flag:

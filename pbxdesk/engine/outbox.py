@@ -46,8 +46,8 @@ from pbxdesk.engine.latencies import LatencyWindow
 from pbxdesk.engine.policy import POLICY_SETTING, DeliveryPolicy
 from pbxdesk.engine.senders import AttemptOutcome, Sender, make_senders
 from pbxdesk.store import outbox_store
-from pbxdesk.store.committer import ATTEMPT_ENDED, attempt_ended_row
-from pbxdesk.store.outbox_store import INSERT_DELIVERY, MARK_IN_FLIGHT, OutboxStore
+from pbxdesk.store.committer import EVENT, Op, attempt_ended_row
+from pbxdesk.store.outbox_store import OutboxStore
 from pbxdesk.store.profile import Profile
 from pbxdesk.store.writer import EVENT_SQL, BatchWriter, compact_json, event_row_deferred
 
@@ -246,7 +246,7 @@ class DeliveryEngine:
         self._awaiting_commit: list[Delivery] = []
         # Statements for the writer, handed over every FLUSH_DELAY_S (or with a commit the
         # outbox waits for): each hand-over wakes the writer thread, a GIL round trip.
-        self._ops: list[tuple[str, tuple[Any, ...]]] = []
+        self._ops: list[Op] = []
         self._flush_due = False
         # delivery id -> (its attempt under way, the sweep it started in)
         self._in_flight_marks: dict[int, tuple[int, int]] = {}
@@ -445,7 +445,7 @@ class DeliveryEngine:
         fields = ev.to_fields()
         if self.writer is not None:
             name = self.names.get(ev.extension_id, "")
-            self._write(EVENT_SQL, event_row_deferred(event_id, ev, name, source, fields))
+            self._write(EVENT, EVENT_SQL, event_row_deferred(event_id, ev, name, source, fields))
         if self.on_event is not None:
             self.on_event(event_id, ev)
         subs = self.matching(ev)
@@ -494,11 +494,10 @@ class DeliveryEngine:
             self._open[d.id] = d
             self._enqueue(d)
             return d
-        self._write(
-            INSERT_DELIVERY,
+        self._write(*outbox_store.new_delivery_op(
             (d.id, event_id, subscription_id, method.value, url, call_id, d.endpoint, int(ordered),
              d.created_at, redelivery_of),
-        )  # fmt: skip
+        ))  # fmt: skip
         if self._backlog_from is not None or (
             len(self._open) >= self.memory_window and self._in_window() >= self.memory_window
         ):
@@ -572,10 +571,10 @@ class DeliveryEngine:
         if self._backlog_from is not None:
             self._maybe_refill()
 
-    def _write(self, sql: str, params: tuple[Any, ...]) -> None:
+    def _write(self, kind: int, sql: str, params: tuple[Any, ...]) -> None:
         if self.writer is None:
             return
-        self._ops.append((sql, params))
+        self._ops.append((kind, sql, params))
         self._schedule_flush()
 
     def _schedule_flush(self) -> None:
@@ -587,7 +586,7 @@ class DeliveryEngine:
         self._flush_due = False
         self._flush_ops()
 
-    def _take_ops(self) -> list[tuple[str, tuple[Any, ...]]]:
+    def _take_ops(self) -> list[Op]:
         ops, self._ops = self._ops, []
         return ops
 
@@ -609,7 +608,7 @@ class DeliveryEngine:
         old = [(d_id, n) for d_id, (n, sweep) in marks.items() if everything or sweep < self._sweep_no]
         for d_id, n in old:
             del marks[d_id]
-            self._write(MARK_IN_FLIGHT, (n, d_id))
+            self._write(*outbox_store.mark_in_flight_op(d_id, n))
         self._sweep_no += 1
         if marks and not everything:
             self._sweep_due = True
@@ -709,13 +708,12 @@ class DeliveryEngine:
             return
         self._in_flight_marks.pop(d.id, None)
         self._write(
-            ATTEMPT_ENDED,
-            attempt_ended_row(
+            *attempt_ended_row(
                 d.id, d.attempts, out.started_at, out.finished_at, out.latency_ms, out.status_code,
                 out.error, out.error_detail or None, _headers_json(request_headers),
                 out.response_headers_json or _response_headers(out.response_headers), out.body,
                 out.truncated, d.state.value, d.next_attempt_at,
-            ),
+            )
         )  # fmt: skip
 
     def _notify(self, d: Delivery, full_url: str, out: AttemptOutcome) -> None:

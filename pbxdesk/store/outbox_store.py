@@ -15,8 +15,7 @@ from typing import Any
 
 from pbxdesk.domain import DeliveryState
 from pbxdesk.domain.enums import OPEN_STATES
-
-Op = tuple[str, tuple[Any, ...]]
+from pbxdesk.store.committer import NEW_DELIVERY, UPDATE, Op
 
 _S = DeliveryState
 _VALUES = frozenset(s.value for s in DeliveryState)
@@ -53,7 +52,8 @@ OPEN_ROW_COLUMNS = (
 def cancel_op(
     *, from_id: int | None = None, endpoint: str | None = None, ids: Iterable[int] | None = None
 ) -> Op:
-    """Cancel the pending and paused deliveries chosen (all of them with no argument)."""
+    """Cancel the pending and paused deliveries chosen (all of them with no argument).
+    Its SQL and parameters also serve the CLI on its own connection."""
     where, params = f"state IN {CANCELLABLE_SQL}", list[Any]()
     if from_id is not None:
         where += " AND id >= ?"
@@ -65,15 +65,24 @@ def cancel_op(
         chosen = sorted(set(ids))
         where += f" AND id IN ({','.join('?' * len(chosen))})"
         params += chosen
-    return f"UPDATE deliveries SET state = '{_S.CANCELLED}' WHERE {where}", tuple(params)
+    return UPDATE, f"UPDATE deliveries SET state = '{_S.CANCELLED}' WHERE {where}", tuple(params)
+
+
+def new_delivery_op(params: tuple[Any, ...]) -> Op:
+    """INSERT_DELIVERY with its parameters: a new row, grouped with the batch's others."""
+    return NEW_DELIVERY, INSERT_DELIVERY, params
+
+
+def mark_in_flight_op(delivery_id: int, attempt: int) -> Op:
+    return UPDATE, MARK_IN_FLIGHT, (attempt, delivery_id)
 
 
 def set_state_op(delivery_id: int, state: DeliveryState) -> Op:
-    return SET_STATE, (state.value, delivery_id)
+    return UPDATE, SET_STATE, (state.value, delivery_id)
 
 
 def endpoint_op(endpoint: str, *, paused: bool, reason: str | None, exhausted_in_row: int, at_us: int) -> Op:
-    return UPSERT_ENDPOINT, (endpoint, int(paused), reason, exhausted_in_row, at_us)
+    return UPDATE, UPSERT_ENDPOINT, (endpoint, int(paused), reason, exhausted_in_row, at_us)
 
 
 class OutboxStore:
@@ -147,13 +156,13 @@ class OutboxStore:
 
     # -- steering while no engine runs (the CLI); the caller commits ---------------------------
     def cancel(self, *, endpoint: str | None = None, ids: Iterable[int] | None = None) -> int:
-        sql, params = cancel_op(endpoint=endpoint, ids=ids)
+        _, sql, params = cancel_op(endpoint=endpoint, ids=ids)
         return self.conn.execute(sql, params).rowcount
 
     def set_paused(self, endpoint: str, paused: bool, *, at_us: int) -> int:
         """Pause or resume an endpoint and move its waiting deliveries; returns how many moved."""
         reason = PAUSED_BY_USER if paused else None
-        sql, params = endpoint_op(endpoint, paused=paused, reason=reason, exhausted_in_row=0, at_us=at_us)
+        _, sql, params = endpoint_op(endpoint, paused=paused, reason=reason, exhausted_in_row=0, at_us=at_us)
         self.conn.execute(sql, params)
         old, new = (_S.PENDING, _S.PAUSED) if paused else (_S.PAUSED, _S.PENDING)
         sql = "UPDATE deliveries SET state = ? WHERE endpoint = ? AND state = ?"

@@ -34,7 +34,9 @@ from typing import Any, Protocol
 
 from pbxdesk.domain import EventData, FeedEvent, PbxDeskError
 from pbxdesk.store.committer import (
-    EVENT_SQL,
+    ANY,
+    EVENT,
+    NEW_DELIVERY,
     Committer,
     Op,
     committed_marker,
@@ -42,6 +44,7 @@ from pbxdesk.store.committer import (
     read_frame,
     write_frame,
 )
+from pbxdesk.store.event_insert import EVENT_SQL
 
 log = logging.getLogger(__name__)
 
@@ -494,19 +497,21 @@ class BatchWriter:
         self._thread.start()
 
     # -- producers (any thread; never block) -----------------------------------------------------
-    def execute(self, sql: str, params: tuple[Any, ...]) -> None:
-        self._q.put((sql, params))
+    def execute(self, sql: str, params: tuple[Any, ...], *, kind: int = ANY) -> None:
+        """Queue one statement. ``kind`` (committer's EVENT ... ANY) says what it is; by
+        default ANY: run in order, and it may change anything."""
+        self._q.put((kind, sql, params))
 
     def execute_all(self, ops: list[Op], *, then: Callable[[], None] | None = None) -> None:
-        """Queue many statements at once (one hand-over to the thread, in order); ``then`` is
-        called like an ``on_commit`` callback, in the same hand-over."""
+        """Queue many ops, each ``(kind, sql, params)``, at once (one hand-over to the thread, in
+        order); ``then`` is called like an ``on_commit`` callback, in the same hand-over."""
         self._q.put(ops if then is None else _Handover(ops, then))
 
     def add_event(self, row: tuple[Any, ...]) -> None:
-        self._q.put((EVENT_SQL, row))
+        self._q.put((EVENT, EVENT_SQL, row))
 
     def add_delivery(self, row: tuple[Any, ...]) -> None:
-        self._q.put((DELIVERY_SQL, row))
+        self._q.put((NEW_DELIVERY, DELIVERY_SQL, row))
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` (in the writer thread) once everything queued before is committed.

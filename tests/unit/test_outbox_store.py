@@ -27,7 +27,7 @@ def test_steering_and_reading_the_outbox(tmp_path: Path) -> None:
         for i, endpoint in enumerate(("a:80", "a:80", "b:80", "b:80"), 1):
             row = (i, 1, None, "GET", f"http://{endpoint}/", "c1", endpoint, 1, 0, None)
             conn.execute(INSERT_DELIVERY, row)
-        conn.execute(*set_state_op(4, DeliveryState.DELIVERED))
+        conn.execute(*set_state_op(4, DeliveryState.DELIVERED)[1:])
         store = OutboxStore(conn)
         assert store.counts_by_state() == {"delivered": 1, "pending": 3}
         assert store.set_paused("a:80", True, at_us=5) == 2
