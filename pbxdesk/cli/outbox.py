@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pbxdesk.cli.exit_codes import ExitCode
 from pbxdesk.domain import HttpMethod, PbxDeskError
 from pbxdesk.store.paths import check_profile_name, profile_path
-
-if TYPE_CHECKING:
-    import sqlite3
 
 # The profile, the clock and the engine are imported inside the functions: `pbxdesk --help`
 # builds this parser and needs none of them.
@@ -65,18 +61,12 @@ def _run_engine(args: argparse.Namespace) -> int:
 
 def _status(path: Path) -> int:
     from pbxdesk.engine.clock import now_us
+    from pbxdesk.store.outbox_store import OutboxStore
     from pbxdesk.store.profile import Profile
 
     with Profile.open(path) as profile:
-        rows = profile.conn.execute(
-            "SELECT COALESCE(state, 'delivered'), COUNT(*) FROM deliveries GROUP BY 1 ORDER BY 1"
-        ).fetchall()
-        paused = profile.conn.execute("SELECT endpoint, reason FROM endpoints WHERE paused = 1").fetchall()
-        due = profile.conn.execute(
-            "SELECT MIN(next_attempt_at) FROM deliveries "
-            "WHERE state = 'pending' AND next_attempt_at IS NOT NULL"
-        ).fetchone()[0]
-    counts = dict(rows)
+        store = OutboxStore(profile.conn)
+        counts, paused, due = store.counts_by_state(), store.paused_endpoints(), store.next_retry_at()
     print(", ".join(f"{n} {state.replace('_', ' ')}" for state, n in counts.items()) or "no deliveries")
     if due:
         print(f"next retry in {max(0.0, (due - now_us()) / 1e6):.0f} s")
@@ -87,40 +77,22 @@ def _status(path: Path) -> int:
 
 def _steer(path: Path, args: argparse.Namespace) -> int:
     """Cancel or (un)pause straight in the profile; the engine honours it when it next runs."""
+    from pbxdesk.domain import DeliveryState
+    from pbxdesk.engine.clock import now_us
+    from pbxdesk.store.outbox_store import OutboxStore
     from pbxdesk.store.profile import Profile
 
     with Profile.open(path) as profile, profile.conn as conn:
+        store = OutboxStore(conn)
         if args.outbox_command == "cancel":
-            where, params = "state IN ('pending', 'paused')", []
-            if args.endpoint:
-                where += " AND endpoint = ?"
-                params.append(args.endpoint)
-            if args.ids:
-                where += f" AND id IN ({','.join('?' * len(args.ids))})"
-                params += args.ids
-            n = conn.execute(f"UPDATE deliveries SET state = 'cancelled' WHERE {where}", params).rowcount
+            n = store.cancel(endpoint=args.endpoint, ids=args.ids)
             print(f"cancelled {n} deliveries")
             return ExitCode.OK
         pause = args.outbox_command == "pause"
-        _upsert_endpoint(conn, args.endpoint, pause)
-        old, new = ("pending", "paused") if pause else ("paused", "pending")
-        n = conn.execute(
-            "UPDATE deliveries SET state = ? WHERE endpoint = ? AND state = ?", (new, args.endpoint, old)
-        ).rowcount
+        n = store.set_paused(args.endpoint, pause, at_us=now_us())
+        new = DeliveryState.PAUSED if pause else DeliveryState.PENDING
         print(f"{'paused' if pause else 'resumed'} {args.endpoint}: {n} deliveries {new}")
     return ExitCode.OK
-
-
-def _upsert_endpoint(conn: sqlite3.Connection, endpoint: str, paused: bool) -> None:
-    from pbxdesk.engine.clock import now_us
-
-    conn.execute(
-        "INSERT INTO endpoints (endpoint, paused, reason, exhausted_in_row, updated_at) "
-        "VALUES (?, ?, ?, 0, ?) "
-        "ON CONFLICT(endpoint) DO UPDATE SET paused = excluded.paused, reason = excluded.reason, "
-        "exhausted_in_row = 0, updated_at = excluded.updated_at",
-        (endpoint, int(paused), "paused by the user" if paused else None, now_us()),
-    )
 
 
 async def _with_engine(path: Path, args: argparse.Namespace) -> int:

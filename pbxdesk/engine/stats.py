@@ -10,7 +10,8 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from pbxdesk.engine.outbox import DELIVERED, FAILED, DeliveryResult, endpoint_of
+from pbxdesk.domain import DeliveryState
+from pbxdesk.engine.outbox import DeliveryResult, endpoint_of
 
 WINDOW_S = 120  # seconds of history kept for the rate graphs
 LATENCY_SAMPLES = 1000  # per endpoint, for its percentiles
@@ -76,9 +77,9 @@ class LiveStats:
         self._latency[endpoint].append(result.latency_ms)
         totals = self._totals[endpoint]
         totals[0] += 1
-        if result.state == DELIVERED:
+        if result.state == DeliveryState.DELIVERED:
             totals[1] += 1
-        elif result.state == FAILED:
+        elif result.state == DeliveryState.FAILED:
             totals[2] += 1
 
     def series(self) -> tuple[list[int], list[int], list[int], list[int]]:

@@ -31,7 +31,8 @@ from typing import IO, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from pbxdesk import __version__
-from pbxdesk.domain import WIRE_FIELDS, HttpMethod, PbxDeskError
+from pbxdesk.domain import WIRE_FIELDS, DeliveryState, HttpMethod, PbxDeskError
+from pbxdesk.domain.enums import OPEN_STATES
 from pbxdesk.domain.wire import FORM_CONTENT_TYPE, USER_AGENT, build_request
 from pbxdesk.store.check import check_file
 from pbxdesk.store.profile import Profile, connect
@@ -103,6 +104,12 @@ class Event:
     deliveries: list[Delivery] = field(default_factory=list)
 
 
+def _state_before_states(status_code: int | None) -> DeliveryState:
+    """A row from before deliveries had states: settled by its one answer."""
+    ok = status_code is not None and 200 <= status_code < 300
+    return DeliveryState.DELIVERED if ok else DeliveryState.FAILED
+
+
 def _json_obj(text: str | None) -> dict[str, str]:
     if not text:
         return {}
@@ -142,7 +149,7 @@ def _fill(conn: sqlite3.Connection, events: list[Event]) -> None:
     for r in conn.execute(f"{_DELIVERY_SELECT} WHERE event_id IN ({marks}) ORDER BY id", list(by_id)):
         d = Delivery(
             id=r[0], event_id=r[1], subscription_id=r[2], method=(r[3] or "GET").upper(), url=r[4] or "",
-            state=r[5] or ("delivered" if r[6] is not None and 200 <= r[6] < 300 else "failed"),
+            state=r[5] or _state_before_states(r[6]),
             status_code=r[6], error=r[7], latency_ms=r[8], attempt_count=r[9] or 0, created_at=r[10],
             redelivery_of=r[13],
         )  # fmt: skip
@@ -278,8 +285,8 @@ def _csv_row(e: Event) -> list[str]:
     return [
         str(e.id), iso(e.event_time), e.event_type, e.extension_name, str(e.extension_id),
         f.get("CallerIDNum", ""), called, f.get("CallStatus", ""), e.call_id, e.sub_call_id or "", e.source,
-        str(len(states)), str(states.count("delivered")), str(states.count("failed")),
-        str(sum(s in ("pending", "in_flight", "paused") for s in states)), summary,
+        str(len(states)), str(states.count(DeliveryState.DELIVERED)), str(states.count(DeliveryState.FAILED)),
+        str(sum(s in OPEN_STATES for s in states)), summary,
         *(f.get(name, "") for name in WIRE_FIELDS),
         json.dumps(extra, ensure_ascii=False) if extra else "",
     ]  # fmt: skip

@@ -18,7 +18,6 @@ from pbxdesk.domain import (
     PbxDeskError,
     Subscription,
 )
-from pbxdesk.store import queries
 from pbxdesk.store.check import check_file
 
 # The connection helpers live in their own light module (the writer process imports only it);
@@ -197,10 +196,6 @@ class Profile:
                 "SELECT COUNT(*) FROM deliveries WHERE status_code BETWEEN 200 AND 299"
             ).fetchone()[0],
         }
-
-    def recent_events(self, limit: int = 200) -> list[dict[str, Any]]:
-        """The newest ``limit`` events, oldest first, each with its deliveries."""
-        return [e.as_dict() for e in queries.newest(self.conn, limit)]
 
     # -- configuration, one item at a time (the GUI's dialogs) --------------------------------------
     def extension(self, ext_id: int) -> Extension | None:
