@@ -45,6 +45,7 @@ from pbxdesk.domain import (
 from pbxdesk.domain import feeds as feed_data
 from pbxdesk.engine.clock import now_us
 from pbxdesk.engine.defaults import EMULATOR_PORT, EMULATOR_SUBSCRIPTION_LIMIT
+from pbxdesk.engine.input_model import checked
 from pbxdesk.engine.outbox import DeliveryEngine, DeliveryResult
 from pbxdesk.engine.policy import DeliveryPolicy
 from pbxdesk.engine.run import FeedPlayer
@@ -80,18 +81,9 @@ class Fault:
     def from_json(cls, data: Any) -> Fault:
         """A fault from its JSON (``--fault`` or ``POST /admin/faults``), checked by the same
         model the OpenAPI document shows; a ValidationError names the wrong key."""
-        try:
-            model = FaultModel.model_validate(data)
-        except pydantic.ValidationError as exc:
-            err = exc.errors()[0]
-            loc = [str(p) for p in err["loc"]]
-            if err["type"] == "extra_forbidden":
-                known = ", ".join(sorted(FaultModel.model_fields))
-                raise ValidationError(f"unknown key {loc[-1]!r} (known: {known})", where="fault") from None
-            if not loc:  # not an object, or the object as a whole
-                text = "a fault is a JSON object" if err["type"] == "model_type" else err["msg"]
-                raise ValidationError(text.removeprefix("Value error, "), where="fault") from None
-            raise ValidationError(err["msg"], where=f"fault.{loc[0]}") from None
+        if not isinstance(data, dict):
+            raise ValidationError("a fault is a JSON object", where="fault")
+        model = checked(FaultModel, data, "fault")
         count = model.count if "count" in model.model_fields_set or model.status is None else 1
         return cls(
             model.status,
