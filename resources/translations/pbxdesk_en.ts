@@ -203,7 +203,7 @@
 <context>
     <name>SyncDialog</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/dialogs/sync_dialog.py" line="+386"/>
+        <location filename="../../pbxdesk/ui/dialogs/sync_dialog.py" line="+390"/>
         <location line="+33"/>
         <source>%Ln extension(s)</source>
         <translation>

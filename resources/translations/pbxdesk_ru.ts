@@ -2162,17 +2162,17 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+52"/>
+        <location line="+56"/>
         <source>Change</source>
         <translation>Изменить</translation>
     </message>
     <message>
-        <location line="-51"/>
+        <location line="-55"/>
         <source>Remove</source>
         <translation>Удалить</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>Name</source>
         <translation>Имя</translation>
     </message>
@@ -2190,6 +2190,21 @@
         <location line="+1"/>
         <source>Label</source>
         <translation>Подпись</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Caller ID name</source>
+        <translation>Имя абонента (Caller ID)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Extension group</source>
+        <translation>Группа добавочных</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Extra parameters</source>
+        <translation>Дополнительные параметры</translation>
     </message>
     <message>
         <location line="+1"/>
