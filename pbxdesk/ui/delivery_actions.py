@@ -16,7 +16,7 @@ from pbxdesk.engine.outbox import endpoint_of
 
 if TYPE_CHECKING:
     from pbxdesk.ui.main_window import MainWindow
-    from pbxdesk.ui.timeline_model import TimelineRow
+    from pbxdesk.ui.timeline import TimelineRow
 
 
 class DeliveryActions(QObject):

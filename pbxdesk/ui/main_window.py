@@ -51,7 +51,7 @@ from pbxdesk.ui.live_monitor import install_live_monitor
 from pbxdesk.ui.profile_switcher import ProfileSwitcher
 from pbxdesk.ui.scenario_feed import ScenarioBar
 from pbxdesk.ui.stats_view import StatsView
-from pbxdesk.ui.timeline_model import TimelineModel, row_from_event
+from pbxdesk.ui.timeline import TimelineModel, row_from_event
 
 log = logging.getLogger(__name__)
 

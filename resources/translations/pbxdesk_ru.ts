@@ -75,37 +75,7 @@
 <context>
     <name>CallFlowView</name>
     <message>
-        <location filename="../../pbxdesk/ui/call_flow.py" line="+26"/>
-        <source>delivered</source>
-        <translation>доставлено</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>failed</source>
-        <translation>ошибка</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>retrying</source>
-        <translation>повтор</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>paused</source>
-        <translation>приостановлено</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>cancelled</source>
-        <translation>отменено</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>no subscriber</source>
-        <translation>нет подписчика</translation>
-    </message>
-    <message>
-        <location line="+4"/>
+        <location filename="../../pbxdesk/ui/call_flow.py" line="+21"/>
         <source>outside</source>
         <translation>внешний</translation>
     </message>
@@ -252,7 +222,7 @@
 <context>
     <name>DetailPane</name>
     <message>
-        <location filename="../../pbxdesk/ui/detail_pane.py" line="+129"/>
+        <location filename="../../pbxdesk/ui/detail_pane.py" line="+123"/>
         <location line="+16"/>
         <source>no answer</source>
         <translation>нет ответа</translation>
@@ -756,7 +726,7 @@
 <context>
     <name>FilterBar</name>
     <message>
-        <location filename="../../pbxdesk/ui/filter_bar.py" line="+42"/>
+        <location filename="../../pbxdesk/ui/filter_bar.py" line="+43"/>
         <source>Time: any</source>
         <translation>Время: любое</translation>
     </message>
@@ -776,7 +746,7 @@
         <translation>Последние 24 часа</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location filename="../../pbxdesk/ui/timeline/states.py" line="+76"/>
         <source>Delivered</source>
         <translation>Доставлено</translation>
     </message>
@@ -801,7 +771,7 @@
         <translation>Нет подписчика</translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location filename="../../pbxdesk/ui/filter_bar.py" line="+55"/>
         <source>CallID or number… (Ctrl+F)</source>
         <translation>CallID или номер… (Ctrl+F)</translation>
     </message>
@@ -1877,7 +1847,7 @@
 <context>
     <name>StatsView</name>
     <message>
-        <location filename="../../pbxdesk/ui/stats_view.py" line="+36"/>
+        <location filename="../../pbxdesk/ui/stats_view.py" line="+37"/>
         <source>per second</source>
         <translation>в секунду</translation>
     </message>
@@ -1887,7 +1857,7 @@
         <translation>секунд назад</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>events</source>
         <translation>события</translation>
     </message>
@@ -1897,7 +1867,7 @@
         <translation>доставлено</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>failed attempts</source>
         <translation>неудачные попытки</translation>
     </message>
@@ -2600,13 +2570,13 @@
         <translation>Событие №</translation>
     </message>
     <message>
-        <location filename="../../pbxdesk/ui/timeline_model.py" line="+218"/>
-        <location line="+104"/>
+        <location filename="../../pbxdesk/ui/timeline/rows.py" line="+158"/>
+        <location filename="../../pbxdesk/ui/timeline/states.py" line="-24"/>
         <source>pending</source>
         <translation>в очереди</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location filename="../../pbxdesk/ui/timeline/states.py" line="+1"/>
         <source>in flight</source>
         <translation>отправляется</translation>
     </message>
@@ -2621,24 +2591,29 @@
         <translation>ошибка</translation>
     </message>
     <message>
-        <location line="-100"/>
-        <location line="+101"/>
+        <location line="+8"/>
+        <source>retrying</source>
+        <translation>повтор</translation>
+    </message>
+    <message>
+        <location filename="../../pbxdesk/ui/timeline/rows.py" line="+7"/>
+        <location filename="../../pbxdesk/ui/timeline/states.py" line="-7"/>
         <source>cancelled</source>
         <translation>отменено</translation>
     </message>
     <message>
-        <location line="-106"/>
+        <location line="-5"/>
         <source>in flight (attempt {0})</source>
         <translation>отправляется (попытка {0})</translation>
     </message>
     <message>
         <location line="+2"/>
-        <location line="+105"/>
+        <location filename="../../pbxdesk/ui/timeline/states.py" line="+1"/>
         <source>paused</source>
         <translation>приостановлено</translation>
     </message>
     <message>
-        <location line="-99"/>
+        <location line="+6"/>
         <source>(retrying, attempt {0})</source>
         <translation>(повтор, попытка {0})</translation>
     </message>
@@ -2653,7 +2628,7 @@
         <translation>(попытка {0})</translation>
     </message>
     <message>
-        <location line="+777"/>
+        <location filename="../../pbxdesk/ui/timeline/grouping.py" line="+71"/>
         <source>{0} delivered</source>
         <translation>доставлено: {0}</translation>
     </message>
@@ -2668,13 +2643,14 @@
         <translation>ошибок: {0}</translation>
     </message>
     <message>
-        <location line="-836"/>
-        <location line="+837"/>
+        <location line="+4"/>
+        <location filename="../../pbxdesk/ui/timeline/rows.py" line="-55"/>
+        <location filename="../../pbxdesk/ui/timeline/states.py" line="+11"/>
         <source>no subscriber</source>
         <translation>нет подписчика</translation>
     </message>
     <message>
-        <location line="+310"/>
+        <location filename="../../pbxdesk/ui/timeline/model.py" line="+735"/>
         <source>(removed)</source>
         <translation>(удалено)</translation>
     </message>
