@@ -82,10 +82,7 @@ class AppWindow:
         self.closed.set()
 
     async def close_session(self) -> None:
-        w = self.window
-        await w.live.stop()  # removes the monitor's subscriptions at the PBX
-        await w.account.disconnect()  # the Live mode's API client
-        await w.session.close()
+        await self.window.close_session()
 
     async def switch(self, name: str) -> None:
         """Close this profile's session and window; open ``name`` (or, if it cannot be opened,
