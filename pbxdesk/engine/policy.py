@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import random
-from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any
+from dataclasses import asdict, dataclass, field, replace
+from typing import Annotated, Any, Literal
 
-from pbxdesk.domain import ValidationError
+from pydantic import Field
+
+from pbxdesk.engine.input_model import InputModel, checked
 
 # The schedule the big webhook platforms use: immediately, then 5 s, 5 min, 30 min, 2 h,
 # 5 h, 10 h, 10 h (eight attempts in all).
@@ -58,31 +60,40 @@ class DeliveryPolicy:
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> DeliveryPolicy:
+        """The profile's setting, checked by ``PolicySetting``: a ValidationError at
+        ``delivery_policy.<key>`` names what is wrong."""
         if not data:
             return cls()
-        known = {f.name for f in fields(cls)} - {"extra"}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValidationError(f"unknown setting {unknown[0]!r}", where=POLICY_SETTING)
-        values = dict(data)
+        setting = checked(PolicySetting, data, POLICY_SETTING)
+        values = setting.model_dump(exclude_unset=True)
         if "schedule" in values:
             values["schedule"] = tuple(float(x) for x in values["schedule"])
-        policy = cls(**values)
-        policy.validate()
-        return policy
+        return cls(**values)
 
     def validate(self) -> None:
-        where = POLICY_SETTING
-        if not self.schedule or any(d < 0 for d in self.schedule):
-            raise ValidationError("schedule needs at least one attempt and no negative delay", where=where)
-        if not 0 <= self.jitter < 1:
-            raise ValidationError("jitter must be a fraction between 0 and 1", where=where)
-        if self.timeout <= 0:
-            raise ValidationError("timeout must be positive", where=where)
-        if self.max_concurrency < 1 or self.per_endpoint < 1:
-            raise ValidationError("concurrency limits must be at least 1", where=where)
-        if self.http_client not in ("httpx", "aiohttp"):
-            raise ValidationError("http_client must be 'httpx' or 'aiohttp'", where=where)
+        checked(PolicySetting, self.to_json(), POLICY_SETTING)
+
+
+_D = DeliveryPolicy()
+
+
+class PolicySetting(InputModel):
+    """The ``delivery_policy`` setting as a profile stores it (JSON): every key optional."""
+
+    schedule: list[Annotated[float, Field(ge=0)]] = Field(
+        list(_D.schedule), min_length=1, description="a list of delays in seconds (the first attempt's too)"
+    )
+    jitter: float = Field(_D.jitter, ge=0, lt=1, description="a fraction between 0 and 1")
+    timeout: float = Field(_D.timeout, gt=0, description="a number of seconds")
+    follow_redirects: bool = _D.follow_redirects
+    honour_retry_after: bool = _D.honour_retry_after
+    max_concurrency: int = Field(_D.max_concurrency, ge=1, description="a number of requests")
+    per_endpoint: int = Field(_D.per_endpoint, ge=1, description="a number of requests")
+    ordered: bool = _D.ordered
+    pause_after: int = Field(_D.pause_after, ge=0, description="a number of deliveries (0: never)")
+    max_response_bytes: int = Field(_D.max_response_bytes, ge=1, description="a number of bytes")
+    keep_response_bytes: int = Field(_D.keep_response_bytes, ge=0, description="a number of bytes")
+    http_client: Literal["aiohttp", "httpx"] = "aiohttp"  # DeliveryPolicy.http_client's default
 
 
 def parse_retry_after(value: str | None) -> float | None:

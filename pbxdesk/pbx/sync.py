@@ -37,6 +37,28 @@ _OPTIONAL_FIELDS = ("caller_id_name", "extension_group_id", "extra_params")
 # The resource's fields a pull takes from the PBX (the PBX sets the last three).
 _RESOURCE_FIELDS = (*_OPTIONAL_FIELDS, "create_date", "client_id", "domain")
 _SUB_FIELDS = ("extension_id", "event_type", "method", "url")
+# What a difference calls each compared field: the CLI writes it (lower case at the start, a
+# word within its sentence), the Sync dialog shows it translated (its FIELD_TEXT holds the same
+# English, marked for Qt's tr).
+FIELD_LABELS = {
+    "name": "Name",
+    "type": "Type",
+    "status": "Status",
+    "label": "Label",
+    "caller_id_name": "Caller ID name",
+    "extension_group_id": "Extension group",
+    "extra_params": "Extra parameters",
+    "extension_id": "Extension",
+    "event_type": "Event",
+    "method": "Method",
+    "url": "URL",
+}
+
+
+def field_label(key: str) -> str:
+    """A compared field as the CLI's sentence names it: ``caller ID name``, ``URL``."""
+    label = FIELD_LABELS.get(key, key)
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
 
 # The kinds of SyncText, with their English (the CLI's output: keep it as it is).
 NOTE_REMOTE_EXTENSION = "remote-extension"  # name, id
@@ -146,7 +168,9 @@ class Change:
         text = f"{mark} {what}"
         if self.kind == CHANGED:
             assert self.before is not None and self.after is not None
-            diffs = ", ".join(f"{k} {self.before.get(k)!r} -> {self.after.get(k)!r}" for k in self.fields)
+            diffs = ", ".join(
+                f"{field_label(k)} {self.before.get(k)!r} -> {self.after.get(k)!r}" for k in self.fields
+            )
             text += f": {diffs}"
         return text
 
@@ -394,7 +418,8 @@ def _completed(
         ]
         if candidates:
             best = next((rs for rs in candidates if rs.id == sub.id), candidates[0])
-            subs[sub.id] = best.id  # type: ignore[assignment]
+            assert best.id is not None  # the PBX's subscriptions all have ids
+            subs[sub.id] = best.id
             taken_subs.add(best.id)
     return IdMapping(exts, subs)
 
@@ -467,9 +492,9 @@ async def _apply(
     if c.entity == EXTENSION:
         if c.kind == ADDED:
             ext = local_exts[c.local_id]  # type: ignore[index]
-            made = await client.push_extension(ext)
-            mapping.extensions[ext.id] = made.id
-            return made.id
+            made_ext = await client.push_extension(ext)
+            mapping.extensions[ext.id] = made_ext.id
+            return made_ext.id
         if c.kind == CHANGED:
             assert c.after is not None and c.remote_id is not None
             changes = {k: c.after[k] for k in c.fields}

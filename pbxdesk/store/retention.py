@@ -25,7 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from pbxdesk.domain import PbxDeskError
+from pydantic import Field
+
+from pbxdesk.domain import PbxDeskError, ValidationError
+from pbxdesk.engine.input_model import InputModel, checked
 from pbxdesk.store.profile import Profile, connect, is_locked, locked_error
 
 log = logging.getLogger(__name__)
@@ -54,10 +57,7 @@ class RetentionPolicy:
         return self.days is not None or self.events is not None
 
     def __post_init__(self) -> None:
-        if self.days is not None and self.days <= 0:
-            raise PbxDeskError(f"retention days must be more than 0, not {self.days:g}")
-        if self.events is not None and self.events < 0:
-            raise PbxDeskError(f"retention events must be 0 or more, not {self.events}")
+        checked(RetentionSetting, self.as_setting(), SETTING)  # a ValidationError (a PbxDeskError)
 
     def as_setting(self) -> dict[str, Any]:
         return {"days": self.days, "events": self.events}
@@ -73,13 +73,21 @@ class RetentionPolicy:
         return "keep " + " and ".join(parts)
 
 
+class RetentionSetting(InputModel):
+    """The ``retention`` setting as a profile stores it; null: no limit of that kind."""
+
+    days: float | None = Field(None, gt=0, description="a number of days (more than 0) or null")
+    events: int | None = Field(None, ge=0, description="a number of events (0 or more) or null")
+
+
 def load_policy(profile: Profile) -> RetentionPolicy:
     raw = profile.get_setting(SETTING, None) or {}
     try:
-        return RetentionPolicy(days=raw.get("days"), events=raw.get("events"))
-    except (AttributeError, TypeError, PbxDeskError):
-        log.warning("%s: ignoring a retention setting that makes no sense: %r", profile.path, raw)
+        setting = checked(RetentionSetting, raw, SETTING)
+    except ValidationError as exc:
+        log.warning("%s: ignoring a retention setting that makes no sense (%s): %r", profile.path, exc, raw)
         return RetentionPolicy()
+    return RetentionPolicy(days=setting.days, events=setting.events)
 
 
 def save_policy(profile: Profile, policy: RetentionPolicy) -> None:

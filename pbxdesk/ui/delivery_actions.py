@@ -14,7 +14,7 @@ from pbxdesk.domain.validation import validate_url
 from pbxdesk.engine.outbox import DeliveryEngine, endpoint_of
 from pbxdesk.engine.session import FeedSession
 from pbxdesk.ui.export import TimelineExporter
-from pbxdesk.ui.timeline_model import TimelineModel, TimelineRow
+from pbxdesk.ui.timeline import TimelineModel, TimelineRow
 
 
 class DeliveryActions(QObject):

@@ -21,7 +21,7 @@ from pbxdesk.domain import PbxDeskError
 from pbxdesk.engine.session import FeedSession
 from pbxdesk.store import history_export
 from pbxdesk.store.history_export import ExportResult
-from pbxdesk.ui.timeline_model import TimelineModel
+from pbxdesk.ui.timeline import TimelineModel
 
 log = logging.getLogger(__name__)
 

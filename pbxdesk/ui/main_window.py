@@ -44,10 +44,9 @@ from PySide6.QtWidgets import (
 )
 
 from pbxdesk.domain import EventData, FeedEvent, PbxDeskError
-from pbxdesk.engine.demo import DEMO_RECEIVER_PORT
 from pbxdesk.engine.outbox import DeliveryResult
 from pbxdesk.engine.policy import DeliveryPolicy
-from pbxdesk.engine.session import RECEIVER_PORT_SETTING, FeedSession
+from pbxdesk.engine.session import FeedSession, receiver_port
 from pbxdesk.engine.stats import LiveStats
 from pbxdesk.resources_dir import resource
 from pbxdesk.store.profile import Profile
@@ -66,7 +65,7 @@ from pbxdesk.ui.profile_config import ProfileConfig
 from pbxdesk.ui.profile_switcher import ProfileSwitcher
 from pbxdesk.ui.scenario_feed import ScenarioBar
 from pbxdesk.ui.stats_view import StatsView
-from pbxdesk.ui.timeline_model import TimelineModel, row_from_event
+from pbxdesk.ui.timeline import TimelineModel, row_from_event
 from pbxdesk.ui.writer_banner import WriterFailedBanner
 
 log = logging.getLogger(__name__)
@@ -486,8 +485,7 @@ class MainWindow(QMainWindow):
         rec = self.session.receiver
         if rec.port:
             return rec.base_url
-        port = int(self.profile.get_setting(RECEIVER_PORT_SETTING, DEMO_RECEIVER_PORT))
-        return f"http://127.0.0.1:{port}"
+        return f"http://127.0.0.1:{receiver_port(self.profile)}"
 
     def _remove_scenario(self, path: str) -> None:
         """Take a broken opened file off the feed list; the demo feed is chosen instead."""

@@ -39,7 +39,7 @@
 <context>
     <name>DetailPane</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/detail_pane.py" line="+166"/>
+        <location filename="../../pbxdesk/ui/detail_pane.py" line="+160"/>
         <source>… (first %Ln byte(s) shown)</source>
         <translation>
             <numerusform>… (first %Ln byte shown)</numerusform>
@@ -59,7 +59,7 @@
 <context>
     <name>FilterBar</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/filter_bar.py" line="+270"/>
+        <location filename="../../pbxdesk/ui/filter_bar.py" line="+264"/>
         <source>%Ln event(s) match</source>
         <translation>
             <numerusform>%Ln event matches</numerusform>
@@ -97,7 +97,7 @@
 <context>
     <name>MainWindow</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/main_window.py" line="+663"/>
+        <location filename="../../pbxdesk/ui/main_window.py" line="+681"/>
         <source>%Ln event(s)</source>
         <translation>
             <numerusform>%Ln event</numerusform>
@@ -143,7 +143,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location line="+125"/>
+        <location line="+124"/>
         <source>%Ln attempt(s) in all: {0}</source>
         <translation>
             <numerusform>%Ln attempt in all: {0}</numerusform>
@@ -184,7 +184,7 @@
 <context>
     <name>StatsView</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/stats_view.py" line="+79"/>
+        <location filename="../../pbxdesk/ui/stats_view.py" line="+82"/>
         <source>%Ln event(s)</source>
         <translation>
             <numerusform>%Ln event</numerusform>
@@ -203,7 +203,7 @@
 <context>
     <name>SyncDialog</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/dialogs/sync_dialog.py" line="+386"/>
+        <location filename="../../pbxdesk/ui/dialogs/sync_dialog.py" line="+390"/>
         <location line="+33"/>
         <source>%Ln extension(s)</source>
         <translation>
@@ -267,7 +267,7 @@
 <context>
     <name>TimelineModel</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/timeline_model.py" line="+1361"/>
+        <location filename="../../pbxdesk/ui/timeline/model.py" line="+772"/>
         <source>%Ln event(s)</source>
         <translation>
             <numerusform>%Ln event</numerusform>

@@ -75,37 +75,7 @@
 <context>
     <name>CallFlowView</name>
     <message>
-        <location filename="../../pbxdesk/ui/call_flow.py" line="+26"/>
-        <source>delivered</source>
-        <translation>доставлено</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>failed</source>
-        <translation>ошибка</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>retrying</source>
-        <translation>повтор</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>paused</source>
-        <translation>приостановлено</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>cancelled</source>
-        <translation>отменено</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>no subscriber</source>
-        <translation>нет подписчика</translation>
-    </message>
-    <message>
-        <location line="+4"/>
+        <location filename="../../pbxdesk/ui/call_flow.py" line="+21"/>
         <source>outside</source>
         <translation>внешний</translation>
     </message>
@@ -252,7 +222,7 @@
 <context>
     <name>DetailPane</name>
     <message>
-        <location filename="../../pbxdesk/ui/detail_pane.py" line="+129"/>
+        <location filename="../../pbxdesk/ui/detail_pane.py" line="+123"/>
         <location line="+16"/>
         <source>no answer</source>
         <translation>нет ответа</translation>
@@ -799,7 +769,7 @@
 <context>
     <name>FilterBar</name>
     <message>
-        <location filename="../../pbxdesk/ui/filter_bar.py" line="+42"/>
+        <location filename="../../pbxdesk/ui/filter_bar.py" line="+43"/>
         <source>Time: any</source>
         <translation>Время: любое</translation>
     </message>
@@ -819,7 +789,7 @@
         <translation>Последние 24 часа</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location filename="../../pbxdesk/ui/timeline/states.py" line="+76"/>
         <source>Delivered</source>
         <translation>Доставлено</translation>
     </message>
@@ -844,7 +814,7 @@
         <translation>Нет подписчика</translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location filename="../../pbxdesk/ui/filter_bar.py" line="+55"/>
         <source>CallID or number… (Ctrl+F)</source>
         <translation>CallID или номер… (Ctrl+F)</translation>
     </message>
@@ -1040,7 +1010,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../pbxdesk/ui/main_window.py" line="+102"/>
+        <location filename="../../pbxdesk/ui/main_window.py" line="+115"/>
         <source>pbxdesk — {0}</source>
         <translation>pbxdesk — {0}</translation>
     </message>
@@ -1066,12 +1036,12 @@
     </message>
     <message>
         <location line="+2"/>
-        <location line="+274"/>
+        <location line="+280"/>
         <source>Scenario: {0}</source>
         <translation>Сценарий: {0}</translation>
     </message>
     <message>
-        <location line="-273"/>
+        <location line="-279"/>
         <source>Open scenario file…</source>
         <translation>Открыть файл сценария…</translation>
     </message>
@@ -1161,7 +1131,7 @@
         <translation>Статистика</translation>
     </message>
     <message>
-        <location line="+109"/>
+        <location line="+115"/>
         <source>Open a scenario</source>
         <translation>Открыть сценарий</translation>
     </message>
@@ -1171,7 +1141,7 @@
         <translation>Сценарии (*.toml)</translation>
     </message>
     <message>
-        <location line="+213"/>
+        <location line="+212"/>
         <source>No failed delivery in this view</source>
         <translation>В этом представлении нет неудачных доставок</translation>
     </message>
@@ -1654,7 +1624,7 @@
         <translation>Новый язык применится сразу: после нажатия «ОК» окно откроется заново.</translation>
     </message>
     <message numerus="yes">
-        <location line="+73"/>
+        <location line="+72"/>
         <source>%Ln attempt(s) in all: {0}</source>
         <translation>
             <numerusform>Всего попыток: %Ln; паузы: {0}</numerusform>
@@ -1663,7 +1633,7 @@
         </translation>
     </message>
     <message>
-        <location line="-110"/>
+        <location line="-109"/>
         <source>Older events go in the background, with their deliveries; open deliveries are kept.</source>
         <translation>Более старые события удаляются в фоне вместе с доставками; незавершённые доставки сохраняются.</translation>
     </message>
@@ -1728,7 +1698,7 @@
         <translation>Тайм-аут должен быть больше 0 с</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+2"/>
         <source>At least 1 request at a time</source>
         <translation>Не меньше одного запроса одновременно</translation>
     </message>
@@ -1889,7 +1859,7 @@
 <context>
     <name>StatsView</name>
     <message>
-        <location filename="../../pbxdesk/ui/stats_view.py" line="+36"/>
+        <location filename="../../pbxdesk/ui/stats_view.py" line="+37"/>
         <source>per second</source>
         <translation>в секунду</translation>
     </message>
@@ -1899,7 +1869,7 @@
         <translation>секунд назад</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>events</source>
         <translation>события</translation>
     </message>
@@ -1909,7 +1879,7 @@
         <translation>доставлено</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>failed attempts</source>
         <translation>неудачные попытки</translation>
     </message>
@@ -2174,17 +2144,17 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+52"/>
+        <location line="+56"/>
         <source>Change</source>
         <translation>Изменить</translation>
     </message>
     <message>
-        <location line="-51"/>
+        <location line="-55"/>
         <source>Remove</source>
         <translation>Удалить</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>Name</source>
         <translation>Имя</translation>
     </message>
@@ -2202,6 +2172,21 @@
         <location line="+1"/>
         <source>Label</source>
         <translation>Подпись</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Caller ID name</source>
+        <translation>Имя абонента (Caller ID)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Extension group</source>
+        <translation>Группа добавочных</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Extra parameters</source>
+        <translation>Дополнительные параметры</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -2597,13 +2582,13 @@
         <translation>Событие №</translation>
     </message>
     <message>
-        <location filename="../../pbxdesk/ui/timeline_model.py" line="+218"/>
-        <location line="+104"/>
+        <location filename="../../pbxdesk/ui/timeline/rows.py" line="+158"/>
+        <location filename="../../pbxdesk/ui/timeline/states.py" line="-24"/>
         <source>pending</source>
         <translation>в очереди</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location filename="../../pbxdesk/ui/timeline/states.py" line="+1"/>
         <source>in flight</source>
         <translation>отправляется</translation>
     </message>
@@ -2618,24 +2603,29 @@
         <translation>ошибка</translation>
     </message>
     <message>
-        <location line="-100"/>
-        <location line="+101"/>
+        <location line="+8"/>
+        <source>retrying</source>
+        <translation>повтор</translation>
+    </message>
+    <message>
+        <location filename="../../pbxdesk/ui/timeline/rows.py" line="+7"/>
+        <location filename="../../pbxdesk/ui/timeline/states.py" line="-7"/>
         <source>cancelled</source>
         <translation>отменено</translation>
     </message>
     <message>
-        <location line="-106"/>
+        <location line="-5"/>
         <source>in flight (attempt {0})</source>
         <translation>отправляется (попытка {0})</translation>
     </message>
     <message>
         <location line="+2"/>
-        <location line="+105"/>
+        <location filename="../../pbxdesk/ui/timeline/states.py" line="+1"/>
         <source>paused</source>
         <translation>приостановлено</translation>
     </message>
     <message>
-        <location line="-99"/>
+        <location line="+6"/>
         <source>(retrying, attempt {0})</source>
         <translation>(повтор, попытка {0})</translation>
     </message>
@@ -2650,7 +2640,7 @@
         <translation>(попытка {0})</translation>
     </message>
     <message>
-        <location line="+777"/>
+        <location filename="../../pbxdesk/ui/timeline/grouping.py" line="+71"/>
         <source>{0} delivered</source>
         <translation>доставлено: {0}</translation>
     </message>
@@ -2665,13 +2655,14 @@
         <translation>ошибок: {0}</translation>
     </message>
     <message>
-        <location line="-836"/>
-        <location line="+837"/>
+        <location line="+4"/>
+        <location filename="../../pbxdesk/ui/timeline/rows.py" line="-55"/>
+        <location filename="../../pbxdesk/ui/timeline/states.py" line="+11"/>
         <source>no subscriber</source>
         <translation>нет подписчика</translation>
     </message>
     <message>
-        <location line="+310"/>
+        <location filename="../../pbxdesk/ui/timeline/model.py" line="+735"/>
         <source>(removed)</source>
         <translation>(удалено)</translation>
     </message>

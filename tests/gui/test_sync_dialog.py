@@ -252,3 +252,26 @@ def test_notes_and_results_in_russian(qtbot, qapp, profile):
         ]
     finally:
         i18n.install_language(qapp, "en")
+
+
+def test_fields_are_named_in_the_users_language(qtbot, qapp, profile):
+    """A difference's Field column shows a label (Russian here), never an internal key."""
+    from pbxdesk.ui.dialogs.sync_dialog import FIELD_TEXT
+
+    assert FIELD_TEXT == sync.FIELD_LABELS  # one set of labels: the CLI's and the dialog's English
+    window = MainWindow(profile, "default")
+    qtbot.addWidget(window)
+    local = Extension(175, "000*099", ExtensionType.PHONE, label="Anna", caller_id_name="Anna P.")
+    remote = Extension(175, "000*099", ExtensionType.PHONE, label="Anna", extra_params='{"crm": 1}')
+    sub_l = Subscription(175, EventType.HANGUP, HttpMethod.POST, SHOW_URL, id=1)
+    sub_r = Subscription(175, EventType.DIAL_IN, HttpMethod.GET, SHOW_URL, id=7)
+    plan = sync.diff([local], [sub_l], [remote], [sub_r], sync.IdMapping({175: 175}, {1: 7}))
+    try:
+        assert i18n.install_language(qapp, "ru") == "ru"
+        d = SyncDialog(profile, window.account)
+        qtbot.addWidget(d)
+        d._show_plan(plan)
+        fields = sorted(f for r in rows(d) for f, _pbx, _local in r[2])
+        assert fields == ["Дополнительные параметры", "Имя абонента (Caller ID)", "Метод", "Событие"]
+    finally:
+        i18n.install_language(qapp, "en")

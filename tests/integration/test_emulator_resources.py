@@ -274,7 +274,7 @@ async def test_callback_current_calls_hang_up_and_history(recorder) -> None:
             one = f"/extension/101/current_calls/{ids['call_api_id']}"
             assert (await http.get(one)).json()["call_list"] == calls
             assert (await http.get("/extension/102/current_calls/")).json() == {"call_list": []}
-            r = await http.put(one, json={"action": "transfer", "send_dst": "102"})
+            r = await http.put(one, json={"action": "hold"})
             assert r.status_code == 409 and r.json()["status"] == "not_supported"
             assert (await http.delete(one)).status_code == 204
             assert (await http.get(one)).status_code == 404
@@ -318,6 +318,110 @@ async def test_callback_current_calls_hang_up_and_history(recorder) -> None:
             assert (await http.delete(f"/client/@me/record/{rec_id}")).status_code == 404
             r = await http.get("/client/@me/record/NOPE/storage_url/")
             assert r.status_code == 404 and r.json()["message"] == "Record not found"
+    finally:
+        await emu.stop()
+
+
+async def test_a_blind_transfer_hands_a_live_call_on_with_its_events(recorder) -> None:
+    """PUT current_calls/{id} action=transfer: the phone's leg hangs up, the target's dial-in
+    carries RemoteNumber (the outside caller), it answers and talks, and the ivr the call came
+    through hangs up with it (Bridged=yes); the 200 lists the call where it is now."""
+    call = """
+[[calls]]
+at = 0.0
+from = "+79990001122"
+to = "7781*300"
+answer_after = 0.2
+talk = 600
+"""
+    emu = PbxEmulator(
+        CID, SECRET, scenario=parse_scenario(SCENARIO + call), speed=5.0,
+        callback_answer_after=0.5, callback_talk=1.0,
+    )  # fmt: skip
+    await emu.start(play=False)
+    try:
+        async with httpx.AsyncClient(base_url=emu.base_url + "/api/ver1.0") as http:
+            async with httpx.AsyncClient(base_url=emu.base_url) as root:
+                http.headers["Authorization"] = f"Bearer {await _token(root)}"
+            for ext, kinds in ((101, ("dial-in", "answer", "hangup")), (102, ("dial-in", "answer", "hangup")),
+                               (300, ("hangup",))):  # fmt: skip
+                for kind in kinds:
+                    sub = {"url": f"{recorder.base_url}/{ext}", "method": "GET", "event_type": kind}
+                    assert (await http.post(f"/extension/{ext}/event/", json=sub)).status_code == 201
+            emu.play_scenario()
+            live = None
+            for _ in range(200):
+                calls = (await http.get("/extension/101/current_calls/")).json()["call_list"]
+                if calls and calls[0]["answer_time_gmt"]:
+                    live = calls[0]
+                    break
+                await asyncio.sleep(0.02)
+            assert live is not None
+            one = f"/extension/101/current_calls/{live['call_api_id']}"
+            # the errors first: the call stays where it is
+            r = await http.put(one, json={"action": "attended_transfer", "send_dst": "102"})
+            assert r.status_code == 409 and r.json()["status"] == "not_supported"
+            assert "blind transfer" in r.json()["message"]
+            r = await http.put(one, json={"action": "transfer"})
+            assert r.status_code == 400 and r.json()["status"] == "invalid_data"
+            assert r.json()["message"].startswith("send_dst")
+            for bad in ("7781*999", "12ab", "101"):
+                r = await http.put(one, json={"action": "transfer", "send_dst": bad})
+                assert r.status_code == 400 and "send_dst" in r.json()["message"], (bad, r.text)
+            for elsewhere in ("+79115556677", "200"):  # outside, a queue: not carried out
+                r = await http.put(one, json={"action": "transfer", "send_dst": elsewhere})
+                assert r.status_code == 409 and r.json()["status"] == "not_supported", elsewhere
+            r = await http.put(one, json={"action": "transfer", "send_dst": 102})
+            assert r.status_code == 400  # send_dst is a string in the model
+            nope = "/extension/101/current_calls/NOPE"
+            r = await http.put(nope, json={"action": "transfer", "send_dst": "102"})
+            assert r.status_code == 404 and "NOPE" in r.json()["message"]
+            assert not recorder.requests or all(rq.path != "/102" for rq in recorder.requests)
+            # the transfer: 200, the call now listed under 102 with the same call_api_id
+            r = await http.put(
+                f"/client/@me/extension/101/current_calls/{live['call_api_id']}/",
+                json={"action": "transfer", "send_dst": "102"},
+            )
+            assert r.status_code == 200, r.text
+            [moved] = r.json()["call_list"]
+            assert moved["call_api_id"] == live["call_api_id"] and moved["extension_id"] == 102
+            assert moved["caller_id_number"] == "+79990001122" and moved["answer_time_gmt"] is None
+            assert (await http.get(one)).status_code == 404
+            here = f"/extension/102/current_calls/{live['call_api_id']}"
+            assert (await http.get(here)).json()["call_list"][0]["call_api_id"] == live["call_api_id"]
+            for _ in range(300):  # 102 answers after 0.1 s, talks 0.2 s; the ivr hangs up with it
+                if sum(1 for rq in recorder.requests if dict(rq.query)["EventType"] == "hangup") == 3:
+                    break
+                await asyncio.sleep(0.02)
+            await asyncio.sleep(0.1)
+            got = [(rq.path, dict(rq.query)) for rq in recorder.requests]
+            got.sort(key=lambda pq: int(pq[1]["EventTime"]))
+            assert [(p, q["EventType"]) for p, q in got] == [
+                ("/101", "dial-in"), ("/101", "answer"), ("/101", "hangup"),
+                ("/102", "dial-in"), ("/102", "answer"), ("/102", "hangup"), ("/300", "hangup"),
+            ]  # fmt: skip
+            assert {q["CallID"] for _, q in got} == {live["call_api_id"].split("-", 1)[1].replace("-", "")}
+            assert {q["CallAPIID"] for _, q in got} == {live["call_api_id"]}
+            ev = {(p, q["EventType"]): q for p, q in got}
+            gone = ev[("/101", "hangup")]
+            assert gone["CallStatus"] == "ANSWER" and int(gone["Duration"]) > 0
+            assert gone["RecID"] == gone["SubCallID"]  # 101 records
+            ring = ev[("/102", "dial-in")]
+            assert ring["RemoteNumber"] == "+79990001122" and ring["CallStatus"] == "CALLING"
+            assert ring["CallerIDNum"] == ring["CallerIDName"] == "+79990001122"
+            assert ring["CalledNumber"] == "7781*102" and ring["CalledExtensionID"] == "102"
+            assert ring["CallerExtensionID"] == "300"  # it came through the ivr
+            assert ring["SubCallID"].startswith("102-") and ring["CallFlow"] == "in"
+            assert "RemoteNumber" not in ev[("/102", "answer")] and "RemoteNumber" not in gone
+            end = ev[("/102", "hangup")]
+            assert end["CallStatus"] == "ANSWER"
+            assert int(end["Duration"]) == int(end["EventTime"]) - int(ev[("/102", "answer")]["EventTime"])
+            ivr = ev[("/300", "hangup")]
+            assert ivr["Bridged"] == "yes" and ivr["EventTime"] == end["EventTime"]
+            assert (await http.get("/client/@me/current_calls/")).json() == {"call_list": []}
+            # history: one answered call, a cdr leg per SubCallID that hung up
+            [item] = (await http.get("/client/@me/call_history/")).json()["call_history"]
+            assert item["result"] == "answered" and len(item["cdr"]) == 3
     finally:
         await emu.stop()
 

@@ -97,7 +97,7 @@ async def test_diff_then_push_reports_each_item_and_a_failure_undoes_nothing(env
             "+ extension 000*301 (phone, 'New desk')",
             "- subscription #2: extension 175 hangup GET https://crm.example/show.php?myid=175",
             "~ subscription #3: extension 200 dial-in POST https://crm.example/queue2: "
-            "url 'https://crm.example/queue' -> 'https://crm.example/queue2'",
+            "URL 'https://crm.example/queue' -> 'https://crm.example/queue2'",
             "+ subscription: extension 901 answer POST https://crm.example/new",
             "+ subscription: extension 175 answer GET https://crm.example/a",
         ]
@@ -174,8 +174,8 @@ async def test_the_extension_resources_own_fields_are_pulled_compared_and_pushed
     plan = await sync.plan_push(client, profile)
     assert sorted(plan.describe()) == [
         "+ extension 000*302 (phone)",
-        "~ extension 000*099 (phone, 'Anna (PBX)'): caller_id_name 'Anna (PBX)' -> 'Anna P.', "
-        "extra_params None -> '{\"crm\": 1}'",
+        "~ extension 000*099 (phone, 'Anna (PBX)'): caller ID name 'Anna (PBX)' -> 'Anna P.', "
+        "extra parameters None -> '{\"crm\": 1}'",
     ]
     assert (await sync.push(client, profile, plan)).ok
     assert (emu.extensions[175].caller_id_name, emu.extensions[175].extra_params) == ("Anna P.", '{"crm": 1}')

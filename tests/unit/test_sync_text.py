@@ -39,3 +39,19 @@ def test_diff_notes_carry_their_parameters() -> None:
             {"id": 7, "event_type": "hangup", "extension_id": 175, "extension_name": "000*099"},
         ),
     ]
+
+
+def test_a_difference_names_its_fields_as_a_user_reads_them() -> None:
+    """Every compared field has a label; the CLI's sentence writes it, not the internal key."""
+    compared = {*sync._EXT_FIELDS, *sync._OPTIONAL_FIELDS, *sync._SUB_FIELDS}
+    assert compared == set(sync.FIELD_LABELS)
+    local = Extension(175, "000*099", ExtensionType.PHONE, caller_id_name="Anna P.", extension_group_id=3)
+    remote = Extension(175, "000*099", ExtensionType.PHONE, caller_id_name="Anna")
+    sub_l = Subscription(175, EventType.HANGUP, HttpMethod.POST, "https://crm.example/h2", id=1)
+    sub_r = Subscription(175, EventType.HANGUP, HttpMethod.GET, "https://crm.example/h", id=7)
+    plan = sync.diff([local], [sub_l], [remote], [sub_r], sync.IdMapping({175: 175}, {1: 7}))
+    assert sorted(plan.describe()) == [
+        "~ extension 000*099 (phone): caller ID name 'Anna' -> 'Anna P.', extension group None -> 3",
+        "~ subscription #7: extension 175 hangup POST https://crm.example/h2: "
+        "method 'GET' -> 'POST', URL 'https://crm.example/h' -> 'https://crm.example/h2'",
+    ]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from pbxdesk.domain import CallStatus, EventData, EventType, Extension
+from pbxdesk.engine.clock import now_us
 
 _STARTS = (EventType.DIAL_IN, EventType.DIAL_OUT)
 
@@ -45,6 +46,14 @@ class Call:
     call_id: str
     legs: list[Leg] = field(default_factory=list)
     finished_us: int | None = None
+    # (EventTime, wall clock µs) of its latest event: its events carry the plan's times, played
+    # at the emulator's speed, so "now" for this call is not the wall clock (see ``now``).
+    clock: tuple[int, int] = (0, 0)
+
+    def now(self, speed: float) -> int:
+        """Now on the call's own clock, never before its latest event."""
+        event_us, wall_us = self.clock
+        return event_us + max(0, int((now_us() - wall_us) * speed))
 
     @property
     def first(self) -> EventData:
@@ -76,6 +85,7 @@ class CallLog:
             if ev.event_type not in _STARTS:
                 return  # an answer or hangup of a call this log never saw start
             call = self.calls[ev.call_id] = Call(ev.call_id)
+        call.clock = (max(ev.event_time, call.clock[0]), now_us())
         key = (ev.sub_call_id or ev.call_id, ev.extension_id)
         leg = next((g for g in call.legs if g.key == key), None)
         if ev.event_type in _STARTS:

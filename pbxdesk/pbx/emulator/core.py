@@ -45,6 +45,7 @@ from pbxdesk.domain import (
 from pbxdesk.domain import feeds as feed_data
 from pbxdesk.engine.clock import now_us
 from pbxdesk.engine.defaults import EMULATOR_PORT, EMULATOR_SUBSCRIPTION_LIMIT
+from pbxdesk.engine.input_model import checked
 from pbxdesk.engine.outbox import DeliveryEngine, DeliveryResult
 from pbxdesk.engine.policy import DeliveryPolicy
 from pbxdesk.engine.run import FeedPlayer
@@ -80,18 +81,9 @@ class Fault:
     def from_json(cls, data: Any) -> Fault:
         """A fault from its JSON (``--fault`` or ``POST /admin/faults``), checked by the same
         model the OpenAPI document shows; a ValidationError names the wrong key."""
-        try:
-            model = FaultModel.model_validate(data)
-        except pydantic.ValidationError as exc:
-            err = exc.errors()[0]
-            loc = [str(p) for p in err["loc"]]
-            if err["type"] == "extra_forbidden":
-                known = ", ".join(sorted(FaultModel.model_fields))
-                raise ValidationError(f"unknown key {loc[-1]!r} (known: {known})", where="fault") from None
-            if not loc:  # not an object, or the object as a whole
-                text = "a fault is a JSON object" if err["type"] == "model_type" else err["msg"]
-                raise ValidationError(text.removeprefix("Value error, "), where="fault") from None
-            raise ValidationError(err["msg"], where=f"fault.{loc[0]}") from None
+        if not isinstance(data, dict):
+            raise ValidationError("a fault is a JSON object", where="fault")
+        model = checked(FaultModel, data, "fault")
         count = model.count if "count" in model.model_fields_set or model.status is None else 1
         return cls(
             model.status,
@@ -144,15 +136,16 @@ def error_response(
 class _Gate:
     """What a FeedPlayer submits to: the engine, less the events of calls hung up through the API."""
 
-    def __init__(self, emu: PbxEmulator) -> None:
+    def __init__(self, emu: PbxEmulator, *, after_cut: bool = False) -> None:
         self.emu = emu
+        self.after_cut = after_cut  # it plays what follows the cut (a transfer's new events)
 
     @property
     def open_count(self) -> int:
         return self.emu.engine.open_count
 
     def submit(self, ev: EventData | FeedEvent, *, source: str = "sim") -> int:
-        if ev.call_id is not None and ev.call_id in self.emu.calls.cut:
+        if not self.after_cut and ev.call_id is not None and ev.call_id in self.emu.calls.cut:
             return 0
         return self.emu.engine.submit(ev, source=source)
 
@@ -302,12 +295,18 @@ class PbxEmulator:
         self.play(event_stream(sim, scenario_plans(self.scenario, sim.seed), base), base)
 
     def play(
-        self, events: Iterable[EventData | FeedEvent], base_us: int, *, call_id: str | None = None
+        self,
+        events: Iterable[EventData | FeedEvent],
+        base_us: int,
+        *,
+        call_id: str | None = None,
+        after_cut: bool = False,
     ) -> FeedPlayer:
-        """Send ``events`` at their times; ``call_id``: they are that one call's (a hang-up stops them)."""
+        """Send ``events`` at their times; ``call_id``: they are that one call's (a hang-up or a
+        transfer stops them); ``after_cut``: they are sent although that call was cut."""
         player = FeedPlayer(
             events,
-            self._gate,  # type: ignore[arg-type]  # FeedPlayer uses submit and open_count only
+            _Gate(self, after_cut=after_cut),  # type: ignore[arg-type]  # FeedPlayer uses submit and open_count only
             base_us=base_us,
             speed=self.speed,
             source="pbx",
@@ -317,12 +316,13 @@ class PbxEmulator:
         task.add_done_callback(self._players.discard)
         if call_id is not None:
             self.call_players[call_id] = player
-            task.add_done_callback(lambda _t: self.call_players.pop(call_id, None))
+            task.add_done_callback(lambda _t: self._player_done(call_id, player))
         return player
 
-    @property
-    def _gate(self) -> _Gate:
-        return _Gate(self)
+    def _player_done(self, call_id: str, player: FeedPlayer) -> None:
+        # A stopped player ends after its call's next player (a transfer's) took its place.
+        if self.call_players.get(call_id) is player:
+            del self.call_players[call_id]
 
     def _on_event(self, event_id: int, ev: EventData | FeedEvent) -> None:
         """An event leaves the PBX (at its time): it is sent, and the state follows it (the

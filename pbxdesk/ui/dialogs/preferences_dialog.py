@@ -300,17 +300,16 @@ class PreferencesDialog(FormDialog):
 
     def _policy_problem(self, exc: ValidationError) -> tuple[str, str]:
         """(field, message a user reads) for DeliveryPolicy's ValidationError."""
-        msg = exc.message
-        if "schedule" in msg:
+        key = exc.where.partition(".")[2].partition("[")[0]  # delivery_policy.<key>[index]
+        if key == "schedule":
             return "schedule", self.tr("At least one attempt, and no negative delay")
-        if "jitter" in msg:
+        if key == "jitter":
             return "jitter", self.tr("Jitter must be less than 100 %")
-        if "timeout" in msg:
+        if key == "timeout":
             return "timeout", self.tr("The timeout must be more than 0 s")
-        if "concurrency" in msg:
-            field = "max_concurrency" if self.concurrency_spin.value() < 1 else "per_endpoint"
-            return field, self.tr("At least 1 request at a time")
-        return "schedule", msg
+        if key in ("max_concurrency", "per_endpoint"):
+            return key, self.tr("At least 1 request at a time")
+        return "schedule", exc.message
 
     def retention_policy(self) -> retention.RetentionPolicy:
         return retention.RetentionPolicy(

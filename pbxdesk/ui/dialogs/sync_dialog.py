@@ -47,11 +47,15 @@ KIND_TEXT = {
     sync.REMOVED: QT_TRANSLATE_NOOP("SyncDialog", "Remove"),
 }
 KIND_COLOUR = {sync.ADDED: OK_COLOUR, sync.CHANGED: WARNING_COLOUR, sync.REMOVED: ERROR_COLOUR}
+# sync.FIELD_LABELS's English, marked for translation (tests/unit/test_sync_text.py keeps them equal).
 FIELD_TEXT = {
     "name": QT_TRANSLATE_NOOP("SyncDialog", "Name"),
     "type": QT_TRANSLATE_NOOP("SyncDialog", "Type"),
     "status": QT_TRANSLATE_NOOP("SyncDialog", "Status"),
     "label": QT_TRANSLATE_NOOP("SyncDialog", "Label"),
+    "caller_id_name": QT_TRANSLATE_NOOP("SyncDialog", "Caller ID name"),
+    "extension_group_id": QT_TRANSLATE_NOOP("SyncDialog", "Extension group"),
+    "extra_params": QT_TRANSLATE_NOOP("SyncDialog", "Extra parameters"),
     "extension_id": QT_TRANSLATE_NOOP("SyncDialog", "Extension"),
     "event_type": QT_TRANSLATE_NOOP("SyncDialog", "Event"),
     "method": QT_TRANSLATE_NOOP("SyncDialog", "Method"),
