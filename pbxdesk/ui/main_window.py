@@ -412,6 +412,13 @@ class MainWindow(QMainWindow):
 
     async def start_session(self, *, autostart: bool = True) -> None:
         await self.session.open()
+        engine = self.session.engine
+        if engine is not None:
+            # The engine tells once, on the loop, when its writer failed for good; it may have
+            # failed already while the session opened (resuming the outbox).
+            engine.on_failure = self.writer_failed
+            if engine.failure is not None:
+                self.writer_failed(engine.failure)
         if self.scenario_bar.path is not None:
             self._fill_extensions()  # the receiver's real port, in the scenario's URLs
         # What exists now (Qt wrappers, modules, the profile's config) lives as long as the
@@ -659,7 +666,8 @@ class MainWindow(QMainWindow):
         self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
 
     def writer_failed(self, reason: str) -> None:
-        """The engine's writer failed and could not be restarted: say so in place, for good."""
+        """The engine's writer failed and could not be restarted (DeliveryEngine.on_failure):
+        say so in place, for good."""
         engine = self.session.engine
         waiting = engine.open_count if engine is not None else 0
         self.writer_banner.show_failure(reason, waiting, self.profile_name)
@@ -667,11 +675,6 @@ class MainWindow(QMainWindow):
         self.start_action.setEnabled(False)
 
     def _refresh_status(self) -> None:
-        engine = self.session.engine
-        if engine is not None and engine.failure is not None and self.writer_banner.reason is None:
-            # The engine's own record of it (DeliveryEngine.failure, set on the loop when its
-            # writer reports an error it could not recover from); read four times a second.
-            self.writer_failed(engine.failure)
         if self.stop_action.isEnabled() and not self.session.running and not self.live.active:
             self._set_running(False)  # a scenario played to its end
         m = self.model
