@@ -4,7 +4,7 @@
 <context>
     <name>DeliveryActions</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/delivery_actions.py" line="+128"/>
+        <location filename="../../pbxdesk/ui/delivery_actions.py" line="+130"/>
         <source>Call replayed: %Ln delivery(ies) queued</source>
         <translation>
             <numerusform>Call replayed: %Ln delivery queued</numerusform>
@@ -97,7 +97,7 @@
 <context>
     <name>MainWindow</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/main_window.py" line="+681"/>
+        <location filename="../../pbxdesk/ui/main_window.py" line="+687"/>
         <source>%Ln event(s)</source>
         <translation>
             <numerusform>%Ln event</numerusform>
@@ -116,7 +116,7 @@
 <context>
     <name>PbxMenus</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/dialogs/menus.py" line="+237"/>
+        <location filename="../../pbxdesk/ui/dialogs/menus.py" line="+240"/>
         <source>Delete extension {0} and its %Ln subscription(s)? Its history stays.</source>
         <translation>
             <numerusform>Delete extension {0} and its %Ln subscription? Its history stays.</numerusform>

@@ -118,7 +118,7 @@
 <context>
     <name>DeliveryActions</name>
     <message>
-        <location filename="../../pbxdesk/ui/delivery_actions.py" line="+61"/>
+        <location filename="../../pbxdesk/ui/delivery_actions.py" line="+63"/>
         <source>Redeliver #{0} to {1}</source>
         <translation>Доставить ещё раз №{0} на {1}</translation>
     </message>
@@ -1010,7 +1010,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../pbxdesk/ui/main_window.py" line="+115"/>
+        <location filename="../../pbxdesk/ui/main_window.py" line="+116"/>
         <source>pbxdesk — {0}</source>
         <translation>pbxdesk — {0}</translation>
     </message>
@@ -1036,12 +1036,12 @@
     </message>
     <message>
         <location line="+2"/>
-        <location line="+280"/>
+        <location line="+287"/>
         <source>Scenario: {0}</source>
         <translation>Сценарий: {0}</translation>
     </message>
     <message>
-        <location line="-279"/>
+        <location line="-286"/>
         <source>Open scenario file…</source>
         <translation>Открыть файл сценария…</translation>
     </message>
@@ -1131,7 +1131,7 @@
         <translation>Статистика</translation>
     </message>
     <message>
-        <location line="+115"/>
+        <location line="+122"/>
         <source>Open a scenario</source>
         <translation>Открыть сценарий</translation>
     </message>
@@ -1141,12 +1141,12 @@
         <translation>Сценарии (*.toml)</translation>
     </message>
     <message>
-        <location line="+212"/>
+        <location line="+214"/>
         <source>No failed delivery in this view</source>
         <translation>В этом представлении нет неудачных доставок</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+22"/>
         <source>running</source>
         <translation>работает</translation>
     </message>
@@ -1321,7 +1321,7 @@
 <context>
     <name>PbxMenus</name>
     <message>
-        <location filename="../../pbxdesk/ui/dialogs/menus.py" line="+74"/>
+        <location filename="../../pbxdesk/ui/dialogs/menus.py" line="+75"/>
         <source>&amp;File</source>
         <translation>&amp;Файл</translation>
     </message>
@@ -1381,7 +1381,7 @@
         <translation>Новая &amp;подписка…</translation>
     </message>
     <message>
-        <location line="+37"/>
+        <location line="+39"/>
         <source>Edit extension…</source>
         <translation>Изменить добавочный…</translation>
     </message>
