@@ -12,7 +12,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from pbxdesk.domain import DeliveryState
 from pbxdesk.domain.enums import OPEN_STATES
@@ -42,7 +42,11 @@ class DeliverySummary:
 
 
 @dataclass(slots=True)
-class TimelineEvent:
+class StoredEvent:
+    """An event as the profile keeps it: the events table's columns, ``data`` decoded into the
+    wire fields. The one event type of the store's readers; the timeline and the history export
+    each add what they read beside it."""
+
     id: int
     call_id: str
     sub_call_id: str | None
@@ -52,27 +56,42 @@ class TimelineEvent:
     event_time: int
     source: str
     fields: dict[str, str]
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> Self:
+        """A row of ``EVENT_SELECT``."""
+        return cls(
+            id=row[0],
+            call_id=row[1] or "",
+            sub_call_id=row[2],
+            event_type=row[3] or "",
+            extension_id=row[4],
+            extension_name=row[5] or "",
+            event_time=row[6] or 0,
+            source=row[7] or "",
+            fields=decode_fields(row[8]),
+        )
+
+
+@dataclass(slots=True)
+class TimelineEvent(StoredEvent):
     summary: DeliverySummary = field(default_factory=DeliverySummary)
 
 
+def decode_fields(data: str | None) -> dict[str, str]:
+    """The ``data`` column: a JSON object of wire fields (``{"_raw": data}`` if it is not one,
+    never the case for rows written through the writer)."""
+    try:
+        value = json.loads(data) if data else {}
+    except ValueError:
+        return {"_raw": data or ""}
+    if not isinstance(value, dict):
+        return {"_raw": data or ""}
+    return {str(k): str(v) for k, v in value.items()}
+
 
 def decode_event(row: Sequence[Any]) -> TimelineEvent:
-    data = row[8]
-    try:
-        fields = json.loads(data) if data else {}
-    except ValueError:
-        fields = {"_raw": data}  # never the case for rows written through the writer
-    return TimelineEvent(
-        id=row[0],
-        call_id=row[1],
-        sub_call_id=row[2],
-        event_type=row[3],
-        extension_id=row[4],
-        extension_name=row[5] or "",
-        event_time=row[6],
-        source=row[7] or "",
-        fields=fields,
-    )
+    return TimelineEvent.from_row(row)
 
 
 def _delivery(row: Sequence[Any]) -> dict[str, Any]:
