@@ -6,7 +6,7 @@ import argparse
 import contextlib
 import signal
 import sys
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from pbxdesk.cli.exit_codes import ExitCode
@@ -175,6 +175,28 @@ async def _wait(stop: asyncio.Event, duration: float | None) -> None:
 # -- emulator -------------------------------------------------------------------------------------
 
 
+# The emulator's numeric options: each option's dest is PbxEmulator's keyword of the same name;
+# the rule a given value must meet, and what the error says when it does not (None: not given).
+_EMULATOR_NUMBERS: tuple[tuple[str, Callable[[float], bool], str], ...] = (
+    ("speed", lambda v: v > 0, "must be positive"),
+    ("token_ttl", lambda v: v > 0, "must be positive"),
+    ("subscription_limit", lambda v: v >= 0, "must be 0 or more"),
+    ("account_id", lambda v: v > 0, "must be a positive number"),
+    ("hourly_limit", lambda v: v > 0, "must be a positive number of requests"),
+)
+
+
+def _emulator_numbers(args: argparse.Namespace) -> dict[str, Any]:
+    """PbxEmulator's numeric keywords from the options, each checked (exit 2 naming the option)."""
+    numbers: dict[str, Any] = {}
+    for dest, ok, rule in _EMULATOR_NUMBERS:
+        value = getattr(args, dest)
+        if value is not None and not ok(value):
+            raise ValidationError(f"{rule}, not {value}", where="--" + dest.replace("_", "-"))
+        numbers[dest] = value
+    return numbers
+
+
 async def _emulator(args: argparse.Namespace) -> int:
     import json
     from urllib.parse import urlsplit
@@ -189,15 +211,7 @@ async def _emulator(args: argparse.Namespace) -> int:
         from pbxdesk.engine.demo import DEMO_EXTENSIONS
 
         extensions = DEMO_EXTENSIONS
-    for flag, value in (("--speed", args.speed), ("--token-ttl", args.token_ttl)):
-        if value <= 0:
-            raise ValidationError(f"must be positive, not {value}", where=flag)
-    if args.subscription_limit < 0:
-        raise ValidationError("must not be negative", where="--subscription-limit")
-    if args.account_id is not None and args.account_id <= 0:
-        raise ValidationError("must be a positive number", where="--account-id")
-    if args.hourly_limit is not None and args.hourly_limit <= 0:
-        raise ValidationError("must be a positive number of requests", where="--hourly-limit")
+    numbers = _emulator_numbers(args)
     faults = []
     for i, text in enumerate(args.fault):
         try:
@@ -218,13 +232,9 @@ async def _emulator(args: argparse.Namespace) -> int:
         secret,
         scenario=scenario,
         extensions=extensions,
-        subscription_limit=args.subscription_limit,
-        account_id=args.account_id,
-        hourly_limit=args.hourly_limit,
-        token_ttl=args.token_ttl,
-        speed=args.speed,
         faults=faults,
         on_delivery=None if args.quiet else show,
+        **numbers,
     )
     stop = _stop_event()
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pbxdesk.cli.exit_codes import ExitCode
@@ -25,54 +26,41 @@ def add_commands(sub: argparse._SubParsersAction, parser_class: type[argparse.Ar
     )
     cmds = prof.add_subparsers(dest="profile_command", parser_class=parser_class, required=True)
 
-    ls = cmds.add_parser("list", help="the profiles, their size and number of events")
+    def command(
+        name: str, help_: str, func: Callable[[argparse.Namespace], int], *names: str
+    ) -> argparse.ArgumentParser:
+        """A subcommand with its positional NAMEs, run by ``func``."""
+        p = cmds.add_parser(name, help=help_)
+        for n in names:
+            p.add_argument(n)
+        p.set_defaults(func=func)
+        return p
+
+    ls = command("list", "the profiles, their size and number of events", _list)
     ls.add_argument("--json", action="store_true", help="one JSON object per line")
-    ls.set_defaults(func=_list)
-    create = cmds.add_parser("create", help="a new empty profile")
-    create.add_argument("name")
-    create.set_defaults(func=_create)
-    ren = cmds.add_parser("rename", help="rename a profile (it must not be open)")
-    ren.add_argument("name")
-    ren.add_argument("new_name")
-    ren.set_defaults(func=_rename)
-    cp = cmds.add_parser("copy", help="copy a profile, history included (it may be open)")
-    cp.add_argument("name")
-    cp.add_argument("new_name")
-    cp.set_defaults(func=_copy)
-    rm = cmds.add_parser("delete", help="delete a profile and its history (it must not be open)")
-    rm.add_argument("name")
+    command("create", "a new empty profile", _create, "name")
+    command("rename", "rename a profile (it must not be open)", _rename, "name", "new_name")
+    command("copy", "copy a profile, history included (it may be open)", _copy, "name", "new_name")
+    rm = command("delete", "delete a profile and its history (it must not be open)", _delete, "name")
     rm.add_argument("--yes", action="store_true", help="really delete it")
-    rm.set_defaults(func=_delete)
-    ex = cmds.add_parser("export", help="write a profile to one file (no secrets are ever in it)")
-    ex.add_argument("name")
-    ex.add_argument("file")
+    ex = command("export", "write a profile to one file (no secrets are ever in it)", _export, "name", "file")
     ex.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
-    ex.set_defaults(func=_export)
-    im = cmds.add_parser("import", help="import an exported profile (checked before anything changes)")
-    im.add_argument("file")
+    im = command("import", "import an exported profile (checked before anything changes)", _import, "file")
     im.add_argument(
         "--as", dest="as_name", metavar="NAME", help="the new profile's name (default: the exported one's)"
     )
     im.add_argument("--replace", action="store_true", help="overwrite an existing profile of that name")
-    im.set_defaults(func=_import)
-    chk = cmds.add_parser(
-        "check", help="read the whole profile (SQLite's integrity_check): is it damaged? (changes nothing)"
-    )
-    chk.add_argument("name")
-    chk.set_defaults(func=_check)
-    vac = cmds.add_parser("vacuum", help="give the space of deleted history back to the disk")
-    vac.add_argument("name")
-    vac.set_defaults(func=_vacuum)
-    pr = cmds.add_parser("prune", help="delete history the retention setting does not keep (now)")
-    pr.add_argument("name")
+    command(
+        "check", "read the whole profile (SQLite's integrity_check): is it damaged? (changes nothing)",
+        _check, "name",
+    )  # fmt: skip
+    command("vacuum", "give the space of deleted history back to the disk", _vacuum, "name")
+    pr = command("prune", "delete history the retention setting does not keep (now)", _prune, "name")
     pr.add_argument("--days", type=float, help="keep the last DAYS days (default: the profile's setting)")
     pr.add_argument("--events", type=int, help="keep the last EVENTS events (default: the profile's setting)")
-    pr.set_defaults(func=_prune)
-    ret = cmds.add_parser("retention", help="show or set how much history a profile keeps")
-    ret.add_argument("name")
+    ret = command("retention", "show or set how much history a profile keeps", _retention, "name")
     ret.add_argument("--days", help="keep the last N days, or 'off'")
     ret.add_argument("--events", help="keep the last N events, or 'off'")
-    ret.set_defaults(func=_retention)
 
 
 def _opt_number(value: str | None, what: str, kind: type) -> tuple[bool, Any]:

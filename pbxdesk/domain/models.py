@@ -52,6 +52,15 @@ class Extension:
         return self.name.split("*", 1)[1]
 
 
+# The fields of Extension the PBX account holds (the extension resource's): a pull or an edit
+# on the account takes them from its answer. The others (record, did, routing...) are the
+# simulator's and stay the profile's.
+EXTENSION_ACCOUNT_FIELDS = (
+    "name", "type", "status", "label", "caller_id_name", "extension_group_id", "create_date",
+    "client_id", "domain", "extra_params",
+)  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True)
 class Subscription:
     """An event subscription (the API calls it "event"): on ``event_type`` call ``url``."""

@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 from pbxdesk.domain import Extension, PbxDeskError, Subscription
+from pbxdesk.domain.models import EXTENSION_ACCOUNT_FIELDS
 from pbxdesk.pbx.client import PbxClient
 from pbxdesk.pbx.errors import NotFoundError
 from pbxdesk.pbx.sync import IdMapping
@@ -48,20 +49,7 @@ def _required_ext(mapping: IdMapping, profile: Any, local_id: int) -> int:
 
 def _from_remote(local: Extension, remote: Extension, local_id: int) -> Extension:
     """The profile's extension: the PBX's fields, the profile's simulator-only settings."""
-    return replace(
-        local,
-        id=local_id,
-        name=remote.name,
-        type=remote.type,
-        status=remote.status,
-        label=remote.label,
-        caller_id_name=remote.caller_id_name,
-        extension_group_id=remote.extension_group_id,
-        create_date=remote.create_date,
-        client_id=remote.client_id,
-        domain=remote.domain,
-        extra_params=remote.extra_params,
-    )
+    return replace(local, id=local_id, **{k: getattr(remote, k) for k in EXTENSION_ACCOUNT_FIELDS})
 
 
 def _saved_locally_failed(what: str, remote_id: int, exc: PbxDeskError) -> PbxDeskError:

@@ -24,7 +24,7 @@ import http
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -36,15 +36,13 @@ from pbxdesk.domain.enums import OPEN_STATES
 from pbxdesk.domain.wire import FORM_CONTENT_TYPE, USER_AGENT, build_request
 from pbxdesk.store.check import check_file
 from pbxdesk.store.profile import Profile, connect
+from pbxdesk.store.queries.rows import EVENT_SELECT, StoredEvent
 
 FORMATS = ("csv", "json", "har", "scenario")
 _SUFFIXES = {"csv": "csv", "json": "json", "har": "har", "toml": "scenario"}
 CHUNK = 500
 
-_EVENT_SELECT = (
-    "SELECT id, call_id, sub_call_id, event_type, extension_id, extension_name, event_time, source, data "
-    "FROM events"
-)
+_EVENT_SELECT = f"{EVENT_SELECT} FROM events"
 _DELIVERY_SELECT = (
     "SELECT id, event_id, subscription_id, method, url, state, status_code, error, latency_ms, attempts, "
     "created_at, started_at, finished_at, redelivery_of, request_body, response_body FROM deliveries"
@@ -91,16 +89,9 @@ class Delivery:
 
 
 @dataclass(slots=True)
-class Event:
-    id: int
-    call_id: str
-    sub_call_id: str | None
-    event_type: str
-    extension_id: int
-    extension_name: str
-    event_time: int
-    source: str
-    fields: dict[str, str]
+class Event(StoredEvent):
+    """An event with its deliveries and every attempt: what an export writes."""
+
     deliveries: list[Delivery] = field(default_factory=list)
 
 
@@ -118,24 +109,6 @@ def _json_obj(text: str | None) -> dict[str, str]:
     except ValueError:
         return {}
     return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
-
-
-def _event(row: Sequence[Any]) -> Event:
-    try:
-        fields = json.loads(row[8]) if row[8] else {}
-    except ValueError:
-        fields = {"_raw": row[8]}
-    return Event(
-        id=row[0],
-        call_id=row[1] or "",
-        sub_call_id=row[2],
-        event_type=row[3] or "",
-        extension_id=row[4],
-        extension_name=row[5] or "",
-        event_time=row[6] or 0,
-        source=row[7] or "",
-        fields={str(k): str(v) for k, v in fields.items()},
-    )
 
 
 def _fill(conn: sqlite3.Connection, events: list[Event]) -> None:
@@ -210,7 +183,7 @@ def iter_events(
             rows = conn.execute(
                 f"{_EVENT_SELECT} WHERE id IN ({','.join('?' * len(part))}) ORDER BY id", part
             ).fetchall()
-            events = [_event(r) for r in rows]
+            events = [Event.from_row(r) for r in rows]
             _fill(conn, events)
             yield from events
         return
@@ -219,7 +192,7 @@ def iter_events(
             f"{_EVENT_SELECT} WHERE call_id = ? ORDER BY event_time, id", (call_id,)
         ).fetchall()
         for start in range(0, len(rows), chunk):
-            events = [_event(r) for r in rows[start : start + chunk]]
+            events = [Event.from_row(r) for r in rows[start : start + chunk]]
             _fill(conn, events)
             yield from events
         return
@@ -228,7 +201,7 @@ def iter_events(
         rows = conn.execute(f"{_EVENT_SELECT} WHERE id > ? ORDER BY id LIMIT ?", (after, chunk)).fetchall()
         if not rows:
             return
-        events = [_event(r) for r in rows]
+        events = [Event.from_row(r) for r in rows]
         _fill(conn, events)
         yield from events
         after = rows[-1][0]

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fixtures.scenarios import one_call_scenario
 
 from tests.e2e.conftest import PBXDESK, App, wait_for
 from tests.e2e.test_app_e2e import _assert_clean_exit
@@ -23,28 +24,7 @@ from tests.e2e.x11 import Image, grab, write_png
 OPEN_DIALOG = "^Open a scenario$"
 ERROR_RED = (0xCF, 0x22, 0x2E)  # the inline error's colour (ui/scenario_feed.py)
 
-SCENARIO = """\
-[pbx]
-seed = 11
-
-[[extensions]]
-id = 175
-name = "000*099"
-type = "phone"
-
-[[subscriptions]]
-extension = 175
-event_type = "hangup"
-method = "POST"
-url = "http://127.0.0.1:1/e2e/opened-file"
-
-[[calls]]
-at = 0.0
-from = "000*099"
-to = "00010005"
-answer_after = 0.5
-talk = 0.5
-"""
+SCENARIO = one_call_scenario("http://127.0.0.1:1/e2e/opened-file", seed=11)
 
 
 def _shot(app: App, tmp_path: Path, name: str) -> Image:

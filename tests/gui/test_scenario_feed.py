@@ -1,37 +1,12 @@
 """The feed selector plays a scenario file on its own PBX and subscriptions."""
 
+from fixtures.scenarios import one_call_scenario
 from gui_helpers import until
 
 from pbxdesk.engine.session import RECEIVER_PORT_SETTING, ensure_demo
 from pbxdesk.store.paths import profile_path
 from pbxdesk.store.profile import Profile
 from pbxdesk.ui.main_window import MainWindow
-
-SCENARIO = """\
-[pbx]
-seed = 3
-
-[[extensions]]
-id = 175
-name = "099"
-type = "phone"
-record = true
-
-[[subscriptions]]
-extension = 175
-event_type = "hangup"
-method = "POST"
-url = "{base}/crm/scenario"
-
-[[calls]]
-at = 0.0
-from = "000*099"
-to = "00010005"
-answer_after = 0.5
-talk = 0.5
-"""
-
-
 
 
 def _window(free_port):
@@ -55,7 +30,7 @@ def test_a_scenario_file_plays_on_its_own_subscriptions(qtbot, pbx_home, run_asy
     profile, window = _window(free_port)
     qtbot.addWidget(window)
     path = tmp_path / "mine.toml"
-    path.write_text(SCENARIO.format(base=f"http://127.0.0.1:{free_port}"))
+    path.write_text(one_call_scenario(f"http://127.0.0.1:{free_port}/crm/scenario", record=True))
     window.feed_combo.insertItem(1, "Scenario: mine", str(path))
     window.feed_combo.setCurrentIndex(1)
     window.speed_combo.setCurrentIndex(4)
@@ -100,7 +75,7 @@ def test_a_bad_scenario_file_is_reported_inline_until_fixed_or_removed(
         assert not window.session.running and window.start_action.isEnabled()
         window.start_feed()
         assert "broken.toml: calls[0].from" in bar.label.text()
-        path.write_text(SCENARIO.format(base="http://127.0.0.1:1"))
+        path.write_text(one_call_scenario("http://127.0.0.1:1/crm/scenario", record=True))
         assert bar.check()  # "Check again" (a watched file is checked again by itself too)
         assert "⚠" not in bar.label.text() and "1 extension" in bar.label.text()
         path.write_text("not toml [")
@@ -163,7 +138,7 @@ def test_file_open_scenario_file_asks_for_a_file_and_makes_it_the_feed(qtbot, pb
     action = window.open_scenario_action
     assert action in window.menus.file_menu.actions() and action.shortcut().toString() == "Ctrl+O"
     path = tmp_path / "mine.toml"
-    path.write_text(SCENARIO.format(base="http://127.0.0.1:1"))
+    path.write_text(one_call_scenario("http://127.0.0.1:1/crm/scenario", record=True))
     action.trigger()
     dialog = window.open_dialog
     assert dialog is not None and dialog.isVisible() and not window.scenario_bar.isVisibleTo(window)

@@ -247,6 +247,27 @@ def test_emulator_command_refuses_bad_input(tmp_path: Path) -> None:
     assert out.returncode == 2 and "fault.status" in out.stderr
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "says"),
+    [
+        ("--speed", "0", "--speed: must be positive, not 0.0"),
+        ("--token-ttl", "-1", "--token-ttl: must be positive, not -1.0"),
+        ("--subscription-limit", "-1", "--subscription-limit: must be 0 or more, not -1"),
+        ("--account-id", "0", "--account-id: must be a positive number, not 0"),
+        ("--hourly-limit", "0", "--hourly-limit: must be a positive number of requests, not 0"),
+    ],
+)
+def test_emulator_command_names_the_bad_number(option: str, value: str, says: str) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "pbxdesk", "emulator", "--client-id", "a", "--client-secret=b", option, value],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines() == [f"pbxdesk: error: {says}"]  # one line, no traceback
+
+
 def test_monitor_command_subscribes_relays_and_unsubscribes_on_ctrl_c(
     threaded_emulator, threaded_receiver
 ) -> None:

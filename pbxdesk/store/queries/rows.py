@@ -12,7 +12,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from pbxdesk.domain import DeliveryState
 from pbxdesk.domain.enums import OPEN_STATES
@@ -42,7 +42,11 @@ class DeliverySummary:
 
 
 @dataclass(slots=True)
-class TimelineEvent:
+class StoredEvent:
+    """An event as the profile keeps it: the events table's columns, ``data`` decoded into the
+    wire fields. The one event type of the store's readers; the timeline and the history export
+    each add what they read beside it."""
+
     id: int
     call_id: str
     sub_call_id: str | None
@@ -52,27 +56,42 @@ class TimelineEvent:
     event_time: int
     source: str
     fields: dict[str, str]
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> Self:
+        """A row of ``EVENT_SELECT``."""
+        return cls(
+            id=row[0],
+            call_id=row[1] or "",
+            sub_call_id=row[2],
+            event_type=row[3] or "",
+            extension_id=row[4],
+            extension_name=row[5] or "",
+            event_time=row[6] or 0,
+            source=row[7] or "",
+            fields=decode_fields(row[8]),
+        )
+
+
+@dataclass(slots=True)
+class TimelineEvent(StoredEvent):
     summary: DeliverySummary = field(default_factory=DeliverySummary)
 
 
+def decode_fields(data: str | None) -> dict[str, str]:
+    """The ``data`` column: a JSON object of wire fields (``{"_raw": data}`` if it is not one,
+    never the case for rows written through the writer). Its values are text as written (the
+    writer and the scenario loader see to it): not converted again, which cost the timeline's
+    page of 200 rows a fifth more time."""
+    try:
+        value = json.loads(data) if data else {}
+    except ValueError:
+        return {"_raw": data or ""}
+    return value if isinstance(value, dict) else {"_raw": data or ""}
+
 
 def decode_event(row: Sequence[Any]) -> TimelineEvent:
-    data = row[8]
-    try:
-        fields = json.loads(data) if data else {}
-    except ValueError:
-        fields = {"_raw": data}  # never the case for rows written through the writer
-    return TimelineEvent(
-        id=row[0],
-        call_id=row[1],
-        sub_call_id=row[2],
-        event_type=row[3],
-        extension_id=row[4],
-        extension_name=row[5] or "",
-        event_time=row[6],
-        source=row[7] or "",
-        fields=fields,
-    )
+    return TimelineEvent.from_row(row)
 
 
 def _delivery(row: Sequence[Any]) -> dict[str, Any]:
@@ -132,9 +151,8 @@ def events_by_ids(conn: sqlite3.Connection, ids: Sequence[int]) -> list[Timeline
     for start in range(0, len(ids), 500):
         chunk = list(ids[start : start + 500])
         marks = ",".join("?" * len(chunk))
-        events += [
-            decode_event(r) for r in conn.execute(f"{EVENT_SELECT} FROM events WHERE id IN ({marks})", chunk)
-        ]
+        rows = conn.execute(f"{EVENT_SELECT} FROM events WHERE id IN ({marks})", chunk)
+        events += [TimelineEvent.from_row(r) for r in rows]
     attach_deliveries(conn, events)
     return events
 
