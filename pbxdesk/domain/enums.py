@@ -26,7 +26,8 @@ class EventType(StrEnum):
 
 
 MESSAGE_EVENTS = frozenset({EventType.MESSAGE_IN, EventType.MESSAGE_OUT})
-CALL_EVENTS = frozenset({EventType.DIAL_IN, EventType.DIAL_OUT, EventType.ANSWER, EventType.HANGUP})
+# The four call events in the order a call makes them (and the UI lists them).
+CALL_EVENTS = (EventType.DIAL_IN, EventType.DIAL_OUT, EventType.ANSWER, EventType.HANGUP)
 
 
 class FeedEventType(StrEnum):

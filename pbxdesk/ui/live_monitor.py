@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pbxdesk.domain import EventType, PbxDeskError, ValidationError
+from pbxdesk.domain import CALL_EVENTS, EventType, PbxDeskError, ValidationError
 from pbxdesk.domain.validation import validate_url
 from pbxdesk.engine.live_receiver import DEFAULT_LIVE_PORT, LiveReceiver
 from pbxdesk.engine.session import FeedSession
@@ -45,7 +45,6 @@ from pbxdesk.ui.error_text import error_text
 log = logging.getLogger(__name__)
 
 LIVE_SETTING = "live_receiver"  # {"host": ..., "port": ..., "public_url": ...}
-CALL_EVENTS = (EventType.DIAL_IN, EventType.DIAL_OUT, EventType.ANSWER, EventType.HANGUP)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pbxdesk.domain import CallFlow, CallStatus, EventData, EventType, ExtensionType
+from pbxdesk.domain import CALL_EVENTS, CallFlow, CallStatus, EventData, EventType, ExtensionType
 from pbxdesk.domain.ids import CALL_API_ID_RE, CALL_ID_RE, SUB_CALL_ID_RE, dashed
 from pbxdesk.domain.wire import encode_fields
 from pbxdesk.engine.run import event_stream
@@ -26,7 +26,6 @@ from pbxdesk.engine.traffic import scenario_plans
 
 T0 = 1_700_000_000_000_000
 E = EventType
-CALL_EVENTS = frozenset({E.DIAL_IN, E.DIAL_OUT, E.ANSWER, E.HANGUP})
 STARTS = frozenset({E.DIAL_IN, E.DIAL_OUT})
 UNANSWERED = ["BUSY", "NOANSWER", "CANCEL", "CONGESTION", "CHANUNAVAIL"]
 

@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar, QMessageBox, QTreeWidget, QTreeWidgetItem, QWidget
 
-from pbxdesk.domain import PbxDeskError
+from pbxdesk.domain import Extension, PbxDeskError, Subscription
 from pbxdesk.pbx import account_edit
 from pbxdesk.ui.account import AccountConnection
 from pbxdesk.ui.dialogs.extension_dialog import ExtensionDialog
@@ -195,20 +195,22 @@ class PbxMenus(QObject):
         if item is not None:
             self.edit_item(item)
 
-    def edit_item(self, item: QTreeWidgetItem) -> None:
-        profile = self.config.profile
-        account = self.live_account()
+    def _target(self, item: QTreeWidgetItem) -> Extension | Subscription | None:
+        """The extension or subscription a side-panel item stands for: None for a playing
+        scenario's item (the file is what changes it) or one deleted meanwhile."""
         item_id = item.data(0, ID_ROLE)
-        if item_id is None:  # a playing scenario's item: the file is what changes it
-            return
+        if item_id is None:
+            return None
         if self._kind(item) == "extension":
-            ext = profile.extension(item_id)
-            if ext is not None:
-                self._open(ExtensionDialog(profile, ext, parent=self._parent, account=account))
-            return
-        sub = profile.subscription(item_id)
-        if sub is not None:
-            self._open(SubscriptionDialog(profile, sub, parent=self._parent, account=account))
+            return self.config.profile.extension(item_id)
+        return self.config.profile.subscription(item_id)
+
+    def edit_item(self, item: QTreeWidgetItem) -> None:
+        target, profile, account = self._target(item), self.config.profile, self.live_account()
+        if isinstance(target, Extension):
+            self._open(ExtensionDialog(profile, target, parent=self._parent, account=account))
+        elif target is not None:
+            self._open(SubscriptionDialog(profile, target, parent=self._parent, account=account))
 
     # -- deleting --------------------------------------------------------------------------------
     def delete_current(self) -> None:
@@ -218,15 +220,9 @@ class PbxMenus(QObject):
 
     def delete_item(self, item: QTreeWidgetItem) -> None:
         """Ask first (a window-modal question), then delete (in Live mode on the account too)."""
-        profile = self.config.profile
-        account = self.live_account()
-        item_id = item.data(0, ID_ROLE)
-        if item_id is None:  # a playing scenario's item: the file is what changes it
-            return
-        if self._kind(item) == "extension":
-            ext = profile.extension(item_id)
-            if ext is None:
-                return
+        target, profile, account = self._target(item), self.config.profile, self.live_account()
+        if isinstance(target, Extension):
+            ext = target
             users = [e.name for e in profile.extensions() if ext.name in e.agents or e.route == ext.name]
             if users:
                 self._tell(
@@ -244,10 +240,8 @@ class PbxMenus(QObject):
                 return
             text += "\n\n" + self._where(account_edit.remote_extension_id(profile, ext.id))
             self._ask(text, lambda: self._on_account(account_edit.delete_extension, ext.id))
-        else:
-            sub = profile.subscription(item_id)
-            if sub is None:
-                return
+        elif target is not None:
+            sub, item_id = target, target.id
             text = self.tr("Delete the {0} subscription to {1} {2}?").format(
                 sub.event_type.value, sub.method.value, sub.url
             )
