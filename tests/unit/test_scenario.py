@@ -360,7 +360,9 @@ def test_duplicates_named() -> None:
 
 
 def test_extensions_not_an_array_of_tables_named() -> None:
-    assert _error("extensions = 5\n") == ("bad.toml: extensions: must be an array of tables ([[extensions]])")
+    assert _error("extensions = 5\n") == (
+        "bad.toml: extensions: must be an array of tables ([[extensions]]), not 5"
+    )
 
 
 def test_error_from_file_names_the_path(write_scenario) -> None:
@@ -398,3 +400,27 @@ def test_extension_resource_keys_are_optional_and_checked() -> None:
         with pytest.raises(ValidationError) as exc:
             parse_scenario(base + extra)
         assert exc.value.where.endswith(where)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # an item of a list is named by its index
+        ("[[extensions]]\nid = 1\nname = '1'\ntype = 'queue'\nagents = [true]\n",
+         "extensions[0].agents[0]: must be text or an integer, not True"),
+        ("[[callbacks]]\nextension = 1\nsrc_num = [1.5]\ndst_num = '1'\n",
+         "callbacks[0].src_num[0]: must be text or an integer, not 1.5"),
+        # the allowed keys are the file's ("from"), never the code's names
+        ("[[calls]]\nfrom = '1'\nto = '2'\nfrm = 1\n",
+         "calls[0]: unknown key 'frm' (allowed: answer_after, "),
+        ("[pbx]\nseed = 'x'\n", "pbx.seed: must be an integer, not 'x'"),
+        ("pbx = 3\n", "pbx: must be a table ([pbx]), not 3"),
+        ("[[traffic]]\nto = '+7999'\nrate = 0\nduration = 5\n",
+         "traffic[0].rate: must be a positive number of calls per second, not 0"),
+        ("[[calls]]\nfrom = '+7999'\nto = '+7888'\ndiversion = 'abc'\n",
+         "calls[0].diversion: must be a phone number, not 'abc'"),
+    ],
+)  # fmt: skip
+def test_the_models_name_the_entry_key_and_item(text: str, message: str) -> None:
+    """The tables are pydantic models (engine/scenario_model.py); their errors read as before."""
+    assert _error(text).startswith(f"bad.toml: {message}")
