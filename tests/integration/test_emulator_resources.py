@@ -426,6 +426,53 @@ talk = 600
         await emu.stop()
 
 
+async def test_a_transferred_callback_goes_on_and_hangs_up_on_its_new_phone(recorder) -> None:
+    """A callback's dialling phone hands the called party on: the target's dial-in shows that
+    party (CallerIDNum = RemoteNumber = the number dialled); a DELETE then ends the call there,
+    and the transfer's planned events are not sent after it."""
+    emu = _emu(speed=1.0, callback_talk=60.0, callback_src_answer_after=0.1, callback_answer_after=0.1)
+    await emu.start()
+    try:
+        async with httpx.AsyncClient(base_url=emu.base_url + "/api/ver1.0") as http:
+            async with httpx.AsyncClient(base_url=emu.base_url) as root:
+                http.headers["Authorization"] = f"Bearer {await _token(root)}"
+            for kind in ("dial-in", "answer", "hangup"):
+                sub = {"url": f"{recorder.base_url}/102", "method": "POST", "event_type": kind}
+                await http.post("/extension/102/event/", json=sub)
+            ids = (await http.post(
+                "/extension/@101/callback/", json={"src_num": ["101"], "dst_num": "+79112223344"}
+            )).json()  # fmt: skip
+            one = f"/client/{ACCOUNT}/extension/101/current_calls/{ids['call_api_id']}"
+            for _ in range(100):
+                calls = (await http.get(one)).json().get("call_list", [])
+                if calls and calls[0]["answer_time_gmt"]:
+                    break
+                await asyncio.sleep(0.05)
+            r = await http.put(one, json={"action": "transfer", "send_dst": "7781*102"})
+            assert r.status_code == 200, r.text
+            assert r.json()["call_list"][0]["extension_id"] == 102
+            for _ in range(100):  # 102 answers after 0.1 s
+                if len(recorder.requests) == 2:
+                    break
+                await asyncio.sleep(0.05)
+            here = f"/extension/102/current_calls/{ids['call_api_id']}"
+            assert (await http.delete(here)).status_code == 204
+            await asyncio.sleep(0.3)
+            got = [dict(parse_qsl(rq.body.decode())) for rq in recorder.requests]
+            assert [g["EventType"] for g in got] == ["dial-in", "answer", "hangup"]
+            ring = got[0]
+            assert ring["CallerIDNum"] == ring["RemoteNumber"] == "+79112223344"
+            assert ring["CallBackID"] == ids["call_id"] and ring["CallAPIID"] == ids["call_api_id"]
+            assert "CallerExtension" not in ring  # the party handed on is outside the PBX
+            assert got[2]["CallStatus"] == "ANSWER" and int(got[2]["Duration"]) > 0
+            assert (await http.get("/client/@me/current_calls/")).json() == {"call_list": []}
+            # the transfer's planned answer/hangup (60 s of talk) were dropped: nothing waits
+            assert await emu.wait_calls_done(5)
+            assert len(recorder.requests) == 3
+    finally:
+        await emu.stop()
+
+
 async def test_a_concurrent_history_request_gets_the_recorded_429() -> None:
     emu = _emu(history_delay=0.5)
     await emu.start()
