@@ -424,3 +424,41 @@ def test_extension_resource_keys_are_optional_and_checked() -> None:
 def test_the_models_name_the_entry_key_and_item(text: str, message: str) -> None:
     """The tables are pydantic models (engine/scenario_model.py); their errors read as before."""
     assert _error(text).startswith(f"bad.toml: {message}")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[[expect]]\nstatus = 700\n", "expect[0].status: must be an HTTP status code (100-599), not 700"),
+        ("[[expect]]\nstatus = true\n", "expect[0].status: must be text or an integer, not True"),
+        ("[[expect]]\ncall = -1\nstatus = 200\n",
+         "expect[0].call: must be 0 or more (the run's first call is 0), not -1"),
+        ("[[expect]]\nmax_latency_ms = 0\n", "expect[0].max_latency_ms: must be more than 0, not 0"),
+        ("[[expect]]\nmax_latency_ms = 'fast'\n",
+         "expect[0].max_latency_ms: must be a number of milliseconds, not 'fast'"),
+        ("[[expect]]\njson_path = 'a.b'\n", "expect[0].json_equals: json_path and json_equals go together"),
+        ("[[expect]]\njson_equals = 1\n", "expect[0].json_path: json_path and json_equals go together"),
+        ("[[expect]]\nevent_type = ['hangup', 'ring']\nstatus = 200\n",
+         "expect[0].event_type: unknown event type 'ring'"),
+        ("[test]\nburst = 0\n", "test.burst: must be between 1 and 1000, not 0"),
+        ("[test]\nburst_max_ms = -1\n", "test.burst_max_ms: must be more than 0, not -1"),
+        ("[test]\nprobe = ['duplicate']\n",
+         "test: unknown key 'probe' (allowed: burst, burst_max_ms, probes)"),
+    ],
+)  # fmt: skip
+def test_expect_and_test_tables_are_models_too(text: str, message: str) -> None:
+    """`pbxdesk test`'s tables (engine/contract) are checked by the same model library."""
+    assert _error(text).startswith(f"bad.toml: {message}")
+
+
+def test_expect_and_test_tables_read_as_written() -> None:
+    sc = parse_scenario(
+        PHONE_175
+        + "[[expect]]\nevent_type = 'hangup'\nextension = 175\nstatus = '2XX'\njson_path = 'r.ok'\n"
+        "json_equals = false\nbody_matches = '^ok'\n[test]\nprobes = ['duplicate', 'duplicate']\n"
+    )
+    [exp] = sc.expect
+    assert (exp.event_types, exp.extension_id, exp.status) == (("hangup",), 175, "2xx")
+    assert exp.json_path == ("r", "ok") and exp.json_equals is False
+    assert exp.body_matches is not None and exp.body_matches.search("ok!")
+    assert (sc.test.probes, sc.test.burst, sc.test.burst_max_ms) == (("duplicate",), 20, 2000.0)
