@@ -418,6 +418,8 @@ talk = 600
             assert int(end["Duration"]) == int(end["EventTime"]) - int(ev[("/102", "answer")]["EventTime"])
             ivr = ev[("/300", "hangup")]
             assert ivr["Bridged"] == "yes" and ivr["EventTime"] == end["EventTime"]
+            assert ivr["CallStatus"] == "ANSWER"  # an ivr's leg of an answered call (no Duration)
+            assert "Duration" not in ivr
             assert (await http.get("/client/@me/current_calls/")).json() == {"call_list": []}
             # history: one answered call, a cdr leg per SubCallID that hung up
             [item] = (await http.get("/client/@me/call_history/")).json()["call_history"]
@@ -469,6 +471,54 @@ async def test_a_transferred_callback_goes_on_and_hangs_up_on_its_new_phone(reco
             # the transfer's planned answer/hangup (60 s of talk) were dropped: nothing waits
             assert await emu.wait_calls_done(5)
             assert len(recorder.requests) == 3
+    finally:
+        await emu.stop()
+
+
+async def test_a_transfer_by_a_queue_agent_ends_the_queues_thread_to_it(recorder) -> None:
+    """Agent 101 of queue 200 answers, then transfers to 102: the queue's thread that rang 101
+    hangs up with 101 (ANSWER), 102's dial-in names the queue as its caller extension, and the
+    queue's own leg hangs up with 102 (ANSWER, Bridged=yes)."""
+    call = '\n[[calls]]\nfrom = "+79990001122"\nto = "7781*200"\nanswer_after = 0.2\ntalk = 600\n'
+    emu = PbxEmulator(
+        CID, SECRET, scenario=parse_scenario(SCENARIO + call + 'answered_by = "7781*101"\n'),
+        speed=5.0, callback_answer_after=0.5, callback_talk=1.0,
+    )  # fmt: skip
+    await emu.start(play=False)
+    try:
+        async with httpx.AsyncClient(base_url=emu.base_url + "/api/ver1.0") as http:
+            async with httpx.AsyncClient(base_url=emu.base_url) as root:
+                http.headers["Authorization"] = f"Bearer {await _token(root)}"
+            for ext, kind in ((200, "hangup"), (102, "dial-in"), (101, "hangup")):
+                sub = {"url": f"{recorder.base_url}/{ext}", "method": "GET", "event_type": kind}
+                assert (await http.post(f"/extension/{ext}/event/", json=sub)).status_code == 201
+            emu.play_scenario()
+            live = None
+            for _ in range(200):
+                calls = (await http.get("/extension/101/current_calls/")).json()["call_list"]
+                if calls and calls[0]["answer_time_gmt"]:
+                    live = calls[0]
+                    break
+                await asyncio.sleep(0.02)
+            assert live is not None
+            one = f"/extension/101/current_calls/{live['call_api_id']}"
+            assert (await http.put(one, json={"action": "transfer", "send_dst": "102"})).status_code == 200
+            for _ in range(200):
+                if sum(1 for rq in recorder.requests if rq.path == "/200") == 3:  # 2 threads, its own
+                    break
+                await asyncio.sleep(0.02)
+            got = [(rq.path, dict(rq.query)) for rq in recorder.requests]
+            mine = [(p, q) for p, q in got if q["CallAPIID"] == live["call_api_id"]]
+            by = {(p, q["EventType"], q["CallFlow"], q["CalledExtensionID"]): q for p, q in mine}
+            agent_gone = by[("/101", "hangup", "in", "101")]
+            thread = by[("/200", "hangup", "out", "101")]
+            assert thread["EventTime"] == agent_gone["EventTime"] and thread["CallStatus"] == "ANSWER"
+            ring = [q for p, q in mine if p == "/102" and "RemoteNumber" in q]
+            assert len(ring) == 1 and ring[0]["CallerExtensionID"] == "200"
+            assert ring[0]["RemoteNumber"] == "+79990001122"
+            queue_leg = by[("/200", "hangup", "in", "200")]
+            assert queue_leg["CallStatus"] == "ANSWER" and queue_leg["Bridged"] == "yes"
+            assert int(queue_leg["EventTime"]) > int(agent_gone["EventTime"])
     finally:
         await emu.stop()
 
