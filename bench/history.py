@@ -36,13 +36,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import _timeline_queries as queries  # noqa: E402 (bench/, the script's own directory)
+
 from pbxdesk.engine.demo import DEMO_EXTENSIONS, DEMO_PBX, demo_subscriptions, demo_traffic  # noqa: E402
 from pbxdesk.engine.run import event_stream  # noqa: E402
 from pbxdesk.engine.simulator import CallSimulator  # noqa: E402
-from pbxdesk.store import queries  # noqa: E402
 from pbxdesk.store.committer import compact_json  # noqa: E402
 from pbxdesk.store.event_insert import EventInserter  # noqa: E402
 from pbxdesk.store.profile import Profile, connect  # noqa: E402
+from pbxdesk.store.queries import query_plan  # noqa: E402
 from pbxdesk.store.writer import BatchWriter, event_row  # noqa: E402
 
 BASE_US = 1_700_000_000_000_000
@@ -171,7 +173,7 @@ def measure_queries(path: Path, events: list[tuple], repeat: int) -> dict[str, f
 
         call_ms = median_ms(by_call, repeat)
         ext_ms = median_ms(by_extension, repeat)
-        call_plan = queries.query_plan(conn, "SELECT id FROM events WHERE call_id = ?", ["x"])
+        call_plan = query_plan(conn, "SELECT id FROM events WHERE call_id = ?", ["x"])
     open_ms = median_ms(open_newest, repeat)
     return {
         "open_newest_200_ms": open_ms,

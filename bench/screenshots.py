@@ -1,5 +1,7 @@
 """Screenshots of the main window as a person sees it after a few seconds of the demo feed:
-each size and language asked for, a row selected, filters chosen, saved as PNG.
+each size and language asked for, a row selected, filters chosen, saved as PNG; per language
+also a shipped scenario as the feed, and the banner shown when the profile's writer fails
+for good (made to fail as tests/gui/test_writer_failed_banner.py does).
 
     QT_QPA_PLATFORM=offscreen python bench/screenshots.py OUT_DIR [--sizes 1280x800,1600x1000]
         [--languages en,ru] [--seconds 6]
@@ -33,6 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--languages", default="en,ru")
     ap.add_argument("--seconds", type=float, default=6.0, help="feed time before each shot")
     ap.add_argument("--scenario", default="call-centre.toml", help="a shipped scenario, shot too ('': none)")
+    ap.add_argument(
+        "--no-writer-failed", dest="writer_failed", action="store_false",
+        help="skip the shot of the writer-failed banner",
+    )  # fmt: skip
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -57,7 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     profile.set_setting(RECEIVER_PORT_SETTING, _free_port())
     ensure_demo(profile)
 
-    async def shoot(language: str, width: int, height: int, scenario: str = "") -> Path:
+    async def shoot(
+        language: str, width: int, height: int, scenario: str = "", *, fail_writer: bool = False
+    ) -> Path:
         i18n.install_language(app, language)
         window = MainWindow(profile, "default")
         window.resize(width, height)
@@ -70,6 +78,12 @@ def main(argv: list[str] | None = None) -> int:
         deadline = time.monotonic() + args.seconds
         while time.monotonic() < deadline:
             await asyncio.sleep(0.1)
+        if fail_writer and window.session.writer is not None:
+            # A statement that fails in every writer process and in the thread: for good.
+            window.session.writer.execute("INSERT INTO no_such_table (x) VALUES (?)", (1,))
+            deadline = time.monotonic() + 15
+            while window.writer_banner.isHidden() and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
         bar = window.filter_bar
         if not scenario:
             bar.extension.setCurrentIndex(1)
@@ -79,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         window.table.setCurrentIndex(window.model.index(max(0, window.model.rowCount() - 3), 0))
         await asyncio.sleep(0.5)
         name = f"-{Path(scenario).stem}" if scenario else ""
+        name += "-writer-failed" if fail_writer else ""
         path = args.out / f"main-{width}x{height}-{language}{name}.png"
         window.grab().save(str(path))
         await window.stop_feed()
@@ -92,9 +107,11 @@ def main(argv: list[str] | None = None) -> int:
             for size in args.sizes.split(","):
                 w, h = (int(v) for v in size.split("x"))
                 print(await shoot(language, w, h))
+            w, h = (int(v) for v in args.sizes.split(",")[0].split("x"))
             if args.scenario:
-                w, h = (int(v) for v in args.sizes.split(",")[0].split("x"))
                 print(await shoot(language, w, h, args.scenario))
+            if args.writer_failed:
+                print(await shoot(language, w, h, fail_writer=True))
 
     try:
         with loop:

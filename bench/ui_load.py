@@ -45,6 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import _timeline_queries as queries  # noqa: E402 (bench/, the script's own directory)
 import qasync  # noqa: E402
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer  # noqa: E402
 from PySide6.QtGui import QStandardItem, QStandardItemModel  # noqa: E402
@@ -56,7 +57,6 @@ from pbxdesk.engine.run import event_stream  # noqa: E402
 from pbxdesk.engine.session import RECEIVER_PORT_SETTING, ensure_demo  # noqa: E402
 from pbxdesk.engine.simulator import CallSimulator  # noqa: E402
 from pbxdesk.engine.stats import percentile  # noqa: E402
-from pbxdesk.store import queries  # noqa: E402
 from pbxdesk.store.profile import Profile  # noqa: E402
 
 CACHE_VERSION = 1  # bump when the cached profile's content changes

@@ -8,7 +8,7 @@ It runs what a user's first minute runs, each step checked:
    written to the user's profiles, log or Qt settings) and is painted; the time from the
    process start to that moment is printed;
 3. the engine runs the shipped seed example (``resources/scenarios/seed-example.toml``) on
-   its virtual clock against a loopback :class:`~pbxdesk.engine.test_receiver.TestReceiver`;
+   its virtual clock against a loopback :class:`~pbxdesk.engine.demo_receiver.DemoReceiver`;
    every delivery must arrive with a 2xx, as many as the receiver counted and the profile
    stored;
 4. the window closes.
@@ -30,9 +30,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs
 
+from pbxdesk.cli.exit_codes import ExitCode
+
 SCENARIO = "seed-example.toml"
 STEP_TIMEOUT_S = 30.0
-EXIT_OK, EXIT_FAILED = 0, 1
 
 _IMPORTED_AT = time.time()
 
@@ -152,13 +153,13 @@ def run_self_test() -> int:
                 _run(Path(tmp), started, start_label)
             except (SelfTestFailure, PbxDeskError) as exc:
                 print(f"self-test: FAILED: {exc}", file=sys.stderr, flush=True)
-                return EXIT_FAILED
+                return ExitCode.FAILED
             except Exception as exc:  # anything unexpected is a failure too, with its trace
                 traceback.print_exc()
                 print(f"self-test: FAILED: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
-                return EXIT_FAILED
+                return ExitCode.FAILED
     _say(f"passed in {time.time() - started:.2f} s")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _run(tmp: Path, started: float, start_label: str) -> None:
@@ -294,9 +295,9 @@ async def _close_window(window) -> None:
 
 
 async def _run_scenario() -> None:
+    from pbxdesk.engine.demo_receiver import DemoReceiver
     from pbxdesk.engine.headless import check_calls, run_scenario
     from pbxdesk.engine.scenario import load_scenario
-    from pbxdesk.engine.test_receiver import TestReceiver
     from pbxdesk.resources_dir import resource
     from pbxdesk.store.paths import profile_path
     from pbxdesk.store.profile import Profile
@@ -304,7 +305,7 @@ async def _run_scenario() -> None:
     scenario_file = resource("scenarios", SCENARIO)
     scenario = load_scenario(scenario_file)
     check_calls(scenario)
-    receiver = TestReceiver()
+    receiver = DemoReceiver()
     try:
         await receiver.start()
     except OSError as exc:

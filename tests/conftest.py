@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from pbxdesk.engine.test_receiver import TestReceiver
+from pbxdesk.engine.demo_receiver import DemoReceiver
 
 # The seed's worked example: extension 000*099 (id 175, recording on) with three GET
 # subscriptions to show.php?myid=175, and one call to 00010005 answered after 1 s, 2 s talk.
@@ -172,18 +172,18 @@ async def recorder():
 
 @pytest.fixture
 async def receiver():
-    """pbxdesk's own TestReceiver, in the test's loop."""
-    r = TestReceiver()
+    """pbxdesk's own DemoReceiver, in the test's loop."""
+    r = DemoReceiver()
     await r.start()
     yield r
     await r.stop()
 
 
 class ThreadedReceiver:
-    """A TestReceiver in a thread with its own loop: for tests that block on a subprocess."""
+    """A DemoReceiver in a thread with its own loop: for tests that block on a subprocess."""
 
     def __init__(self) -> None:
-        self.receiver = TestReceiver()
+        self.receiver = DemoReceiver()
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
 

@@ -82,3 +82,31 @@ class CallFlow(StrEnum):
 class HttpMethod(StrEnum):
     GET = "GET"
     POST = "POST"
+
+
+class DeliveryState(StrEnum):
+    """A delivery's state, spelled as the outbox stores it (``deliveries.state``).
+
+    pending -> in_flight -> delivered | failed (attempts exhausted) | cancelled; paused while
+    its endpoint is paused. A StrEnum: each member equals its stored text.
+    """
+
+    PENDING = "pending"
+    IN_FLIGHT = "in_flight"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    PAUSED = "paused"
+
+    @property
+    def open(self) -> bool:
+        """Not settled yet: it goes out (again) when the engine next runs."""
+        return self in OPEN_STATES
+
+    @property
+    def final(self) -> bool:
+        return not self.open
+
+
+OPEN_STATES = frozenset({DeliveryState.PENDING, DeliveryState.IN_FLIGHT, DeliveryState.PAUSED})
+FINAL_STATES = frozenset({DeliveryState.DELIVERED, DeliveryState.FAILED, DeliveryState.CANCELLED})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from enum import Enum
 from urllib.parse import urlsplit
 
 from pbxdesk.domain.enums import (
@@ -18,7 +19,7 @@ _EXTENSION_NAME = re.compile(r"^[0-9]+\*[0-9]+$")
 _PREFIX = re.compile(r"^[0-9]+$")
 
 
-def _choices(enum: type) -> str:
+def _choices(enum: type[Enum]) -> str:
     return ", ".join(repr(m.value) for m in enum)
 
 

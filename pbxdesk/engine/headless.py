@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pbxdesk.domain import ValidationError
@@ -11,7 +11,7 @@ from pbxdesk.engine.clock import now_us
 from pbxdesk.engine.outbox import DeliveryEngine, DeliveryListener
 from pbxdesk.engine.policy import POLICY_SETTING, DeliveryPolicy
 from pbxdesk.engine.run import FeedPlayer, RunSummary
-from pbxdesk.engine.scenario import Scenario
+from pbxdesk.engine.scenario import CallbackPlan, CallPlan, Scenario
 from pbxdesk.engine.simulator import CallSimulator, event_stream
 from pbxdesk.engine.traffic import scenario_plans
 from pbxdesk.store.profile import Profile
@@ -21,7 +21,10 @@ from pbxdesk.store.writer import BatchWriter, WriterFailed
 def check_calls(scenario: Scenario) -> None:
     """Simulate every call once, so a plan the PBX could not carry out fails before any IO."""
     sim = CallSimulator(scenario.pbx, scenario.extensions)
-    for key, plans in (("calls", scenario.calls), ("callbacks", scenario.callbacks)):
+    groups: dict[str, Sequence[CallPlan | CallbackPlan]] = {
+        "calls": scenario.calls, "callbacks": scenario.callbacks
+    }  # fmt: skip
+    for key, plans in groups.items():
         for i, plan in enumerate(plans):
             try:
                 sim.simulate(plan, 0)

@@ -42,6 +42,7 @@ from pbxdesk.engine.defaults import DEFAULT_LIVE_PORT
 from pbxdesk.engine.outbox import DeliveryEngine, DeliveryListener, EventListener, engine_for_profile, now_us
 from pbxdesk.engine.policy import DeliveryPolicy
 from pbxdesk.logs import add_secret, forget_secret, quiet_protocol_errors
+from pbxdesk.store.committer import NEW_ROW, UPDATE
 from pbxdesk.store.profile import Profile
 from pbxdesk.store.writer import BatchWriter
 
@@ -285,28 +286,15 @@ class LiveReceiver:
                 return True, None
         return False, None
 
-    async def _read_body(self, request: web.Request) -> bytes | None:
-        """The body, or None when it is over the limit."""
-        length = request.content_length
-        if length is not None and length > self.max_body:
-            return None
-        buf = bytearray()
-        while True:
-            chunk = await request.content.read(64 * 1024)
-            if not chunk:
-                return bytes(buf)
-            buf += chunk
-            if len(buf) > self.max_body:
-                return None
-
     async def _handle(self, request: web.Request) -> web.Response:
         ok, extension_id = self._locate(request.path)
         if not ok:
             return self._refuse(403, "forbidden: the URL's token is missing or wrong")
         if request.method not in ("GET", "POST"):
             return self._refuse(405, f"method {request.method} not allowed: the PBX sends GET or POST")
-        body = await self._read_body(request)
-        if body is None:
+        try:  # aiohttp stops reading at client_max_size (the app's), a chunk past the limit
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
             return self._refuse(413, f"request body over the {self.max_body} byte limit")
         raw_id = self._next_raw_id
         self._next_raw_id += 1
@@ -328,6 +316,7 @@ class LiveReceiver:
                 json.dumps(headers),
                 body,
             ),
+            kind=NEW_ROW,
         )
         self.stats["stored"] += 1
         event_id: int | None = None
@@ -341,7 +330,7 @@ class LiveReceiver:
             ev, notes = None, [f"could not be read ({type(exc).__name__})"]
         flag = "; ".join(notes) or None
         if event_id is not None or flag:
-            self.writer.execute(_UPDATE_RAW, (event_id, flag, raw_id))
+            self.writer.execute(_UPDATE_RAW, (event_id, flag, raw_id), kind=UPDATE)
         if event_id is not None:
             self.stats["relayed"] += 1
         if flag:

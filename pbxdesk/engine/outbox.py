@@ -24,11 +24,13 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from pbxdesk.domain import (
+    DeliveryState,
     EventData,
     EventType,
     FeedEvent,
@@ -40,23 +42,27 @@ from pbxdesk.domain import (
 )
 from pbxdesk.domain.wire import FORM_CONTENT_TYPE, build_request, encode_fields
 from pbxdesk.engine.clock import now_us
+from pbxdesk.engine.latencies import LatencyWindow
 from pbxdesk.engine.policy import POLICY_SETTING, DeliveryPolicy
 from pbxdesk.engine.senders import AttemptOutcome, Sender, make_senders
-from pbxdesk.store.committer import ATTEMPT_ENDED, attempt_ended_row
+from pbxdesk.store import outbox_store
+from pbxdesk.store.committer import EVENT, Op, attempt_ended_row
+from pbxdesk.store.outbox_store import OutboxStore
 from pbxdesk.store.profile import Profile
 from pbxdesk.store.writer import EVENT_SQL, BatchWriter, compact_json, event_row_deferred
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
+# Short names for the states, used all through the engine.
 PENDING, IN_FLIGHT, DELIVERED, FAILED, CANCELLED, PAUSED = (
-    "pending",
-    "in_flight",
-    "delivered",
-    "failed",
-    "cancelled",
-    "paused",
+    DeliveryState.PENDING,
+    DeliveryState.IN_FLIGHT,
+    DeliveryState.DELIVERED,
+    DeliveryState.FAILED,
+    DeliveryState.CANCELLED,
+    DeliveryState.PAUSED,
 )
-OPEN_STATES = (PENDING, IN_FLIGHT, PAUSED)
 FLUSH_DELAY_S = 0.002  # how long recorded statements may wait before going to the writer
 LATENCY_WINDOW = 100_000
 MARK_SWEEP_S = 0.25  # an attempt running one to two periods is recorded as in flight
@@ -64,19 +70,6 @@ MARK_SWEEP_S = 0.25  # an attempt running one to two periods is recorded as in f
 # the outbox only and loaded back, in order, as room frees up: when deliveries fall behind
 # (a burst, a slow subscriber) the backlog grows in the profile, not in RAM.
 MEMORY_WINDOW = 10_000
-
-_INSERT_DELIVERY = (
-    "INSERT INTO deliveries (id, event_id, subscription_id, method, url, state, call_id, endpoint, "
-    "ordered, attempts, created_at, redelivery_of) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, 0, ?, ?)"
-)
-_MARK_IN_FLIGHT = "UPDATE deliveries SET state = 'in_flight', attempts = ? WHERE id = ?"
-_SET_STATE = "UPDATE deliveries SET state = ? WHERE id = ?"
-_UPSERT_ENDPOINT = (
-    "INSERT INTO endpoints (endpoint, paused, reason, exhausted_in_row, updated_at) VALUES (?, ?, ?, ?, ?) "
-    "ON CONFLICT(endpoint) DO UPDATE SET paused = excluded.paused, reason = excluded.reason, "
-    "exhausted_in_row = excluded.exhausted_in_row, updated_at = excluded.updated_at"
-)
-
 
 _FORM_HEADERS_JSON = json.dumps({"Content-Type": FORM_CONTENT_TYPE})
 
@@ -126,17 +119,17 @@ class Delivery:
     method: HttpMethod
     url: str  # the subscription's URL (or a target); the event's fields are added when sent
     fields: dict[str, str]
-    call_id: str
+    call_id: str | None  # None: a status event (no call)
     endpoint: str
     ordered: bool
     created_at: int
     attempts: int = 0
-    state: str = PENDING
+    state: DeliveryState = PENDING
     redelivery_of: int | None = None
     next_attempt_at: int | None = None
     timer: asyncio.TimerHandle | None = None
     encoded: str | None = None  # the fields, form-encoded once for every attempt
-    lane_key: tuple[str, str] | None = None  # set by __post_init__
+    lane_key: tuple[str, str | None] | None = None  # set by __post_init__
 
     def __post_init__(self) -> None:
         # Per subscriber URL, not per subscription: a subscription is one event type, so a
@@ -153,7 +146,7 @@ class DeliveryResult:
     subscription_id: int | None
     method: str
     url: str  # the full request URL
-    state: str
+    state: DeliveryState
     attempt: int
     status_code: int | None
     error: str | None
@@ -189,11 +182,12 @@ class EngineStats:
     attempts: int = 0
     retries_scheduled: int = 0
     # The latest attempts' latencies (a run's percentiles): bounded, a GUI session runs for days.
-    latencies_ms: deque[float] = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))
+    latencies_ms: LatencyWindow = field(default_factory=lambda: LatencyWindow(LATENCY_WINDOW))
 
 
 DeliveryListener = Callable[[DeliveryResult], None]
 EventListener = Callable[[int, EventData | FeedEvent], None]
+FailureListener = Callable[[str], None]  # why the writer failed for good
 
 
 class DeliveryEngine:
@@ -212,6 +206,7 @@ class DeliveryEngine:
         on_delivery: DeliveryListener | None = None,
         rng: random.Random | None = None,
         memory_window: int = MEMORY_WINDOW,
+        on_failure: FailureListener | None = None,
     ) -> None:
         self.policy = policy or DeliveryPolicy()
         self.memory_window = memory_window
@@ -222,6 +217,9 @@ class DeliveryEngine:
         self.target_url = target_url
         self.on_event = on_event
         self.on_delivery = on_delivery
+        # Called once, on the loop, when the writer fails for good (``failure`` set): no attempt
+        # starts from then on and open deliveries stay in the outbox. The app shows a banner.
+        self.on_failure = on_failure
         self.rng = rng or random.Random()
         self.stats = EngineStats()
         self._subs: dict[tuple[int, EventType | FeedEventType], list[Subscription]] = defaultdict(list)
@@ -238,7 +236,7 @@ class DeliveryEngine:
         self._backlog_from: int | None = None
         self._backlog_n = 0  # how many open deliveries the backlog holds
         self._refilling = False
-        self._lanes: dict[tuple[object, str], deque[Delivery]] = {}
+        self._lanes: dict[tuple[str, str | None], deque[Delivery]] = {}
         self._ready: asyncio.Queue[Delivery] = asyncio.Queue()
         self._ep_active: dict[str, int] = defaultdict(int)
         self._ep_waiting: dict[str, deque[Delivery]] = defaultdict(deque)
@@ -248,7 +246,7 @@ class DeliveryEngine:
         self._awaiting_commit: list[Delivery] = []
         # Statements for the writer, handed over every FLUSH_DELAY_S (or with a commit the
         # outbox waits for): each hand-over wakes the writer thread, a GIL round trip.
-        self._ops: list[tuple[str, tuple[Any, ...]]] = []
+        self._ops: list[Op] = []
         self._flush_due = False
         # delivery id -> (its attempt under way, the sweep it started in)
         self._in_flight_marks: dict[int, tuple[int, int]] = {}
@@ -311,6 +309,11 @@ class DeliveryEngine:
             self._writer_ok.clear()
             self._idle.set()  # wait_idle returns and says so
             log.error("no more attempts: the profile's writer failed (%s)", writer.error)
+            if self.on_failure is not None:
+                try:
+                    self.on_failure(self.failure)
+                except Exception:  # a listener's bug must not hide the failure itself
+                    log.exception("writer failure listener failed")
         elif writer.healthy:
             if not self._writer_ok.is_set():
                 log.info("the profile's writer is back; attempts go on")
@@ -442,7 +445,7 @@ class DeliveryEngine:
         fields = ev.to_fields()
         if self.writer is not None:
             name = self.names.get(ev.extension_id, "")
-            self._write(EVENT_SQL, event_row_deferred(event_id, ev, name, source, fields))
+            self._write(EVENT, EVENT_SQL, event_row_deferred(event_id, ev, name, source, fields))
         if self.on_event is not None:
             self.on_event(event_id, ev)
         subs = self.matching(ev)
@@ -463,7 +466,7 @@ class DeliveryEngine:
         self,
         event_id: int,
         fields: dict[str, str],
-        call_id: str,
+        call_id: str | None,  # None: a status event (no call)
         method: HttpMethod,
         url: str,
         subscription_id: int | None,
@@ -491,11 +494,10 @@ class DeliveryEngine:
             self._open[d.id] = d
             self._enqueue(d)
             return d
-        self._write(
-            _INSERT_DELIVERY,
+        self._write(*outbox_store.new_delivery_op(
             (d.id, event_id, subscription_id, method.value, url, call_id, d.endpoint, int(ordered),
              d.created_at, redelivery_of),
-        )  # fmt: skip
+        ))  # fmt: skip
         if self._backlog_from is not None or (
             len(self._open) >= self.memory_window and self._in_window() >= self.memory_window
         ):
@@ -565,14 +567,14 @@ class DeliveryEngine:
     def _park(self, d: Delivery) -> None:
         d.state = PAUSED
         self._paused[d.endpoint].append(d)
-        self._write(_SET_STATE, (PAUSED, d.id))
+        self._write(*outbox_store.set_state_op(d.id, PAUSED))
         if self._backlog_from is not None:
             self._maybe_refill()
 
-    def _write(self, sql: str, params: tuple[Any, ...]) -> None:
+    def _write(self, kind: int, sql: str, params: tuple[Any, ...]) -> None:
         if self.writer is None:
             return
-        self._ops.append((sql, params))
+        self._ops.append((kind, sql, params))
         self._schedule_flush()
 
     def _schedule_flush(self) -> None:
@@ -584,7 +586,7 @@ class DeliveryEngine:
         self._flush_due = False
         self._flush_ops()
 
-    def _take_ops(self) -> list[tuple[str, tuple[Any, ...]]]:
+    def _take_ops(self) -> list[Op]:
         ops, self._ops = self._ops, []
         return ops
 
@@ -606,7 +608,7 @@ class DeliveryEngine:
         old = [(d_id, n) for d_id, (n, sweep) in marks.items() if everything or sweep < self._sweep_no]
         for d_id, n in old:
             del marks[d_id]
-            self._write(_MARK_IN_FLIGHT, (n, d_id))
+            self._write(*outbox_store.mark_in_flight_op(d_id, n))
         self._sweep_no += 1
         if marks and not everything:
             self._sweep_due = True
@@ -706,13 +708,12 @@ class DeliveryEngine:
             return
         self._in_flight_marks.pop(d.id, None)
         self._write(
-            ATTEMPT_ENDED,
-            attempt_ended_row(
+            *attempt_ended_row(
                 d.id, d.attempts, out.started_at, out.finished_at, out.latency_ms, out.status_code,
                 out.error, out.error_detail or None, _headers_json(request_headers),
                 out.response_headers_json or _response_headers(out.response_headers), out.body,
-                out.truncated, d.state, d.next_attempt_at,
-            ),
+                out.truncated, d.state.value, d.next_attempt_at,
+            )
         )  # fmt: skip
 
     def _notify(self, d: Delivery, full_url: str, out: AttemptOutcome) -> None:
@@ -750,7 +751,7 @@ class DeliveryEngine:
             self._maybe_refill()
         key = d.lane_key
         lane = self._lanes.get(key) if key is not None else None
-        if lane is not None:
+        if lane is not None and key is not None:
             if lane and lane[0] is d:
                 lane.popleft()
                 if lane:
@@ -779,7 +780,9 @@ class DeliveryEngine:
     def pause_endpoint(self, endpoint: str, reason: str = "paused by the user") -> None:
         self.paused_endpoints[endpoint] = reason
         log.info("endpoint %s paused: %s", endpoint, reason)
-        self._write(_UPSERT_ENDPOINT, (endpoint, 1, reason, self._ep_exhausted[endpoint], now_us()))
+        n, at = self._ep_exhausted[endpoint], now_us()
+        op = outbox_store.endpoint_op(endpoint, paused=True, reason=reason, exhausted_in_row=n, at_us=at)
+        self._write(*op)
         for d in list(self._ep_waiting.pop(endpoint, ())):
             self._park(d)
 
@@ -787,12 +790,14 @@ class DeliveryEngine:
         """Resume an endpoint; returns how many parked deliveries go out again."""
         self.paused_endpoints.pop(endpoint, None)
         self._ep_exhausted[endpoint] = 0
-        self._write(_UPSERT_ENDPOINT, (endpoint, 0, None, 0, now_us()))
+        self._write(
+            *outbox_store.endpoint_op(endpoint, paused=False, reason=None, exhausted_in_row=0, at_us=now_us())
+        )
         parked = self._paused.pop(endpoint, [])
         for d in parked:
             if d.state == PAUSED:
                 d.state = PENDING
-                self._write(_SET_STATE, (PENDING, d.id))
+                self._write(*outbox_store.set_state_op(d.id, PENDING))
                 self._make_ready(d)
         return len(parked)
 
@@ -816,28 +821,17 @@ class DeliveryEngine:
                 if d in parked:
                     parked.remove(d)
             d.state = CANCELLED
-            self._write(_SET_STATE, (CANCELLED, d.id))
+            self._write(*outbox_store.set_state_op(d.id, CANCELLED))
             self._finish(d)
             n += 1
         if self._backlog_from is not None:  # those waiting in the outbox too (committed before
             # the backlog's next read: its read flushes the writer first)
-            where, params = "id >= ? AND state IN ('pending', 'paused')", [self._backlog_from]
-            if endpoint is not None:
-                where += " AND endpoint = ?"
-                params.append(endpoint)
-            if ids is not None:
-                where += f" AND id IN ({','.join('?' * len(ids))})"
-                params += sorted(ids)
-            self._write(f"UPDATE deliveries SET state = 'cancelled' WHERE {where}", tuple(params))
+            self._write(*outbox_store.cancel_op(from_id=self._backlog_from, endpoint=endpoint, ids=ids))
         return n
 
     async def redeliver(self, delivery_id: int) -> int:
         """Send one delivery's event again to the same URL; returns the new delivery's id."""
-        row = await self._read_one(
-            "SELECT d.event_id, d.subscription_id, d.method, d.url, e.call_id, e.data "
-            "FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = ?",
-            (delivery_id,),
-        )
+        row = await self._read(lambda store: store.delivery_to_redeliver(delivery_id))
         if row is None:
             raise PbxDeskError(f"delivery #{delivery_id} is not in this profile")
         event_id, sub_id, method, url, call_id, data = row
@@ -849,9 +843,7 @@ class DeliveryEngine:
 
     async def replay_call(self, call_id: str) -> list[int]:
         """Send every event of a call again to the subscriptions that match it now, in order."""
-        rows = await self._read_all(
-            "SELECT id, extension_id, event_type, data FROM events WHERE call_id = ? ORDER BY id", (call_id,)
-        )
+        rows = await self._read(lambda store: store.call_events(call_id))
         if not rows:
             raise PbxDeskError(f"no events of call {call_id} in this profile")
         created = []
@@ -867,7 +859,7 @@ class DeliveryEngine:
         """Send events (e.g. all of a call) to another URL, in order."""
         created = []
         for event_id in event_ids:
-            row = await self._read_one("SELECT call_id, data FROM events WHERE id = ?", (event_id,))
+            row = await self._read(partial(OutboxStore.event, event_id=event_id))
             if row is None:
                 raise PbxDeskError(f"event #{event_id} is not in this profile")
             d = self._create(event_id, json.loads(row[1]), row[0], method, url, None, ordered=True)
@@ -880,29 +872,20 @@ class DeliveryEngine:
             raise PbxDeskError("this run keeps no profile, so past deliveries cannot be read")
         return sqlite3.connect(self.profile_path, timeout=5.0)
 
-    async def _read_all(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    async def _read(self, query: Callable[[OutboxStore], _T]) -> _T:
+        """``query`` on the outbox, in a thread, once all recorded so far is committed."""
         if self.writer is not None:
             self._flush_ops()
             await asyncio.to_thread(self.writer.flush)
 
-        def read() -> list[tuple[Any, ...]]:
+        def read() -> _T:
             conn = self._reader()
             try:
-                return conn.execute(sql, params).fetchall()
+                return query(OutboxStore(conn))
             finally:
                 conn.close()
 
         return await asyncio.to_thread(read)
-
-    async def _read_one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
-        rows = await self._read_all(sql, params)
-        return rows[0] if rows else None
-
-    _OPEN_ROWS = (
-        "SELECT d.id, d.event_id, d.subscription_id, d.method, d.url, d.call_id, d.endpoint, d.ordered, "
-        "d.attempts, d.created_at, d.redelivery_of, d.next_attempt_at, e.data "
-        "FROM deliveries d JOIN events e ON e.id = d.event_id "
-    )
 
     def _take_in(self, r: tuple[Any, ...]) -> None:
         """An open delivery read from the outbox, into memory and its lane."""
@@ -939,11 +922,8 @@ class DeliveryEngine:
                 if room < min_room:
                     return  # _finish starts another refill when more room frees up
                 start, upto = self._backlog_from, self._next_delivery_id
-                rows = await self._read_all(
-                    self._OPEN_ROWS + "WHERE d.id >= ? AND d.id < ? "
-                    "AND d.state IN ('pending', 'in_flight', 'paused') ORDER BY d.id LIMIT ?",
-                    (start, upto, room),
-                )
+                take = partial(OutboxStore.open_rows, limit=room, from_id=start, below_id=upto)
+                rows = await self._read(take)
                 for r in rows:
                     self._take_in(r)
                 # Everything below ``upto`` was committed before the read: what it did not
@@ -952,11 +932,7 @@ class DeliveryEngine:
                 if nxt >= self._next_delivery_id:
                     self._backlog_from, self._backlog_n = None, 0
                     break
-                [(stored,)] = await self._read_all(
-                    "SELECT COUNT(*) FROM deliveries WHERE id >= ? AND id < ? "
-                    "AND state IN ('pending', 'in_flight', 'paused')",
-                    (nxt, upto),
-                )
+                stored = await self._read(partial(OutboxStore.count_open, from_id=nxt, below_id=upto))
                 self._backlog_from = nxt
                 self._backlog_n = int(stored) + (self._next_delivery_id - upto)
             if self._backlog_from is None:
@@ -970,16 +946,10 @@ class DeliveryEngine:
 
     async def _resume(self) -> int:
         """Queue again what the profile left open: pending, in flight (at least once) or paused."""
-        endpoints = await self._read_all("SELECT endpoint, reason FROM endpoints WHERE paused = 1", ())
-        for endpoint, reason in endpoints:
-            self.paused_endpoints[endpoint] = reason or "paused"
-        [(n_open,)] = await self._read_all(
-            "SELECT COUNT(*) FROM deliveries WHERE state IN ('pending', 'in_flight', 'paused')", ()
-        )
-        rows = await self._read_all(
-            self._OPEN_ROWS + "WHERE d.state IN ('pending', 'in_flight', 'paused') ORDER BY d.id LIMIT ?",
-            (self.memory_window,),
-        )
+        for endpoint, reason in await self._read(OutboxStore.paused_endpoints):
+            self.paused_endpoints[endpoint] = reason
+        n_open = await self._read(OutboxStore.count_open)
+        rows = await self._read(lambda store: store.open_rows(self.memory_window))
         for r in rows:
             self._take_in(r)
         if n_open > len(rows):  # the rest waits in the outbox, loaded as room frees up
@@ -998,6 +968,7 @@ def engine_for_profile(
     policy: DeliveryPolicy | None = None,
     on_event: EventListener | None = None,
     on_delivery: DeliveryListener | None = None,
+    on_failure: FailureListener | None = None,
 ) -> DeliveryEngine:
     """A delivery engine recording into ``profile``: its policy, names and next ids."""
     ev_max, dl_max = profile.max_ids()
@@ -1011,4 +982,5 @@ def engine_for_profile(
         first_delivery_id=dl_max + 1,
         on_event=on_event,
         on_delivery=on_delivery,
+        on_failure=on_failure,
     )

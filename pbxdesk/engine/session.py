@@ -9,27 +9,40 @@ from collections.abc import Iterable
 from pbxdesk.domain import PbxDeskError
 from pbxdesk.engine.clock import now_us
 from pbxdesk.engine.demo import DEMO_PBX, DEMO_RECEIVER_PORT, demo_subscriptions, demo_traffic
+from pbxdesk.engine.demo_receiver import DemoReceiver
 from pbxdesk.engine.headless import check_calls
 from pbxdesk.engine.outbox import DeliveryEngine, DeliveryListener, EventListener, engine_for_profile
 from pbxdesk.engine.run import FeedPlayer
 from pbxdesk.engine.scenario import PbxSettings, Scenario
 from pbxdesk.engine.simulator import CallSimulator, Plan, event_stream
-from pbxdesk.engine.test_receiver import TestReceiver
 from pbxdesk.engine.traffic import scenario_plans
 from pbxdesk.store.profile import Profile
 from pbxdesk.store.writer import BatchWriter
 
 log = logging.getLogger(__name__)
 
-RECEIVER_PORT_SETTING = "test_receiver_port"
+RECEIVER_PORT_SETTING = "demo_receiver_port"
+# The same setting's name before the receiver was called the demo receiver: a saved port is
+# moved to the new name the first time it is read (receiver_port), then the old key is gone.
+OLD_RECEIVER_PORT_SETTING = "test_receiver_port"
 RECEIVER_KEEP = 1000  # requests the app's built-in receiver remembers
+
+
+def receiver_port(profile: Profile) -> int:
+    """The port of the profile's demo receiver (its saved setting, else the default)."""
+    old = profile.get_setting(OLD_RECEIVER_PORT_SETTING)
+    if old is not None:
+        if profile.get_setting(RECEIVER_PORT_SETTING) is None:
+            profile.set_setting(RECEIVER_PORT_SETTING, old)
+        profile.delete_setting(OLD_RECEIVER_PORT_SETTING)
+    return int(profile.get_setting(RECEIVER_PORT_SETTING, DEMO_RECEIVER_PORT))
 
 
 def ensure_demo(profile: Profile) -> None:
     """Give an empty profile the demo PBX, its subscriptions on the built-in receiver."""
     if not profile.is_empty():
         return
-    port = profile.get_setting(RECEIVER_PORT_SETTING, DEMO_RECEIVER_PORT)
+    port = receiver_port(profile)
     from pbxdesk.engine.demo import DEMO_EXTENSIONS
 
     profile.replace_config(DEMO_EXTENSIONS, demo_subscriptions(f"http://127.0.0.1:{port}"))
@@ -50,7 +63,7 @@ class FeedSession:
         self.on_delivery = on_delivery
         # The window shows the receiver's count, not its requests: the last 1,000 are plenty to
         # look at (bench/soak.py: 10,000 kept, ~25 MB, took four minutes at 50 events/s to fill).
-        self.receiver = TestReceiver(keep=RECEIVER_KEEP)
+        self.receiver = DemoReceiver(keep=RECEIVER_KEEP)
         self.receiver_error: str | None = None
         self.writer: BatchWriter | None = None
         self.engine: DeliveryEngine | None = None
@@ -63,12 +76,12 @@ class FeedSession:
         return self._task is not None and not self._task.done()
 
     async def open(self) -> None:
-        """Start the test receiver and the engine (picking up the profile's open deliveries)."""
-        port = int(self.profile.get_setting(RECEIVER_PORT_SETTING, DEMO_RECEIVER_PORT))
+        """Start the demo receiver and the engine (picking up the profile's open deliveries)."""
+        port = receiver_port(self.profile)
         try:
             await self.receiver.start("127.0.0.1", port)
         except OSError as exc:
-            self.receiver_error = f"test receiver could not listen on 127.0.0.1:{port} ({exc.strerror})"
+            self.receiver_error = f"demo receiver could not listen on 127.0.0.1:{port} ({exc.strerror})"
             log.warning(self.receiver_error)
         self.writer = BatchWriter(self.profile.path)
         self.engine = engine_for_profile(

@@ -15,6 +15,7 @@ import itertools
 import random
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from pbxdesk.domain import (
     AgentStatus,
@@ -389,7 +390,7 @@ class CallSimulator:
         recipient, _ = self.resolve(plan.to)
         call_id = self._hex()
         caller_number = plan.from_ if sender is not None else outside_number(plan.from_)
-        common = {
+        common: dict[str, Any] = {
             "call_id": call_id,
             "event_time": t0_us,
             "caller_id_num": caller_number,
@@ -413,7 +414,7 @@ class CallSimulator:
         caller_fields = (
             (self.address(caller), caller.id) if caller is not None else (None, None)
         )
-        common = {
+        common: dict[str, Any] = {
             "call_id": call.call_id,
             "caller_id_num": call.caller_number,
             "caller_id_name": caller_name,
@@ -430,6 +431,8 @@ class CallSimulator:
             # Who is "calling" the parties reached through an ivr or a queue: that ivr/queue.
             in_caller = (self.address(leg.via), leg.via.id) if leg.via is not None else caller_fields
             answered = leg.answer is not None and leg.status is CallStatus.ANSWER
+            caller_ext: str | None
+            caller_ext_id: int | None
             for v_i, view in enumerate(leg.views):
                 ext, role = view.ext, view.role
                 flow = call_flow(role)
@@ -438,7 +441,7 @@ class CallSimulator:
                     # thread and a forward outside included); it dialled the number as given.
                     caller_ext, caller_ext_id = self.address(ext), ext.id
                     dialled = callee is None or role is Role.ORIGIN
-                    called_number = leg.called_number if dialled else callee.name
+                    called_number = leg.called_number if dialled or callee is None else callee.name
                 else:
                     caller_ext, caller_ext_id = in_caller
                     called_number = ext.name  # a dial-in names the extension reached, in full

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from pbxdesk.engine.outbox import DELIVERED, FAILED, DeliveryResult, endpoint_of
+from pbxdesk.domain import DeliveryState
+from pbxdesk.engine.outbox import DeliveryResult, endpoint_of
 
 WINDOW_S = 120  # seconds of history kept for the rate graphs
 LATENCY_SAMPLES = 1000  # per endpoint, for its percentiles
@@ -44,7 +45,7 @@ def percentile(values: Iterable[float], q: float, *, is_sorted: bool = False) ->
 
 
 class LiveStats:
-    def __init__(self, clock: callable = time.time) -> None:  # type: ignore[valid-type]
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
         self._events: deque[list[int]] = deque()  # [second, count]
         self._deliveries: deque[list[int]] = deque()  # [second, ok, failed attempts]
@@ -76,9 +77,9 @@ class LiveStats:
         self._latency[endpoint].append(result.latency_ms)
         totals = self._totals[endpoint]
         totals[0] += 1
-        if result.state == DELIVERED:
+        if result.state == DeliveryState.DELIVERED:
             totals[1] += 1
-        elif result.state == FAILED:
+        elif result.state == DeliveryState.FAILED:
             totals[2] += 1
 
     def series(self) -> tuple[list[int], list[int], list[int], list[int]]:

@@ -418,7 +418,8 @@ def _completed(
         ]
         if candidates:
             best = next((rs for rs in candidates if rs.id == sub.id), candidates[0])
-            subs[sub.id] = best.id  # type: ignore[assignment]
+            assert best.id is not None  # the PBX's subscriptions all have ids
+            subs[sub.id] = best.id
             taken_subs.add(best.id)
     return IdMapping(exts, subs)
 
@@ -491,9 +492,9 @@ async def _apply(
     if c.entity == EXTENSION:
         if c.kind == ADDED:
             ext = local_exts[c.local_id]  # type: ignore[index]
-            made = await client.push_extension(ext)
-            mapping.extensions[ext.id] = made.id
-            return made.id
+            made_ext = await client.push_extension(ext)
+            mapping.extensions[ext.id] = made_ext.id
+            return made_ext.id
         if c.kind == CHANGED:
             assert c.after is not None and c.remote_id is not None
             changes = {k: c.after[k] for k in c.fields}

@@ -11,20 +11,35 @@ import json
 import logging
 import marshal
 import os
-import re
 import signal
 import sqlite3
 import struct
 import sys
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 from pbxdesk.store.connection import connect
-from pbxdesk.store.event_insert import EVENT_SQL, EventInserter
+from pbxdesk.store.event_insert import EVENT_SQL as EVENT_SQL  # what EVENT ops run
+from pbxdesk.store.event_insert import EventInserter
 
 log = logging.getLogger(__name__)
 
-Op = tuple[str, tuple[Any, ...]]
+# What an op is, said by whoever makes it: the committer never reads SQL text to guess. Plain
+# ints (ops travel to the writer process with marshal, which takes no enum). The kinds up to
+# NEW_ROW are plain INSERTs of new rows: they run first in a batch, grouped per statement
+# (executemany is far faster per row than one execute each), parents before children so
+# foreign keys hold. Safe because such an insert never depends on, nor changes, what an
+# UPDATE or DELETE queued before it did. Every other op runs after them, in queued order.
+EVENT = 0  # EVENT_SQL's parameters: through the EventInserter
+NEW_DELIVERY = 1
+NEW_ATTEMPT = 2
+NEW_ROW = 3  # a new row nothing else in the batch refers to (a raw request, a setting)
+ATTEMPT_ENDED = 4  # an attempt's end (``attempt_ended_row``): its attempt row and its delivery's state
+UPDATE = 5  # in order; changes no call (the outbox's states, endpoints, raw requests' links)
+ANY = 6  # in order; may change anything, calls too: the inserter forgets its call ids after it
+KINDS = frozenset({EVENT, NEW_DELIVERY, NEW_ATTEMPT, NEW_ROW, ATTEMPT_ENDED, UPDATE, ANY})
+
+Op = tuple[int, str, tuple[Any, ...]]  # (kind, statement, parameters)
 
 # One encoder made once: json.dumps with its own separators builds a new one per call.
 compact_json = json.JSONEncoder(separators=(",", ":")).encode
@@ -32,7 +47,6 @@ compact_json = json.JSONEncoder(separators=(",", ":")).encode
 # An attempt's end writes two rows: the attempt, and its delivery's new state. The engine
 # sends one op (ATTEMPT_ENDED and ``attempt_ended_row``) and the writer makes both statements
 # of it here, off the event loop's CPU.
-ATTEMPT_ENDED = "-- attempt ended"
 INSERT_ATTEMPT = (
     "INSERT INTO attempts (delivery_id, n, started_at, finished_at, latency_ms, status_code, error, "
     "error_detail, request_headers, response_headers, response_body, response_truncated) "
@@ -60,10 +74,12 @@ def attempt_ended_row(
     truncated: bool,
     state: str,
     next_attempt_at: int | None,
-) -> tuple[Any, ...]:
-    """The params of an ATTEMPT_ENDED op: the attempt's columns, then the delivery's state."""
-    return (delivery_id, n, started_at, finished_at, latency_ms, status_code, error, error_detail,
-            request_headers, response_headers, body, int(truncated), state, next_attempt_at)  # fmt: skip
+) -> Op:
+    """An ATTEMPT_ENDED op: the attempt's columns, then the delivery's state (plain text)."""
+    return ATTEMPT_ENDED, INSERT_ATTEMPT, (
+        delivery_id, n, started_at, finished_at, latency_ms, status_code, error, error_detail,
+        request_headers, response_headers, body, int(truncated), str(state), next_attempt_at,
+    )  # fmt: skip
 
 
 def _attempt_rows(params: tuple[Any, ...]) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
@@ -78,58 +94,29 @@ def _attempt_rows(params: tuple[Any, ...]) -> tuple[tuple[Any, ...], tuple[Any, 
 CHECKPOINT_IDLE_ROWS = 2_000
 CHECKPOINT_BUSY_ROWS = 200_000
 
-# Plain INSERTs run first in a batch, grouped per statement (executemany is far faster per row
-# than one execute each), parents before children so foreign keys hold; every other
-# statement follows in the order it was queued. Safe because a plain INSERT of a new row
-# never depends on, nor changes, what an UPDATE or DELETE queued before it did.
-_INSERT_RANK = {"events": 0, "event_log": 0, "calls": 0, "deliveries": 1, "attempts": 2}
-_rank_cache: dict[str, int | None] = {}
+Run = tuple[int, str, list[tuple[Any, ...]]]  # (kind, statement, rows)
 
 
-def _insert_rank(sql: str) -> int | None:
-    rank = _rank_cache.get(sql, -1)
-    if rank != -1:
-        return rank
-    head = sql.lstrip()[:12].upper()
-    if head == "INSERT INTO " and "ON CONFLICT" not in sql.upper():
-        table = sql.lstrip()[12:].split(None, 1)[0].split("(", 1)[0].strip('"')
-        rank = _INSERT_RANK.get(table, 3)
-    else:
-        rank = None
-    _rank_cache[sql] = rank
-    return rank
-
-
-def grouped(ops: list[Op]) -> list[tuple[str, list[tuple[Any, ...]]]]:
-    """The batch as (statement, rows) runs: grouped inserts first, then the rest in order."""
-    inserts: dict[str, list[tuple[Any, ...]]] = {}
-    rest: list[tuple[str, list[tuple[Any, ...]]]] = []
-    for sql, params in ops:
-        if sql == ATTEMPT_ENDED:
+def grouped(ops: list[Op]) -> list[Run]:
+    """The batch as runs of one statement: the new rows' inserts first, grouped, by kind; then
+    the rest in queued order (consecutive ops of one statement in one run)."""
+    inserts: dict[tuple[int, str], list[tuple[Any, ...]]] = {}
+    rest: list[Run] = []
+    for kind, sql, params in ops:
+        if kind == ATTEMPT_ENDED:
             attempt, update = _attempt_rows(params)
-            inserts.setdefault(INSERT_ATTEMPT, []).append(attempt)
-            sql, params = UPDATE_AFTER_ATTEMPT, update
-        if _insert_rank(sql) is not None:
-            inserts.setdefault(sql, []).append(params)
-        elif rest and rest[-1][0] == sql:
-            rest[-1][1].append(params)
+            inserts.setdefault((NEW_ATTEMPT, INSERT_ATTEMPT), []).append(attempt)
+            kind, sql, params = UPDATE, UPDATE_AFTER_ATTEMPT, update
+        if kind <= NEW_ROW:
+            inserts.setdefault((kind, sql), []).append(params)
+        elif rest and rest[-1][0] == kind and rest[-1][1] == sql:
+            rest[-1][2].append(params)
+        elif kind in KINDS:
+            rest.append((kind, sql, [params]))
         else:
-            rest.append((sql, [params]))
-    ordered = sorted(inserts.items(), key=lambda item: _insert_rank(item[0]) or 0)
-    return ordered + rest
-
-
-_DELETES_CALLS = re.compile(r"^\s*DELETE\s+FROM\s+\"?calls\b", re.IGNORECASE)
-_deletes_calls_cache: dict[str, bool] = {}
-
-
-def _deletes_calls(sql: str) -> bool:
-    known = _deletes_calls_cache.get(sql)
-    if known is None:
-        if len(_deletes_calls_cache) >= 256:  # retention's statements vary with their chunk size
-            _deletes_calls_cache.clear()
-        known = _deletes_calls_cache[sql] = bool(_DELETES_CALLS.match(sql))
-    return known
+            raise ValueError(f"an op of unknown kind {kind!r}: {sql[:60]}")
+    by_kind = sorted(inserts.items(), key=lambda item: item[0][0])  # stable: queued order within a kind
+    return [(kind, sql, rows) for (kind, sql), rows in by_kind] + rest
 
 
 MARKER_KEY = "writer_batch"  # settings row: the last batch the writer process committed
@@ -175,15 +162,15 @@ class Committer:
                 # and this transaction's inserts.
                 self.conn.execute("BEGIN IMMEDIATE")
                 self.events.begin()
-                for sql, rows in grouped(ops):
-                    if sql == EVENT_SQL:
+                for kind, sql, rows in grouped(ops):
+                    if kind == EVENT:
                         self.events.insert(rows)
                         continue
                     if len(rows) == 1:
                         self.conn.execute(sql, rows[0])
                     else:
                         self.conn.executemany(sql, rows)
-                    if _deletes_calls(sql):  # retention, through this writer: ids it kept may be gone
+                    if kind == ANY:  # e.g. retention, through this writer: call ids it kept may be gone
                         self.events.forget()
                 if marker is not None:
                     self.conn.execute(_SET_MARKER, (MARKER_KEY, compact_json(marker)))
@@ -210,13 +197,13 @@ class Committer:
 _LEN = struct.Struct("<I")
 
 
-def write_frame(stream: BinaryIO, obj: object) -> None:
+def write_frame(stream: IO[bytes], obj: Any) -> None:
     data = marshal.dumps(obj)
     stream.write(_LEN.pack(len(data)) + data)
     stream.flush()
 
 
-def read_frame(stream: BinaryIO) -> Any:
+def read_frame(stream: IO[bytes]) -> Any:
     """The next message; EOFError when the other side is gone."""
     head = stream.read(_LEN.size)
     if len(head) < _LEN.size:

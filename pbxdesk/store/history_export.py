@@ -31,9 +31,9 @@ from typing import IO, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from pbxdesk import __version__
-from pbxdesk.domain import WIRE_FIELDS, HttpMethod, PbxDeskError
-from pbxdesk.domain.wire import FORM_CONTENT_TYPE, USER_AGENT
-from pbxdesk.domain.wire import build_request as wire_request
+from pbxdesk.domain import WIRE_FIELDS, DeliveryState, HttpMethod, PbxDeskError
+from pbxdesk.domain.enums import OPEN_STATES
+from pbxdesk.domain.wire import FORM_CONTENT_TYPE, USER_AGENT, build_request
 from pbxdesk.store.check import check_file
 from pbxdesk.store.profile import Profile, connect
 
@@ -104,10 +104,10 @@ class Event:
     deliveries: list[Delivery] = field(default_factory=list)
 
 
-def build_request(method: str, url: str, fields: dict[str, str]) -> tuple[str, str]:
-    """(full URL, body) of the PBX's request for these event fields."""
-    req = wire_request(HttpMethod(method.upper()), url, fields)
-    return req.url, req.body.decode("ascii")
+def _state_before_states(status_code: int | None) -> DeliveryState:
+    """A row from before deliveries had states: settled by its one answer."""
+    ok = status_code is not None and 200 <= status_code < 300
+    return DeliveryState.DELIVERED if ok else DeliveryState.FAILED
 
 
 def _json_obj(text: str | None) -> dict[str, str]:
@@ -149,7 +149,7 @@ def _fill(conn: sqlite3.Connection, events: list[Event]) -> None:
     for r in conn.execute(f"{_DELIVERY_SELECT} WHERE event_id IN ({marks}) ORDER BY id", list(by_id)):
         d = Delivery(
             id=r[0], event_id=r[1], subscription_id=r[2], method=(r[3] or "GET").upper(), url=r[4] or "",
-            state=r[5] or ("delivered" if r[6] is not None and 200 <= r[6] < 300 else "failed"),
+            state=r[5] or _state_before_states(r[6]),
             status_code=r[6], error=r[7], latency_ms=r[8], attempt_count=r[9] or 0, created_at=r[10],
             redelivery_of=r[13],
         )  # fmt: skip
@@ -189,7 +189,9 @@ def _fill(conn: sqlite3.Connection, events: list[Event]) -> None:
                 )
             )  # fmt: skip
         else:
-            d.request_url, d.request_body = build_request(d.method, d.url, by_id[d.event_id].fields)
+            # Rebuilt with the engine's own encoding (domain.wire): the bytes that were sent.
+            req = build_request(HttpMethod(d.method.upper()), d.url, by_id[d.event_id].fields)
+            d.request_url, d.request_body = req.url, req.body.decode("ascii")
 
 
 def iter_events(
@@ -283,8 +285,8 @@ def _csv_row(e: Event) -> list[str]:
     return [
         str(e.id), iso(e.event_time), e.event_type, e.extension_name, str(e.extension_id),
         f.get("CallerIDNum", ""), called, f.get("CallStatus", ""), e.call_id, e.sub_call_id or "", e.source,
-        str(len(states)), str(states.count("delivered")), str(states.count("failed")),
-        str(sum(s in ("pending", "in_flight", "paused") for s in states)), summary,
+        str(len(states)), str(states.count(DeliveryState.DELIVERED)), str(states.count(DeliveryState.FAILED)),
+        str(sum(s in OPEN_STATES for s in states)), summary,
         *(f.get(name, "") for name in WIRE_FIELDS),
         json.dumps(extra, ensure_ascii=False) if extra else "",
     ]  # fmt: skip
@@ -390,7 +392,7 @@ def har_entry(e: Event, d: Delivery, a: Attempt) -> dict[str, Any]:
         }
     answered = a.status_code is not None
     try:
-        reason = http.HTTPStatus(a.status_code).phrase if answered else ""
+        reason = http.HTTPStatus(a.status_code).phrase if a.status_code is not None else ""
     except ValueError:
         reason = ""
     text, encoding = _text_or_base64(a.response_body)

@@ -9,8 +9,9 @@ A profile is one SQLite file ``<name>.sqlite`` in the profiles dir (plus SQLite'
 - a profile open in another program is never renamed, deleted, replaced or vacuumed: the check
   takes SQLite's exclusive lock, which any open connection (even an idle one) prevents;
 - an export is a consistent snapshot (``VACUUM INTO``) that can be taken while pbxdesk writes;
-- an import validates a copy (SQLite header, ``PRAGMA integrity_check``, pbxdesk's application
-  id or tables, schema version) and migrates the copy; the file given is only ever read.
+- an import copies the file given through SQLite's online backup (never byte by byte with
+  open(): see ``_backup_copy``), validates the copy (``PRAGMA integrity_check``, pbxdesk's
+  application id or tables, schema version) and migrates it; the file given is only ever read.
 
 Secrets never live in a profile (see ``store.secrets``), so an export carries none.
 """
@@ -84,7 +85,7 @@ def _inspect(path: Path) -> tuple[int, int | None]:
 
 def list_profiles() -> list[ProfileInfo]:
     """Every ``*.sqlite`` in the profiles dir, by name; unreadable ones say why."""
-    out = []
+    out: list[ProfileInfo] = []
     directory = profiles_dir()
     if not directory.is_dir():
         return out
@@ -294,6 +295,33 @@ def _validate_export(path: Path, source: Path) -> tuple[int, str | None]:
         conn.close()
 
 
+def _backup_copy(source: Path, tmp: Path) -> None:
+    """Copy the export ``source`` (opened read-only) into the new file ``tmp`` through SQLite's
+    online backup: page by page, consistent even if another program writes to it, and never a
+    descriptor of ours on ``source`` that could drop its locks (connection.is_sqlite_file).
+    Damage inside pages is copied as it is, for the integrity check on the copy to find."""
+    try:
+        src = sqlite3.connect(readonly_uri(source), uri=True, timeout=BUSY_TIMEOUT_S)
+    except sqlite3.Error as exc:
+        raise PbxDeskError(f"{source}: cannot read ({exc}); nothing changed") from None
+    try:
+        dst = sqlite3.connect(tmp)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    except sqlite3.DatabaseError as exc:
+        if is_locked(exc):
+            raise PbxDeskError(f"{source}: locked by another program; try again; nothing changed") from None
+        if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_NOTADB:
+            raise PbxDeskError(
+                f"{source}: not a pbxdesk profile export (not an SQLite file); nothing changed"
+            ) from None
+        raise PbxDeskError(f"{source}: damaged export ({exc}); nothing changed") from None
+    finally:
+        src.close()
+
+
 def import_profile(file: str | Path, name: str | None = None, *, replace: bool = False) -> tuple[str, Path]:
     """Import an export as profile ``name`` (default: the name it was exported from, else the
     file's name). Validates and migrates a copy; ``file`` is only read. A clash with an existing
@@ -303,20 +331,14 @@ def import_profile(file: str | Path, name: str | None = None, *, replace: bool =
         raise PbxDeskError(f"{source}: no such file")
     directory = profiles_dir()
     if source.resolve().parent == directory.resolve():
-        # Copied byte by byte below: a profile this process has open would lose its locks (see
-        # connection.is_sqlite_file), and a live profile is copied consistently by SQLite.
+        # A profile is copied with `profile copy` (a snapshot that keeps its secrets' names).
         raise PbxDeskError(
             f"{source}: this is the profile {source.stem!r} itself; copy it with "
             f"`pbxdesk profile copy {source.stem} NEWNAME`; nothing changed"
         )
     tmp = _tmp_beside(directory, "import")
     try:
-        try:
-            with source.open("rb") as src_fh, tmp.open("wb") as out:
-                while chunk := src_fh.read(1 << 20):
-                    out.write(chunk)
-        except OSError as exc:
-            raise PbxDeskError(f"{source}: cannot read ({exc.strerror})") from None
+        _backup_copy(source, tmp)
         version, recorded = _validate_export(tmp, source)
         target = name or recorded or source.stem
         try:

@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pbxdesk.domain import (
     EventType,
@@ -18,7 +18,6 @@ from pbxdesk.domain import (
     PbxDeskError,
     Subscription,
 )
-from pbxdesk.store import queries
 from pbxdesk.store.check import check_file
 
 # The connection helpers live in their own light module (the writer process imports only it);
@@ -35,11 +34,6 @@ from pbxdesk.store.connection import (  # noqa: F401
 )
 from pbxdesk.store.paths import profile_path
 from pbxdesk.store.schema import EXTENSION_RESOURCE_COLUMNS, check_version, migrate
-
-if TYPE_CHECKING:
-    import sqlite_utils
-
-
 
 # The extensions table: these columns, and the simulator's settings as JSON in ``config``.
 _EXT_COLUMNS = ("id", "name", "type", "status", "label", "record", *EXTENSION_RESOURCE_COLUMNS, "config")
@@ -80,14 +74,6 @@ class Profile:
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
         self.conn = conn
-
-    @property
-    def db(self) -> sqlite_utils.Database:
-        """sqlite-utils on this profile's connection (imported when first asked for: with it
-        comes numpy, about 90 ms of every start)."""
-        import sqlite_utils
-
-        return sqlite_utils.Database(self.conn)
 
     # -- lifecycle ---------------------------------------------------------------------------
     @classmethod
@@ -143,6 +129,10 @@ class Profile:
             self.conn.execute(
                 "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, json.dumps(value))
             )
+
+    def delete_setting(self, key: str) -> None:
+        with self.conn:
+            self.conn.execute("DELETE FROM settings WHERE key = ?", (key,))
 
     # -- configuration -----------------------------------------------------------------------
     def is_empty(self) -> bool:
@@ -206,10 +196,6 @@ class Profile:
                 "SELECT COUNT(*) FROM deliveries WHERE status_code BETWEEN 200 AND 299"
             ).fetchone()[0],
         }
-
-    def recent_events(self, limit: int = 200) -> list[dict[str, Any]]:
-        """The newest ``limit`` events, oldest first, each with its deliveries."""
-        return [e.as_dict() for e in queries.newest(self.conn, limit)]
 
     # -- configuration, one item at a time (the GUI's dialogs) --------------------------------------
     def extension(self, ext_id: int) -> Extension | None:

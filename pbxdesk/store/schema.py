@@ -16,21 +16,21 @@ APPLICATION_ID = 0x50425844  # "PBXD" in the file header (set since v3): this fi
 
 
 def _v1(db: sqlite_utils.Database) -> None:
-    db["settings"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
-    db["extensions"].create(
+    db.table("settings").create({"key": str, "value": str}, pk="key", if_not_exists=True)
+    db.table("extensions").create(
         {"id": int, "name": str, "type": str, "status": str, "label": str, "record": int, "config": str},
         pk="id",
         if_not_exists=True,
     )
-    db["extensions"].create_index(["name"], unique=True, if_not_exists=True)
-    db["subscriptions"].create(
+    db.table("extensions").create_index(["name"], unique=True, if_not_exists=True)
+    db.table("subscriptions").create(
         {"id": int, "extension_id": int, "event_type": str, "method": str, "url": str, "enabled": int},
         pk="id",
         foreign_keys=[("extension_id", "extensions", "id")],
         if_not_exists=True,
     )
-    db["subscriptions"].create_index(["extension_id", "event_type"], if_not_exists=True)
-    db["events"].create(
+    db.table("subscriptions").create_index(["extension_id", "event_type"], if_not_exists=True)
+    db.table("events").create(
         {
             "id": int,
             "call_id": str,
@@ -45,10 +45,10 @@ def _v1(db: sqlite_utils.Database) -> None:
         pk="id",
         if_not_exists=True,
     )
-    db["events"].create_index(["call_id", "event_time"], if_not_exists=True)
-    db["events"].create_index(["extension_id", "event_type", "event_time"], if_not_exists=True)
-    db["events"].create_index(["event_time"], if_not_exists=True)
-    db["deliveries"].create(
+    db.table("events").create_index(["call_id", "event_time"], if_not_exists=True)
+    db.table("events").create_index(["extension_id", "event_type", "event_time"], if_not_exists=True)
+    db.table("events").create_index(["event_time"], if_not_exists=True)
+    db.table("deliveries").create(
         {
             "id": int,
             "event_id": int,
@@ -67,14 +67,14 @@ def _v1(db: sqlite_utils.Database) -> None:
         foreign_keys=[("event_id", "events", "id")],
         if_not_exists=True,
     )
-    db["deliveries"].create_index(["event_id"], if_not_exists=True)
+    db.table("deliveries").create_index(["event_id"], if_not_exists=True)
 
 
 def _add_columns(db: sqlite_utils.Database, table: str, columns: dict[str, type]) -> None:
-    have = set(db[table].columns_dict)
+    have = set(db.table(table).columns_dict)
     for name, kind in columns.items():
         if name not in have:
-            db[table].add_column(name, kind)
+            db.table(table).add_column(name, kind)
 
 
 def _v2(db: sqlite_utils.Database) -> None:
@@ -99,9 +99,9 @@ def _v2(db: sqlite_utils.Database) -> None:
         "UPDATE deliveries SET state = CASE WHEN status_code BETWEEN 200 AND 299 THEN 'delivered' "
         "ELSE 'failed' END, attempts = 1 WHERE state IS NULL"
     )
-    db["deliveries"].create_index(["state"], if_not_exists=True)
-    db["deliveries"].create_index(["endpoint", "state"], if_not_exists=True)
-    db["attempts"].create(
+    db.table("deliveries").create_index(["state"], if_not_exists=True)
+    db.table("deliveries").create_index(["endpoint", "state"], if_not_exists=True)
+    db.table("attempts").create(
         {
             "id": int,
             "delivery_id": int,
@@ -121,13 +121,13 @@ def _v2(db: sqlite_utils.Database) -> None:
         foreign_keys=[("delivery_id", "deliveries", "id")],
         if_not_exists=True,
     )
-    db["attempts"].create_index(["delivery_id"], if_not_exists=True)
-    db["endpoints"].create(
+    db.table("attempts").create_index(["delivery_id"], if_not_exists=True)
+    db.table("endpoints").create(
         {"endpoint": str, "paused": int, "reason": str, "exhausted_in_row": int, "updated_at": int},
         pk="endpoint",
         if_not_exists=True,
     )
-    db["raw_requests"].create(
+    db.table("raw_requests").create(
         {
             "id": int,
             "received_at": int,  # µs since the epoch
@@ -143,7 +143,7 @@ def _v2(db: sqlite_utils.Database) -> None:
         pk="id",
         if_not_exists=True,
     )
-    db["raw_requests"].create_index(["received_at"], if_not_exists=True)
+    db.table("raw_requests").create_index(["received_at"], if_not_exists=True)
 
 
 # -- v3: compact event rows ----------------------------------------------------------------------

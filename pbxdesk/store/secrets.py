@@ -40,6 +40,12 @@ def env_var(name: str) -> str:
     return f"PBXDESK_{_check(name).upper()}"
 
 
+def from_environment(name: str) -> str | None:
+    """The secret given in ``PBXDESK_<NAME>``, if any (a command without a profile, such as
+    the emulator, has no keyring entry to look in)."""
+    return os.environ.get(env_var(name)) or None
+
+
 def _check(name: str) -> str:
     if not _NAME.match(name):
         raise ValidationError(
@@ -71,10 +77,6 @@ def _backend():  # -> keyring backend or None
     except Exception:
         pass
     return backend
-
-
-def has_keyring() -> bool:
-    return _backend() is not None
 
 
 def backend_description() -> str:
@@ -130,7 +132,7 @@ def get_secret(profile: str, name: str) -> str | None:
     with _lock:
         if (profile, name) in _session:
             return _session[(profile, name)]
-    return os.environ.get(env_var(name)) or None
+    return from_environment(name)
 
 
 def delete_secret(profile: str, name: str) -> bool:

@@ -34,7 +34,9 @@ from typing import Any, Protocol
 
 from pbxdesk.domain import EventData, FeedEvent, PbxDeskError
 from pbxdesk.store.committer import (
-    EVENT_SQL,
+    ANY,
+    EVENT,
+    NEW_DELIVERY,
     Committer,
     Op,
     committed_marker,
@@ -42,6 +44,7 @@ from pbxdesk.store.committer import (
     read_frame,
     write_frame,
 )
+from pbxdesk.store.event_insert import EVENT_SQL
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +58,7 @@ DELIVERY_SQL = (
 @dataclass(frozen=True, slots=True)
 class _Handover:
     ops: list[Op]
-    then: Callable[[], None]  # called once they are committed
+    then: Callable[[], object]  # called once they are committed
 
 
 class _Wake:
@@ -64,7 +67,7 @@ class _Wake:
 
 
 _WAKE = _Wake()
-_Item = Op | list[Op] | _Handover | _Wake | Callable[[], None] | threading.Event | None
+_Item = Op | list[Op] | _Handover | _Wake | Callable[[], object] | threading.Event | None
 
 
 def event_row(
@@ -153,11 +156,32 @@ class _Child:
         self.confirmed = False  # it said it is ready and the courier switched to it
         self.stopping = False  # the courier ends it: its end is no news
         self.reader: threading.Thread | None = None
+        # When it last showed progress: an answer, or a batch sent while none was unanswered.
+        self.progress_at = time.monotonic()
+        self.lock = threading.Lock()  # whoever sees the break first (reader or watchdog) says so
+
+
+def process_stopped(pid: int) -> bool:
+    """True if ``pid`` is stopped (SIGSTOP, a debugger): it cannot answer until continued.
+    Linux only (``/proc``); elsewhere False, and only the hang limit applies."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            state = fh.read().rsplit(b")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state in (b"T", b"t")
 
 
 RESTART_READY_S = 5.0  # how long a restarted writer process may take to say it is ready
 MAX_RESTARTS = 3  # within RESTART_WINDOW_S; one more failure and the writer gives up
 RESTART_WINDOW_S = 60.0
+# A writer process that holds a batch without answering is given up on like a dead one: after
+# STOPPED_AFTER_S when the system says it is stopped (SIGSTOP), else after HANG_AFTER_S (a batch
+# commits in milliseconds; seconds are a checkpoint of a large WAL on a slow disk, or the
+# write lock held by another program, within connect()'s busy timeout).
+STOPPED_AFTER_S = 1.0
+HANG_AFTER_S = 15.0
+WATCH_PERIOD_S = 0.2
 
 
 class _ChildBackend:
@@ -217,6 +241,7 @@ class _ChildBackend:
         )
         self._child = child
         child.reader.start()
+        threading.Thread(target=self._watch, args=(child,), name="pbxdesk-writer-watch", daemon=True).start()
         return True
 
     def _read_answers(self, child: _Child) -> None:
@@ -226,7 +251,10 @@ class _ChildBackend:
             return
         while True:
             answer = _answer(child.proc)
+            if child.broken is not None:  # the watchdog gave up on it first: recovery settles
+                return
             if answer is None and self._unanswered:
+                child.progress_at = time.monotonic()
                 sent = self._unanswered.popleft()
                 child.slots.release()
                 sent.done(None)
@@ -234,10 +262,37 @@ class _ChildBackend:
             if child.stopping:
                 return
             # An error, or the process ended: the courier recovers; what waits stays queued.
-            child.broken = answer or "the writer process answered what was never sent"
-            child.slots.release()  # a courier waiting for a slot sees the break
-            if self.on_broken is not None:
-                self.on_broken(child.broken)
+            self._break(child, answer or "the writer process answered what was never sent")
+            return
+
+    def _break(self, child: _Child, reason: str) -> None:
+        with child.lock:
+            if child.broken is not None or child.stopping:
+                return
+            child.broken = reason
+        child.slots.release()  # a courier waiting for a slot sees the break
+        if self.on_broken is not None:
+            self.on_broken(reason)
+
+    def _watch(self, child: _Child) -> None:
+        """Give up on a writer process that holds a batch and does not answer (stopped, hung):
+        a dead one is seen by the reader at once, a silent one only here."""
+        while not child.stopping and child.broken is None:
+            time.sleep(WATCH_PERIOD_S)
+            if not self._unanswered or self._child is not child or child.stopping:
+                continue
+            silent = time.monotonic() - child.progress_at
+            if silent >= HANG_AFTER_S:
+                reason = f"the writer process did not answer for {silent:.0f} s"
+            elif silent >= STOPPED_AFTER_S and process_stopped(child.proc.pid):
+                reason = f"the writer process is stopped (pid {child.proc.pid})"
+            else:
+                continue
+            self._break(child, reason)
+            # Ended here: the courier may be blocked writing into its full pipe, and only the
+            # process's end frees it to recover. What it committed is found by its marker.
+            with contextlib.suppress(OSError):
+                child.proc.kill()
             return
 
     @property
@@ -291,12 +346,14 @@ class _ChildBackend:
                 continue
             self._seq += 1
             sent = _Sent(self._seq, ops, idle, done)
+            if not self._unanswered:  # the clock runs from here, not from its last answer
+                child.progress_at = time.monotonic()
             self._unanswered.append(sent)
             marker = f"{self._session}:{sent.seq}" if ops else None
             try:
                 write_frame(child.proc.stdin, (ops, idle, marker))
             except (OSError, ValueError) as exc:  # the reader sees the end too
-                child.broken = child.broken or f"the writer process is gone ({exc})"
+                self._break(child, f"the writer process is gone ({exc})")
                 self.recover()  # sends this batch again with the others
             return
 
@@ -314,7 +371,7 @@ class _ChildBackend:
             raise PbxDeskError(f"{reason}; the profile cannot be read back ({exc})") from None
         if marker is not None and marker.startswith(f"{self._session}:"):
             last = int(marker.rsplit(":", 1)[1])
-        redo = []
+        redo: list[_Sent] = []
         for sent in waiting:
             # An empty batch (someone waiting for what came before) is settled only if every
             # batch before it is: its callbacks must not run ahead of a batch sent again.
@@ -423,7 +480,7 @@ class BatchWriter:
         # Why writing is held up right now (the writer process died and is being replaced);
         # None when it is not. Watchers (``watch``) hear of every change of it and of ``error``.
         self.trouble: str | None = None
-        self._watchers: list[Callable[[], None]] = []
+        self._watchers: list[Callable[[], object]] = []
         self.committed_rows = 0
         self.commits = 0
         # Opened here, not in the courier: there, each step of opening waited for the GIL while
@@ -440,28 +497,30 @@ class BatchWriter:
         self._thread.start()
 
     # -- producers (any thread; never block) -----------------------------------------------------
-    def execute(self, sql: str, params: tuple[Any, ...]) -> None:
-        self._q.put((sql, params))
+    def execute(self, sql: str, params: tuple[Any, ...], *, kind: int = ANY) -> None:
+        """Queue one statement. ``kind`` (committer's EVENT ... ANY) says what it is; by
+        default ANY: run in order, and it may change anything."""
+        self._q.put((kind, sql, params))
 
-    def execute_all(self, ops: list[Op], *, then: Callable[[], None] | None = None) -> None:
-        """Queue many statements at once (one hand-over to the thread, in order); ``then`` is
-        called like an ``on_commit`` callback, in the same hand-over."""
+    def execute_all(self, ops: list[Op], *, then: Callable[[], object] | None = None) -> None:
+        """Queue many ops, each ``(kind, sql, params)``, at once (one hand-over to the thread, in
+        order); ``then`` is called like an ``on_commit`` callback, in the same hand-over."""
         self._q.put(ops if then is None else _Handover(ops, then))
 
     def add_event(self, row: tuple[Any, ...]) -> None:
-        self._q.put((EVENT_SQL, row))
+        self._q.put((EVENT, EVENT_SQL, row))
 
     def add_delivery(self, row: tuple[Any, ...]) -> None:
-        self._q.put((DELIVERY_SQL, row))
+        self._q.put((NEW_DELIVERY, DELIVERY_SQL, row))
 
-    def on_commit(self, callback: Callable[[], None]) -> None:
+    def on_commit(self, callback: Callable[[], object]) -> None:
         """Call ``callback`` (in the writer thread) once everything queued before is committed.
 
         If the writer has failed, the callback is never called; ``error`` says why.
         """
         self._q.put(callback)
 
-    def watch(self, callback: Callable[[], None]) -> None:
+    def watch(self, callback: Callable[[], object]) -> None:
         """Call ``callback`` (from a writer thread) whenever ``healthy`` or ``error`` changes."""
         self._watchers.append(callback)
         if not self.healthy:
@@ -521,7 +580,7 @@ class BatchWriter:
         try:
             while not stop:
                 ops: list[Op] = []
-                notify: list[Callable[[], None] | threading.Event] = []
+                notify: list[Callable[[], object] | threading.Event] = []
                 item = self._q.get()
                 deadline = time.monotonic() + self.interval
                 while True:
@@ -573,7 +632,7 @@ class BatchWriter:
         finally:
             backend.close()
 
-    def _batch_end(self, rows: int, notify: list[Callable[[], None] | threading.Event]) -> Done:
+    def _batch_end(self, rows: int, notify: list[Callable[[], object] | threading.Event]) -> Done:
         """What ends a batch (in the courier, or the thread reading the writer process)."""
 
         def done(problem: str | None) -> None:
@@ -599,7 +658,7 @@ class BatchWriter:
                 item.set()
 
 
-def _release(notify: list[Callable[[], None] | threading.Event]) -> None:
+def _release(notify: list[Callable[[], object] | threading.Event]) -> None:
     for n in notify:
         if isinstance(n, threading.Event):
             n.set()

@@ -140,6 +140,10 @@ class AccountDialog(FormDialog):
         for edit in (self.base_url, self.client_id, self.secret):
             edit.textChanged.connect(self.revalidate)
         self.revalidate()
+        # The keyboard starts in the first box to fill (the API address is prefilled with the
+        # real PBX's): without it, typing went nowhere until a click or Tab.
+        first = next((e for e in (self.client_id, self.secret) if not e.text()), self.base_url)
+        first.setFocus()
         if problem:
             self.show_form_error(problem)
 

@@ -17,7 +17,6 @@ from pbxdesk import __version__
 from pbxdesk.domain import PbxDeskError
 from pbxdesk.engine.session import ensure_demo
 from pbxdesk.store.manager import open_or_recover
-from pbxdesk.store.paths import profile_path
 from pbxdesk.store.profile import Profile
 from pbxdesk.store.retention import prune_in_background_if_set
 from pbxdesk.ui.i18n import install_language
@@ -38,12 +37,6 @@ def make_application() -> QApplication:
     install_language(app)  # the language and theme chosen in Preferences (QSettings)
     apply_theme(app)
     return app
-
-
-def open_profile(name: str) -> Profile:
-    profile = Profile.open(profile_path(name))
-    ensure_demo(profile)
-    return profile
 
 
 def show_notice(window: MainWindow, text: str) -> None:
@@ -89,10 +82,7 @@ class AppWindow:
         self.closed.set()
 
     async def close_session(self) -> None:
-        w = self.window
-        await w.live.stop()  # removes the monitor's subscriptions at the PBX
-        await w.account.disconnect()  # the Live mode's API client
-        await w.session.close()
+        await self.window.close_session()
 
     async def switch(self, name: str) -> None:
         """Close this profile's session and window; open ``name`` (or, if it cannot be opened,

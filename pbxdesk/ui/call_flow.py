@@ -14,22 +14,8 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-STATE_COLOURS = {
-    "ok": QColor("#1a7f37"),
-    "failed": QColor("#cf222e"),
-    "retrying": QColor("#bf8700"),
-    "paused": QColor("#8250df"),
-    "cancelled": QColor("#8250df"),
-    "none": QColor("#8c959f"),
-}
-STATE_LABELS = {
-    "ok": QT_TRANSLATE_NOOP("CallFlowView", "delivered"),
-    "failed": QT_TRANSLATE_NOOP("CallFlowView", "failed"),
-    "retrying": QT_TRANSLATE_NOOP("CallFlowView", "retrying"),
-    "paused": QT_TRANSLATE_NOOP("CallFlowView", "paused"),
-    "cancelled": QT_TRANSLATE_NOOP("CallFlowView", "cancelled"),
-    "none": QT_TRANSLATE_NOOP("CallFlowView", "no subscriber"),
-}
+from pbxdesk.ui.timeline.states import look_colour, look_label
+
 # Lane kinds, shown under each lane's name (translated when drawn).
 LANE_KINDS = (
     QT_TRANSLATE_NOOP("CallFlowView", "outside"),
@@ -163,7 +149,7 @@ class CallFlowView(QWidget):
         for i, step in enumerate(self.steps):
             y = TOP + i * ROW_H + ROW_H / 2
             a, b = arrow_ends(step)
-            colour = STATE_COLOURS.get(step.state, STATE_COLOURS["none"])
+            colour = look_colour(step.state)
             p.setFont(small)
             p.setPen(pal.placeholderText().color())
             right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -192,7 +178,7 @@ class CallFlowView(QWidget):
                 align = Qt.AlignmentFlag.AlignCenter
             status = step.fields.get("CallStatus", "")
             label = step.event_type + (f" {status}" if step.event_type == "hangup" and status else "")
-            label += f" · {self.tr(STATE_LABELS.get(step.state, step.state))}"
+            label += f" · {look_label(step.state)}"
             label = fm.elidedText(label, Qt.TextElideMode.ElideRight, int(max(label_rect.width(), 60)))
             p.setPen(colour)
             p.drawText(label_rect, align, label)

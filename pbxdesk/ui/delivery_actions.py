@@ -5,46 +5,55 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QObject, QPoint, Qt
-from PySide6.QtWidgets import QInputDialog, QLineEdit, QMenu
+from PySide6.QtCore import QCoreApplication, QObject, QPoint, Qt, Signal
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QMenu, QTableView, QWidget
 
 from pbxdesk.domain import HttpMethod, PbxDeskError, ValidationError
 from pbxdesk.domain.validation import validate_url
-from pbxdesk.engine.outbox import endpoint_of
-
-if TYPE_CHECKING:
-    from pbxdesk.ui.main_window import MainWindow
-    from pbxdesk.ui.timeline_model import TimelineRow
+from pbxdesk.engine.outbox import DeliveryEngine, endpoint_of
+from pbxdesk.engine.session import FeedSession
+from pbxdesk.ui.export import TimelineExporter
+from pbxdesk.ui.timeline import TimelineModel, TimelineRow
 
 
 class DeliveryActions(QObject):
+    """The context menu of ``table`` (over a TimelineModel), acting on the session's engine;
+    outcomes go out on ``message`` (the window's status bar)."""
+
     # A QObject for self.tr(): a count's text ("%n deliveries") is only seen as plural by lupdate
     # in a tr() call (see ui/i18n.py); the other texts keep their translate() calls.
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__()
-        self.window = window
+    message = Signal(str, int)  # text, milliseconds to show it
+
+    def __init__(
+        self, table: QTableView, session: FeedSession, exporter: TimelineExporter, parent: QWidget
+    ) -> None:
+        super().__init__(parent)
+        model = table.model()
+        assert isinstance(model, TimelineModel)
+        self._table = table
+        self._model = model
+        self._session = session
+        self._exporter = exporter
+        self._parent = parent  # menus and the URL question belong to it
         self.menu: QMenu | None = None  # the open menu (tests look at it)
         self.dialog: QInputDialog | None = None  # the open "another URL" question
         self._last_url = ""  # asked again, the URL given last time
-        table = window.table
         table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         table.customContextMenuRequested.connect(self._open)
 
     # -- the menu ---------------------------------------------------------------------------------
     def _open(self, pos: QPoint) -> None:
-        index = self.window.table.indexAt(pos)
-        row = self.window.model.row_at(index.row()) if index.isValid() else None
+        index = self._table.indexAt(pos)
+        row = self._model.row_at(index.row()) if index.isValid() else None
         if row is None:
             return
         self.menu = self.build_menu(row)
-        self.menu.popup(self.window.table.viewport().mapToGlobal(pos))
+        self.menu.popup(self._table.viewport().mapToGlobal(pos))
 
     def build_menu(self, row: TimelineRow) -> QMenu:
-        w = self.window
-        engine = w.session.engine
-        menu = QMenu(w)
+        engine = self._session.engine
+        menu = QMenu(self._parent)
         for delivery_id, d in sorted(row.deliveries.items()):
             if delivery_id < 0:
                 continue  # an old profile's delivery without an id
@@ -95,13 +104,13 @@ class DeliveryActions(QObject):
                 message = await job
             except PbxDeskError as exc:
                 message = str(exc)
-            self.window.statusBar().showMessage(message, 8000)
+            self.message.emit(message, 8000)
             return message
 
         return asyncio.ensure_future(wrapped())
 
-    def _engine(self):  # -> DeliveryEngine
-        engine = self.window.session.engine
+    def _engine(self) -> DeliveryEngine:
+        engine = self._session.engine
         if engine is None:
             raise PbxDeskError(
                 QCoreApplication.translate("DeliveryActions", "the delivery engine is not running")
@@ -124,7 +133,7 @@ class DeliveryActions(QObject):
         ``QInputDialog.getText`` inside the task ran a nested event loop: the feed's task could
         not be stepped while it waited ("Cannot enter into task"), and the feed stayed frozen
         for the rest of the session."""
-        dialog = QInputDialog(self.window)
+        dialog = QInputDialog(self._parent)
         dialog.setWindowTitle(QCoreApplication.translate("DeliveryActions", "Send this call to another URL"))
         dialog.setLabelText(
             QCoreApplication.translate("DeliveryActions", "URL (the events go as a POST form):")
@@ -135,9 +144,7 @@ class DeliveryActions(QObject):
         dialog.resize(max(dialog.width(), 480), dialog.height())
         dialog.textValueSelected.connect(lambda url: self._url_chosen(row, url))
         dialog.rejected.connect(
-            lambda: self.window.statusBar().showMessage(
-                QCoreApplication.translate("DeliveryActions", "Nothing sent"), 5000
-            )
+            lambda: self.message.emit(QCoreApplication.translate("DeliveryActions", "Nothing sent"), 5000)
         )
         dialog.finished.connect(lambda _r: setattr(self, "dialog", None))
         self.dialog = dialog
@@ -146,7 +153,8 @@ class DeliveryActions(QObject):
 
     def _default_url(self) -> str:
         """The app's own test receiver (it answers, and shows the request), not a guess."""
-        base = self.window.session.receiver.base_url if self.window.session.receiver.port else ""
+        receiver = self._session.receiver
+        base = receiver.base_url if receiver.port else ""
         return f"{base}/elsewhere" if base else "http://127.0.0.1:8000/"
 
     def _url_chosen(self, row: TimelineRow, url: str) -> None:
@@ -158,23 +166,23 @@ class DeliveryActions(QObject):
             target = validate_url(url.strip(), where="URL")
         except ValidationError as exc:
             raise PbxDeskError(str(exc)) from None
-        event_ids = [r.event_id for r in self.window.model.call_rows(row.call_id)]
+        event_ids = [r.event_id for r in self._model.call_rows(row.call_id)]
         created = await self._engine().send_to(event_ids, target, HttpMethod.POST)
         return self.tr("%Ln event(s) of the call sent to {0}", "", len(created)).format(target)
 
     def save_as_scenario(self, row: TimelineRow) -> None:
         """Every event of the row's call, as a scenario whose [[replay]] sends them verbatim."""
-        event_ids = [r.event_id for r in self.window.model.call_rows(row.call_id)]
-        self.window.menus.exporter.ask_scenario(row.call_id, event_ids)
+        event_ids = [r.event_id for r in self._model.call_rows(row.call_id)]
+        self._exporter.ask_scenario(row.call_id, event_ids)
 
     def cancel(self, delivery_ids: list[int]) -> int:
         n = self._engine().cancel(delivery_ids=delivery_ids)
-        self.window.statusBar().showMessage(self.tr("%Ln delivery(ies) cancelled", "", n), 8000)
+        self.message.emit(self.tr("%Ln delivery(ies) cancelled", "", n), 8000)
         return n
 
     def pause(self, endpoint: str) -> None:
         self._engine().pause_endpoint(endpoint)
-        self.window.statusBar().showMessage(
+        self.message.emit(
             QCoreApplication.translate("DeliveryActions", "Endpoint {0} paused: its deliveries wait").format(
                 endpoint
             ),
@@ -183,12 +191,9 @@ class DeliveryActions(QObject):
 
     def resume(self, endpoint: str) -> int:
         n = self._engine().resume_endpoint(endpoint)
-        self.window.statusBar().showMessage(
+        self.message.emit(
             self.tr("Endpoint {0} resumed: %Ln delivery(ies) go(es) out", "", n).format(endpoint),
             8000,
         )
         return n
 
-
-def install_delivery_actions(window: MainWindow) -> DeliveryActions:
-    return DeliveryActions(window)

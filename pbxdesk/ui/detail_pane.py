@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
-from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication
+from PySide6.QtGui import QBrush, QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -37,14 +37,13 @@ from pbxdesk.domain import HttpMethod
 from pbxdesk.domain.wire import FORM_CONTENT_TYPE, USER_AGENT, build_request
 from pbxdesk.store import queries
 from pbxdesk.ui import units
-from pbxdesk.ui.timeline_model import STATE_LABELS, TimelineRow
+from pbxdesk.ui.timeline import TimelineRow
+from pbxdesk.ui.timeline.states import look_colour, state_label, state_look
 
 log = logging.getLogger(__name__)
 
 BODY_PREVIEW_BYTES = 2048  # of a response body, in the exchange pane
 _ROLE = Qt.ItemDataRole.UserRole
-_STATE_COLOURS = {"delivered": "#1a7f37", "failed": "#cf222e", "pending": "#bf8700", "in_flight": "#bf8700",
-                  "paused": "#8250df", "cancelled": "#8250df"}  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -104,11 +103,6 @@ def sent_request(
     elif m is HttpMethod.POST:
         h["Content-Type"] = FORM_CONTENT_TYPE
     return SentRequest(m.value, req.url, h, req.body)
-
-
-def state_label(state: str) -> str:
-    """A delivery state in the user's language ("in_flight" is the store's identifier)."""
-    return QCoreApplication.translate("TimelineModel", STATE_LABELS.get(state, state.replace("_", " ")))
 
 
 def _time(us: int | None) -> str:
@@ -338,7 +332,7 @@ class DetailPane(QWidget):
             )  # fmt: skip
             top.setData(0, _ROLE, (d.id, 0))
             top.setToolTip(0, d.request.url)
-            top.setForeground(1, QBrush(QColor(_STATE_COLOURS.get(d.state, "#57606a"))))
+            top.setForeground(1, QBrush(look_colour(state_look(d.state, d.attempts_made))))
             for a in d.attempts:
                 child = QTreeWidgetItem(
                     [self.tr("attempt {0} · {1}").format(a["n"], _time(a["started_at"])), _attempt_outcome(a),
@@ -346,7 +340,7 @@ class DetailPane(QWidget):
                 )  # fmt: skip
                 child.setData(0, _ROLE, (d.id, a["n"]))
                 ok = a["status_code"] is not None and 200 <= a["status_code"] < 300 and not a["error"]
-                child.setForeground(1, QBrush(QColor("#1a7f37" if ok else "#cf222e")))
+                child.setForeground(1, QBrush(look_colour("ok" if ok else "failed")))
                 top.addChild(child)
                 if selected == (d.id, a["n"]):
                     pick = child

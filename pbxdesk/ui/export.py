@@ -11,43 +11,35 @@ import asyncio
 import datetime as dt
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QObject, QStandardPaths, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QTableView, QWidget
 
 from pbxdesk.domain import PbxDeskError
+from pbxdesk.engine.session import FeedSession
 from pbxdesk.store import history_export
 from pbxdesk.store.history_export import ExportResult
-
-if TYPE_CHECKING:
-    from pbxdesk.ui.main_window import MainWindow
+from pbxdesk.ui.timeline import TimelineModel
 
 log = logging.getLogger(__name__)
 
 
-def timeline_event_ids(window: MainWindow, *, selected_only: bool) -> list[int]:
+def timeline_event_ids(table: QTableView, *, selected_only: bool) -> list[int]:
     """The event ids of the timeline's rows (or of its selected rows), in row order. A selected
     call header (grouped view) stands for every event of its call."""
-    model = window.model
+    model = table.model()
+    assert isinstance(model, TimelineModel)
     if not selected_only:
-        all_ids = getattr(model, "event_ids", None)  # a model holding ids (fetching rows on demand)
-        if all_ids is not None and not callable(all_ids):
-            return [int(i) for i in all_ids]
-        rows: list[int] = list(range(model.rowCount()))
-    else:
-        selection = window.table.selectionModel()
-        rows = sorted({i.row() for i in selection.selectedRows()}) if selection is not None else []
-        if selection is not None and not rows and window.table.currentIndex().isValid():
-            rows = [window.table.currentIndex().row()]
-    event_id_at = getattr(model, "event_id_at", None)
+        return [int(i) for i in model.event_ids]  # the model holds ids; rows are read on demand
+    selection = table.selectionModel()
+    rows = sorted({i.row() for i in selection.selectedRows()}) if selection is not None else []
+    if selection is not None and not rows and table.currentIndex().isValid():
+        rows = [table.currentIndex().row()]
     out: list[int] = []
     for r in rows:
-        if not callable(event_id_at):
-            out.append(model.rows[r].event_id)
-            continue
-        event_id = event_id_at(r)
+        event_id = model.event_id_at(r)
         if event_id is not None:
             out.append(int(event_id))
             continue
@@ -58,12 +50,21 @@ def timeline_event_ids(window: MainWindow, *, selected_only: bool) -> list[int]:
 
 
 class TimelineExporter(QObject):
+    """Exports what ``table`` shows from the session's profile; says how it went on ``message``
+    (the window's status bar) and on ``finished``/``failed``."""
+
     finished = Signal(object)  # ExportResult
     failed = Signal(str)
+    message = Signal(str, int)  # text, milliseconds to show it (0: until the next)
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(
+        self, table: QTableView, session: FeedSession, profile_name: str, parent: QWidget
+    ) -> None:
+        super().__init__(parent)
+        self._table = table
+        self._session = session
+        self._profile_name = profile_name
+        self._parent = parent  # the file dialogs are window-modal to it
         self.file_dialog: QFileDialog | None = None
         self.task: asyncio.Future[Any] | None = None
         self.native_dialog = QGuiApplication.platformName() not in ("offscreen", "minimal")
@@ -75,9 +76,9 @@ class TimelineExporter(QObject):
 
     def ask(self, *, selected_only: bool = False) -> None:
         """Choose a file, then export; says in the status bar when there is nothing to export."""
-        ids = timeline_event_ids(self.window, selected_only=selected_only)
+        ids = timeline_event_ids(self._table, selected_only=selected_only)
         if not ids:
-            self.window.statusBar().showMessage(
+            self.message.emit(
                 self.tr("Select rows in the timeline first")
                 if selected_only
                 else self.tr("The timeline is empty: nothing to export"),
@@ -88,14 +89,14 @@ class TimelineExporter(QObject):
             Path.home()
         )
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        dialog = QFileDialog(self.window, self.tr("Export %Ln event(s)", "", len(ids)), folder)
+        dialog = QFileDialog(self._parent, self.tr("Export %Ln event(s)", "", len(ids)), folder)
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setFileMode(QFileDialog.FileMode.AnyFile)
         dialog.setNameFilters(list(self.filters.values()))
         dialog.setDefaultSuffix("csv")
         if not self.native_dialog:
             dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
-        dialog.selectFile(f"pbxdesk-{self.window.profile_name}-{stamp}.csv")
+        dialog.selectFile(f"pbxdesk-{self._profile_name}-{stamp}.csv")
         dialog.filterSelected.connect(lambda f: self._filter_changed(dialog, f))
         dialog.fileSelected.connect(lambda path: self._chosen(dialog, path, ids))
         self.file_dialog = dialog
@@ -107,7 +108,7 @@ class TimelineExporter(QObject):
         folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(
             Path.home()
         )
-        dialog = QFileDialog(self.window, self.tr("Save the call as a scenario"), folder)
+        dialog = QFileDialog(self._parent, self.tr("Save the call as a scenario"), folder)
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setFileMode(QFileDialog.FileMode.AnyFile)
         dialog.setNameFilters([self.tr("Scenario that replays the call (*.toml)")])
@@ -147,33 +148,32 @@ class TimelineExporter(QObject):
     async def export(self, path: str | Path, ids: list[int], fmt: str) -> ExportResult | None:
         """Write the file in a worker thread (after the history writer has committed what the
         timeline shows); the outcome goes to the status bar and the finished/failed signals."""
-        w = self.window
-        w.statusBar().showMessage(self.tr("Exporting %Ln event(s) to {0}…", "", len(ids)).format(path))
+        session = self._session
+        self.message.emit(self.tr("Exporting %Ln event(s) to {0}…", "", len(ids)).format(path), 0)
         try:
-            writer = getattr(w.session, "writer", None)
+            writer = session.writer
             if writer is not None:
-                engine = getattr(w.session, "engine", None)
-                if engine is not None:
-                    engine.hand_over()
+                if session.engine is not None:
+                    session.engine.hand_over()
                 await asyncio.to_thread(writer.flush)
             result = await asyncio.to_thread(
                 history_export.export_file,
-                w.profile.path,
+                session.profile.path,
                 path,
                 fmt,
                 event_ids=ids,
-                profile_name=w.profile_name,
+                profile_name=self._profile_name,
             )
         except PbxDeskError as exc:
-            w.statusBar().showMessage(self.tr("Export failed: {0}").format(exc), 15_000)
+            self.message.emit(self.tr("Export failed: {0}").format(exc), 15_000)
             self.failed.emit(str(exc))
             return None
         except Exception as exc:  # noqa: BLE001 - reported, with the traceback in the log
             log.exception("export failed")
-            w.statusBar().showMessage(self.tr("Export failed: {0}").format(exc), 15_000)
+            self.message.emit(self.tr("Export failed: {0}").format(exc), 15_000)
             self.failed.emit(str(exc))
             return None
-        w.statusBar().showMessage(
+        self.message.emit(
             self.tr("Exported {0}, {1} to {2}").format(
                 self.tr("%Ln event(s)", "", result.events),
                 self.tr("%Ln delivery attempt(s)", "", result.attempts),

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from pbxdesk.domain import CallStatus, EventType, Extension
 from pbxdesk.store.queries import DELIVERY_RESULTS, DisplayFilter
 from pbxdesk.ui.flow_layout import FlowRow
+from pbxdesk.ui.timeline.states import RESULT_FILTER_LABELS
 
 DEBOUNCE_MS = 150
 COMBO_MIN_WIDTH = 72
@@ -44,13 +45,6 @@ TIME_RANGES: tuple[tuple[str, int | None], ...] = (
     (QT_TRANSLATE_NOOP("FilterBar", "Last hour"), 3600),
     (QT_TRANSLATE_NOOP("FilterBar", "Last 24 hours"), 86_400),
 )
-_RESULT_LABELS = {
-    "delivered": QT_TRANSLATE_NOOP("FilterBar", "Delivered"),
-    "retrying": QT_TRANSLATE_NOOP("FilterBar", "Retrying"),
-    "failed": QT_TRANSLATE_NOOP("FilterBar", "Failed"),
-    "paused": QT_TRANSLATE_NOOP("FilterBar", "Paused"),
-    "none": QT_TRANSLATE_NOOP("FilterBar", "No subscriber"),
-}
 
 
 class _FilterCombo(QComboBox):
@@ -130,7 +124,7 @@ class FilterBar(QWidget):
         self.delivery.setToolTip(self.tr("Delivery result"))
         self.delivery.addItem(self.tr("Result: any"), None)
         for r in DELIVERY_RESULTS:
-            self.delivery.addItem(self.tr(_RESULT_LABELS[r]), r)
+            self.delivery.addItem(self.tr(RESULT_FILTER_LABELS[r]), r)
         self.time_range = _FilterCombo(self.tr("Time"))
         self.time_range.setToolTip(self.tr("Time"))
         for label, seconds in TIME_RANGES:

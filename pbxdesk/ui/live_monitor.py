@@ -13,9 +13,8 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QObject
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QVBoxLayout,
     QWidget,
 )
@@ -32,16 +32,15 @@ from PySide6.QtWidgets import (
 from pbxdesk.domain import EventType, PbxDeskError, ValidationError
 from pbxdesk.domain.validation import validate_url
 from pbxdesk.engine.live_receiver import DEFAULT_LIVE_PORT, LiveReceiver
+from pbxdesk.engine.session import FeedSession
 from pbxdesk.pbx import api
 from pbxdesk.pbx.client import PbxClient
 from pbxdesk.pbx.monitor import Monitor, monitor_extension
 from pbxdesk.store import secrets
-from pbxdesk.ui.account import API_SETTING
+from pbxdesk.store.profile import Profile
+from pbxdesk.ui.account import API_SETTING, AccountConnection
 from pbxdesk.ui.dialogs.common import BusyRow
 from pbxdesk.ui.error_text import error_text
-
-if TYPE_CHECKING:
-    from pbxdesk.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -63,18 +62,23 @@ class MonitorRequest:
 class MonitorDialog(QDialog):
     """Asks what to monitor; OK only when every field is valid, problems shown in place."""
 
-    def __init__(self, window: MainWindow, submit: Callable[[MonitorRequest], object] | None = None) -> None:
-        super().__init__(window)
+    def __init__(
+        self,
+        profile: Profile,
+        account: AccountConnection,
+        parent: QWidget | None = None,
+        submit: Callable[[MonitorRequest], object] | None = None,
+    ) -> None:
+        super().__init__(parent)
         self.submit = submit  # a coroutine function: the dialog stays open until it succeeds
         self._task: asyncio.Task[None] | None = None
         self.setWindowTitle(self.tr("Monitor an extension on the PBX"))
         self.setMinimumWidth(560)
-        profile = window.profile
         saved_api = profile.get_setting(API_SETTING, {}) or {}
         live = profile.get_setting(LIVE_SETTING, {}) or {}
         self.base_url = QLineEdit(saved_api.get("base_url", api.DEFAULT_BASE_URL))
         self.client_id = QLineEdit(saved_api.get("client_id", ""))
-        self.secret = QLineEdit(window.account.saved_secret())
+        self.secret = QLineEdit(account.saved_secret())
         self.secret.setEchoMode(QLineEdit.EchoMode.Password)
         self.extension = QLineEdit()
         self.extension.setPlaceholderText(self.tr("an id (175) or a short number (@200)"))
@@ -188,29 +192,44 @@ class MonitorDialog(QDialog):
 class LiveMonitor(QObject):
     """Owns the receiver, the API client and the monitor while live mode is on.
 
-    A QObject for self.tr(): lupdate sees a count's plural text only in tr() (see ui/i18n.py)."""
+    It relays into the session's engine and writer, connects through the shared account and
+    adds its actions to ``pbx_menu``; ``changed`` when monitoring starts or stops, status texts
+    on ``message``. A QObject for self.tr(): lupdate sees a count's plural text only in tr()
+    (see ui/i18n.py)."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__()
-        self.window = window
+    changed = Signal()  # started or stopped (the window's toolbar follows)
+    message = Signal(str, int)  # text, milliseconds to show it
+
+    def __init__(
+        self,
+        profile: Profile,
+        profile_name: str,
+        session: FeedSession,
+        account: AccountConnection,
+        pbx_menu: QMenu,
+        parent: QWidget,
+    ) -> None:
+        super().__init__(parent)
+        self.profile = profile
+        self.profile_name = profile_name
+        self.session = session
+        self.account = account
+        self._parent = parent  # the monitor dialog's
         self.receiver: LiveReceiver | None = None
         self.client: PbxClient | None = None
         self.monitor: Monitor | None = None
         self.dialog: MonitorDialog | None = None
-        self.on_change: Callable[[], None] | None = None  # started or stopped (the window's toolbar)
         self.status = ""  # what the status bar shows
         self.start_action = QAction(
-            QCoreApplication.translate("LiveMonitor", "&Monitor an extension on the PBX…"), window
+            QCoreApplication.translate("LiveMonitor", "&Monitor an extension on the PBX…"), parent
         )
         self.start_action.triggered.connect(self._ask)
-        self.stop_action = QAction(QCoreApplication.translate("LiveMonitor", "Stop monitoring"), window)
+        self.stop_action = QAction(QCoreApplication.translate("LiveMonitor", "Stop monitoring"), parent)
         self.stop_action.triggered.connect(lambda: asyncio.ensure_future(self.stop()))
         self.stop_action.setEnabled(False)
-        menu = getattr(getattr(window, "menus", None), "pbx_menu", None)
-        if menu is not None:
-            menu.addSeparator()
-            menu.addAction(self.start_action)
-            menu.addAction(self.stop_action)
+        pbx_menu.addSeparator()
+        pbx_menu.addAction(self.start_action)
+        pbx_menu.addAction(self.stop_action)
 
     @property
     def active(self) -> bool:
@@ -221,7 +240,7 @@ class LiveMonitor(QObject):
 
     def ask(self) -> MonitorDialog:
         """The monitor dialog, prefilled; it stays open (progress, errors) until monitoring runs."""
-        dialog = MonitorDialog(self.window, submit=self.start)
+        dialog = MonitorDialog(self.profile, self.account, self._parent, submit=self.start)
         dialog.setModal(True)
         self.dialog = dialog
         dialog.finished.connect(lambda _r: setattr(self, "dialog", None))
@@ -232,13 +251,13 @@ class LiveMonitor(QObject):
         """Start the receiver, subscribe the extension at the PBX; PbxDeskError on failure."""
         if self.active:
             await self.stop()
-        session = self.window.session
+        session = self.session
         if session.engine is None or session.writer is None:
             raise PbxDeskError("the session is not open yet")
-        profile = self.window.profile
+        profile = self.profile
         profile.set_setting(API_SETTING, {"base_url": req.base_url, "client_id": req.client_id})
         if req.remember_secret:
-            secrets.set_secret(self.window.profile_name, secrets.CLIENT_SECRET, req.client_secret)
+            secrets.set_secret(self.profile_name, secrets.CLIENT_SECRET, req.client_secret)
         live = profile.get_setting(LIVE_SETTING, {}) or {}
         live["public_url"] = req.public_url
         profile.set_setting(LIVE_SETTING, live)
@@ -252,7 +271,7 @@ class LiveMonitor(QObject):
         session.engine.set_subscriptions(self.receiver.relay_subscriptions(profile.subscriptions()))
         try:
             # The account's shared client: the Live dialogs and sync use the same sign-in.
-            self.client = await self.window.account.connect(req.base_url, req.client_id, req.client_secret)
+            self.client = await self.account.connect(req.base_url, req.client_id, req.client_secret)
             self.monitor = await monitor_extension(
                 self.client,
                 int(req.extension) if req.extension.isdigit() else req.extension,
@@ -274,8 +293,7 @@ class LiveMonitor(QObject):
         self.start_action.setEnabled(False)
         self.stop_action.setEnabled(True)
         log.info("monitoring extension %s", req.extension)
-        if self.on_change is not None:
-            self.on_change()
+        self.changed.emit()
 
     async def stop(self) -> None:
         """Remove exactly the subscriptions made, stop the receiver."""
@@ -284,29 +302,25 @@ class LiveMonitor(QObject):
                 results = await self.monitor.stop()
                 failed = [r for r in results if not r.ok]
                 if failed:
-                    self.window.statusBar().showMessage(
+                    self.message.emit(
                         self.tr("%Ln subscription(s) could not be removed at the PBX", "", len(failed)),
                         15000,
                     )
             except PbxDeskError as exc:
-                self.window.statusBar().showMessage(error_text(exc), 15000)
+                self.message.emit(error_text(exc), 15000)
             self.monitor = None
         await self._close_parts()
         self.status = ""
         self.start_action.setEnabled(True)
         self.stop_action.setEnabled(False)
-        if self.on_change is not None:
-            self.on_change()
+        self.changed.emit()
 
     async def _close_parts(self) -> None:
         if self.receiver is not None:
             await self.receiver.stop()
             self.receiver = None
         self.client = None  # the account's: it stays connected for the Live dialogs
-        engine = self.window.session.engine
+        engine = self.session.engine
         if engine is not None:
-            engine.set_subscriptions(self.window.profile.subscriptions())
+            engine.set_subscriptions(self.profile.subscriptions())
 
-
-def install_live_monitor(window: MainWindow) -> LiveMonitor:
-    return LiveMonitor(window)

@@ -1,4 +1,18 @@
-"""The main window: extensions on the left, the timeline in the centre, details below."""
+"""The main window: extensions on the left, the timeline in the centre, details below.
+
+The window is composition: it builds the widgets and the controllers, hands each only what
+it uses, and connects them with Qt signals; no controller holds the window.
+
+- ``ProfileConfig`` (ui/profile_config.py): the profile's extensions and subscriptions;
+  whoever changes them calls ``reload()``, and ``changed`` refreshes the side panel
+  (``ExtensionsPanel``) and the running engine's subscriptions and names.
+- ``PbxMenus`` (File, Edit, PBX; the side panel's actions), ``TimelineExporter``,
+  ``DeliveryActions`` (the timeline's context menu), ``LiveMonitor``, ``LiveFeed`` (the feed
+  selector's Live entry, Sync) and ``ProfileSwitcher`` say what happened on signals:
+  ``message`` (text, ms) to the status bar, and their own (``policy_saved``,
+  ``language_saved``, ``mode_changed``, ``config_edited``, ``changed``, ``switch_requested``).
+- Every controller and helper has the window as its Qt parent and goes with it.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +23,12 @@ import sqlite3
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QBrush, QCloseEvent, QKeyEvent, QKeySequence, QPalette
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMainWindow,
     QMenu,
@@ -26,33 +39,34 @@ from PySide6.QtWidgets import (
     QTabWidget,
     QToolBar,
     QToolButton,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from pbxdesk.domain import EventData, ExtensionStatus, FeedEvent, PbxDeskError
-from pbxdesk.engine.demo import DEMO_RECEIVER_PORT
+from pbxdesk.domain import EventData, FeedEvent, PbxDeskError
 from pbxdesk.engine.outbox import DeliveryResult
-from pbxdesk.engine.session import RECEIVER_PORT_SETTING, FeedSession
+from pbxdesk.engine.policy import DeliveryPolicy
+from pbxdesk.engine.session import FeedSession, receiver_port
 from pbxdesk.engine.stats import LiveStats
-from pbxdesk.pbx.account_edit import remote_extension_id, remote_subscription_id
 from pbxdesk.resources_dir import resource
 from pbxdesk.store.profile import Profile
 from pbxdesk.ui.account import AccountConnection
 from pbxdesk.ui.call_flow import CallFlowView, FlowStep
-from pbxdesk.ui.delivery_actions import install_delivery_actions
+from pbxdesk.ui.delivery_actions import DeliveryActions
 from pbxdesk.ui.detail_pane import DetailPane
-from pbxdesk.ui.dialogs.menus import install_menus
+from pbxdesk.ui.dialogs.menus import PbxMenus
+from pbxdesk.ui.export import TimelineExporter
+from pbxdesk.ui.extensions_panel import ExtensionsPanel
 from pbxdesk.ui.filter_bar import FilterBar
-from pbxdesk.ui.icons import app_icon, extension_icon, media_icon
-from pbxdesk.ui.live_feed import LIVE_FEED, install_live_feed
-from pbxdesk.ui.live_monitor import install_live_monitor
+from pbxdesk.ui.icons import app_icon, media_icon
+from pbxdesk.ui.live_feed import LIVE_FEED, LiveFeed
+from pbxdesk.ui.live_monitor import LiveMonitor
+from pbxdesk.ui.profile_config import ProfileConfig
 from pbxdesk.ui.profile_switcher import ProfileSwitcher
 from pbxdesk.ui.scenario_feed import ScenarioBar
 from pbxdesk.ui.stats_view import StatsView
-from pbxdesk.ui.timeline_model import TimelineModel, row_from_event
+from pbxdesk.ui.timeline import TimelineModel, row_from_event
+from pbxdesk.ui.writer_banner import WriterFailedBanner
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +100,9 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.profile = profile
         self.profile_name = profile_name
-        self._extensions = profile.extensions()
-        self.names = {e.id: e.name for e in self._extensions}
+        # The profile's extensions and subscriptions; its ``changed`` refreshes the side panel
+        # and the running engine, whoever changed them (the menus' dialogs, a delete, a sync).
+        self.config = ProfileConfig(profile, profile_name, self)
         self.session = FeedSession(profile, on_event=self._on_event, on_delivery=self._on_delivery)
         self.model = TimelineModel(self, profile_path=profile.path)
         self.stats = LiveStats()
@@ -95,6 +110,7 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._reselect: int | None = None  # the event to select again after a re-filter
         self._feed_index = 0  # the feed chosen before the current one (Live cancelled: back to it)
+        self._writer_failed = False  # for good: Start stays off (nothing could be recorded)
         self.account = AccountConnection(profile, profile_name, self)  # Live mode's PBX account
         self.setWindowTitle(self.tr("pbxdesk — {0}").format(profile_name))
         self.setWindowIcon(app_icon())
@@ -102,11 +118,31 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_central()
         self._build_status()
-        self.menus = install_menus(self)  # File, Edit, PBX menus; the extensions tree's actions
-        self.live = install_live_monitor(self)  # PBX → Monitor an extension (live mode)
-        self.live.on_change = self._live_changed
-        self.live_feed = install_live_feed(self)  # the feed selector's Live entry, PBX → Sync
-        self.delivery_actions = install_delivery_actions(self)  # the timeline's context menu
+        self.exporter = TimelineExporter(self.table, self.session, profile_name, self)  # File → Export
+        self.exporter.message.connect(self.statusBar().showMessage)
+        # File, Edit, PBX menus; the extensions tree's actions
+        self.menus = PbxMenus(
+            self.menuBar(), self.ext_tree, self.config, self.account, self.live_account, self.exporter, self,
+            file_actions=[self.open_scenario_action],
+        )  # fmt: skip
+        self.menus.message.connect(self.statusBar().showMessage)
+        self.menus.policy_saved.connect(self._apply_policy)
+        self.menus.language_saved.connect(self.language_changed)
+        self.config.changed.connect(self._config_reloaded)
+        # PBX → Monitor an extension (live mode)
+        self.live = LiveMonitor(profile, profile_name, self.session, self.account, self.menus.pbx_menu, self)
+        self.live.changed.connect(self._live_changed)
+        self.live.message.connect(self.statusBar().showMessage)
+        # the feed selector's Live entry, PBX → Sync
+        self.live_feed = LiveFeed(
+            self.feed_combo, self.account, self.live, profile, self.menus.pbx_menu, self
+        )
+        self.live_feed.mode_changed.connect(self.config_view_changed)
+        self.live_feed.config_edited.connect(self.menus.config_changed)
+        self.live_feed.message.connect(self.statusBar().showMessage)
+        # the timeline's context menu
+        self.delivery_actions = DeliveryActions(self.table, self.session, self.exporter, self)
+        self.delivery_actions.message.connect(self.statusBar().showMessage)
         self.model.rows_appended.connect(self._after_append)
         self.model.rows_updated.connect(self._rows_updated)
         self.model.modelReset.connect(self._after_reset)
@@ -134,7 +170,7 @@ class MainWindow(QMainWindow):
         # Each combo has a mnemonic on its label (Alt+R, Alt+D, Alt+S): reachable from the keyboard.
         profile_label = QLabel(self.tr(" P&rofile: "))
         bar.addWidget(profile_label)
-        self.profiles = ProfileSwitcher(self)  # the app reopens on the profile chosen
+        self.profiles = ProfileSwitcher(self.profile_name, self)  # the app reopens on the profile chosen
         profile_label.setBuddy(self.profiles.combo)
         bar.addWidget(self.profiles.combo)
         bar.addSeparator()
@@ -172,6 +208,10 @@ class MainWindow(QMainWindow):
         self.stop_action.triggered.connect(lambda: asyncio.ensure_future(self.stop_feed()))
         for action in (self.start_action, self.pause_action, self.stop_action):
             bar.addAction(action)
+        # File → Open scenario file… (Ctrl+O): the feed selector's last entry, from the menu.
+        self.open_scenario_action = QAction(self.tr("&Open scenario file…"), self)
+        self.open_scenario_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.open_scenario_action.triggered.connect(self.open_scenario_file)
         self.find_action = QAction(self.tr("Find"), self)
         self.find_action.setShortcut(QKeySequence.StandardKey.Find)
         self.find_action.triggered.connect(lambda: self.filter_bar.focus_search())
@@ -206,10 +246,7 @@ class MainWindow(QMainWindow):
         super().changeEvent(event)
 
     def _build_central(self) -> None:
-        self.ext_tree = QTreeWidget()
-        self.ext_tree.setHeaderLabels([self.tr("Extension"), self.tr("Details")])
-        self.ext_tree.setMinimumWidth(200)
-        self.ext_tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.ext_tree = ExtensionsPanel()
         add_keyboard_context_menu(self.ext_tree)
 
         self.table = QTableView()
@@ -265,6 +302,8 @@ class MainWindow(QMainWindow):
         timeline_layout = QVBoxLayout(timeline)
         timeline_layout.setContentsMargins(0, 0, 0, 0)
         timeline_layout.setSpacing(2)
+        self.writer_banner = WriterFailedBanner()  # hidden until the profile's writer fails for good
+        timeline_layout.addWidget(self.writer_banner)
         self.scenario_bar = ScenarioBar(self._receiver_url)
         self.scenario_bar.changed.connect(self._fill_extensions)
         self.scenario_bar.remove_requested.connect(self._remove_scenario)
@@ -312,60 +351,43 @@ class MainWindow(QMainWindow):
     def _fill_extensions(self) -> None:
         """The side panel: the profile's extensions and subscriptions, or, while a scenario file
         is the feed, the scenario's own (its URLs where "Deliver to" sends them), read-only."""
-        self.ext_tree.clear()
         scenario = self.scenario_bar.playable() if self.scenario_bar.path is not None else None
         if scenario is not None:
             extensions, subscriptions = list(scenario.extensions), list(scenario.subscriptions)
         else:
-            extensions, subscriptions = self.profile.extensions(), self.profile.subscriptions()
-        self.ext_tree.setToolTip(
-            self.tr("The scenario's extensions and subscriptions (edit the file to change them)")
-            if scenario is not None else ""
+            extensions, subscriptions = self.config.extensions, self.config.subscriptions()
+        self.ext_tree.show_config(
+            extensions, subscriptions, scenario=scenario is not None,
+            live_profile=self.profile if self.live_mode else None,
         )  # fmt: skip
-        subs_by_ext: dict[int, list] = {}
-        for sub in subscriptions:
-            subs_by_ext.setdefault(sub.extension_id, []).append(sub)
-        live = self.live_mode
-        local_only = self.tr("Only in this profile, not on the PBX account (Sync with account… pushes it)")
-        for ext in extensions:
-            detail = ext.label or ext.type.value
-            blocked = ext.status is ExtensionStatus.BLOCKED
-            if blocked:
-                detail = self.tr("blocked · {0}").format(detail)
-            item = QTreeWidgetItem([ext.name, detail])
-            item.setIcon(0, extension_icon(ext.type.value))
-            status = self.tr("blocked") if blocked else self.tr("active")
-            item.setToolTip(0, self.tr("{0} · id {1} · {2}").format(ext.type.value, ext.id, status))
-            # A scenario's items carry no id: the menus edit and delete the profile's only.
-            item.setData(0, Qt.ItemDataRole.UserRole, None if scenario is not None else ext.id)
-            if blocked:
-                item.setForeground(1, QBrush(Qt.GlobalColor.darkRed))
-            if live and remote_extension_id(self.profile, ext.id) is None:
-                self._mark_local_only(item, local_only)
-            for sub in subs_by_ext.get(ext.id, []):
-                child = QTreeWidgetItem([sub.event_type.value, f"{sub.method.value} {sub.url}"])
-                child.setToolTip(1, sub.url)
-                child.setData(0, Qt.ItemDataRole.UserRole, None if scenario is not None else sub.id)
-                if live and sub.id is not None and remote_subscription_id(self.profile, sub.id) is None:
-                    self._mark_local_only(child, local_only)
-                item.addChild(child)
-            self.ext_tree.addTopLevelItem(item)
-        self.ext_tree.expandAll()
         self.filter_bar.set_extensions(extensions)
 
-    @staticmethod
-    def _mark_local_only(item: QTreeWidgetItem, why: str) -> None:
-        """Greyed in Live mode: what the dialogs cannot change on the account."""
-        for col in (0, 1):
-            item.setForeground(col, QBrush(Qt.GlobalColor.gray))
-            item.setToolTip(col, why)
+    @property
+    def names(self) -> dict[int, str]:
+        """Extension id -> name for the timeline's rows (a playing scenario's added at Start)."""
+        return self.config.names
+
+    def _config_reloaded(self) -> None:
+        """The profile's extensions or subscriptions changed: the side panel shows them, and the
+        running engine delivers to the new subscriptions under the new names from now on."""
+        self._fill_extensions()
+        engine = self.session.engine
+        if engine is not None:
+            engine.set_subscriptions(self.config.subscriptions())
+            engine.names.clear()
+            engine.names.update(self.config.names)
+
+    def _apply_policy(self, policy: DeliveryPolicy) -> None:
+        """Preferences saved delivery settings: the running engine takes them now."""
+        engine = self.session.engine
+        if engine is not None:
+            engine.apply_policy(policy)
 
     # -- Live mode: the PBX account --------------------------------------------------------------
     @property
     def live_mode(self) -> bool:
         """Live is chosen and the account connected: the dialogs change the account."""
-        feed = getattr(self, "live_feed", None)
-        return feed is not None and feed.active
+        return self.live_feed.active
 
     def live_account(self) -> AccountConnection | None:
         """The account the dialogs save to, None in Simulated mode (they save to the profile)."""
@@ -380,6 +402,13 @@ class MainWindow(QMainWindow):
             self._set_running(self.live.active)
 
     # -- feed control --------------------------------------------------------------------------
+    async def close_session(self) -> None:
+        """End what runs for this window: the live monitor (its subscriptions at the PBX
+        removed), the PBX account's client, the feed, engine, receiver and writer."""
+        await self.live.stop()
+        await self.account.disconnect()
+        await self.session.close()
+
     async def start_session(self, *, autostart: bool = True) -> None:
         await self.session.open()
         if self.scenario_bar.path is not None:
@@ -417,6 +446,15 @@ class MainWindow(QMainWindow):
         self.open_dialog: QFileDialog | None = dialog
         dialog.open()
 
+    def open_scenario_file(self) -> None:
+        """File → Open scenario file…: as choosing "Open scenario file…" in the feed selector
+        (the file dialog; the file chosen becomes the feed, validated at once)."""
+        index = self.feed_combo.findData(OPEN_SCENARIO)
+        if index < 0 or not self.feed_combo.isEnabled():
+            return
+        self.feed_combo.setCurrentIndex(index)
+        self._feed_chosen(index)
+
     def _scenario_open_cancelled(self, previous: int) -> None:
         self.feed_combo.setCurrentIndex(previous)
 
@@ -446,8 +484,7 @@ class MainWindow(QMainWindow):
         rec = self.session.receiver
         if rec.port:
             return rec.base_url
-        port = int(self.profile.get_setting(RECEIVER_PORT_SETTING, DEMO_RECEIVER_PORT))
-        return f"http://127.0.0.1:{port}"
+        return f"http://127.0.0.1:{receiver_port(self.profile)}"
 
     def _remove_scenario(self, path: str) -> None:
         """Take a broken opened file off the feed list; the demo feed is chosen instead."""
@@ -489,10 +526,11 @@ class MainWindow(QMainWindow):
         self.session.pause(paused)
 
     def _set_running(self, running: bool) -> None:
-        self.start_action.setEnabled(not running)
+        self.start_action.setEnabled(not running and not self._writer_failed)
         self.pause_action.setEnabled(running and self.feed_combo.currentData() != LIVE_FEED)  # a PBX plays on
         self.stop_action.setEnabled(running)
         self.feed_combo.setEnabled(not running)
+        self.open_scenario_action.setEnabled(not running)  # as the feed selector
 
     # -- engine callbacks (cheap: the model batches) ----------------------------------------
     def _on_event(self, event_id: int, ev: EventData | FeedEvent) -> None:
@@ -617,7 +655,20 @@ class MainWindow(QMainWindow):
         self.table.setCurrentIndex(index)
         self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
 
+    def writer_failed(self, reason: str) -> None:
+        """The engine's writer failed and could not be restarted: say so in place, for good."""
+        engine = self.session.engine
+        waiting = engine.open_count if engine is not None else 0
+        self.writer_banner.show_failure(reason, waiting, self.profile_name)
+        self._writer_failed = True
+        self.start_action.setEnabled(False)
+
     def _refresh_status(self) -> None:
+        engine = self.session.engine
+        if engine is not None and engine.failure is not None and self.writer_banner.reason is None:
+            # The engine's own record of it (DeliveryEngine.failure, set on the loop when its
+            # writer reports an error it could not recover from); read four times a second.
+            self.writer_failed(engine.failure)
         if self.stop_action.isEnabled() and not self.session.running and not self.live.active:
             self._set_running(False)  # a scenario played to its end
         m = self.model
@@ -691,7 +742,7 @@ class MainWindow(QMainWindow):
             FlowStep(r.event_time, r.event_type, r.extension, r.fields, r.delivery_state)
             for r in self.model.call_rows(call_id)
         ]
-        kinds = {e.name: e.type.value for e in self._extensions}
+        kinds = {e.name: e.type.value for e in self.config.extensions}
         self.flow.set_call(call_id, steps, kinds)
 
     # -- state ---------------------------------------------------------------------------------

@@ -6,17 +6,12 @@ reopen on that profile; nothing here opens a profile itself.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QComboBox, QInputDialog, QLineEdit
+from PySide6.QtWidgets import QComboBox, QInputDialog, QLineEdit, QWidget
 
 from pbxdesk.domain import PbxDeskError
 from pbxdesk.store.manager import create_profile, list_profiles
 from pbxdesk.store.paths import check_profile_name
-
-if TYPE_CHECKING:
-    from pbxdesk.ui.main_window import MainWindow
 
 NEW_PROFILE = "\0new"  # the combo's data for "New profile…" (no profile name has a NUL)
 
@@ -24,10 +19,12 @@ NEW_PROFILE = "\0new"  # the combo's data for "New profile…" (no profile name 
 class ProfileSwitcher(QObject):
     switch_requested = Signal(str)  # the profile name to reopen on
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        self.combo = QComboBox()
+    def __init__(self, profile_name: str, parent: QWidget) -> None:
+        """``profile_name`` is the one shown; ``parent`` (the window) owns the questions asked."""
+        super().__init__(parent)
+        self.profile_name = profile_name
+        self._parent = parent
+        self.combo = QComboBox(parent)
         self.combo.setObjectName("profile_combo")
         self.combo.setMinimumContentsLength(12)
         self.combo.setToolTip(
@@ -39,7 +36,7 @@ class ProfileSwitcher(QObject):
 
     def fill(self) -> None:
         """List the profiles again (usable ones by name; a damaged one greyed, saying why)."""
-        current = self.window.profile_name
+        current = self.profile_name
         self.combo.clear()
         infos = {info.name: info for info in list_profiles()}
         for name in sorted(set(infos) | {current}):
@@ -61,15 +58,15 @@ class ProfileSwitcher(QObject):
 
     def _chosen(self, index: int) -> None:
         data = self.combo.itemData(index)
-        self.combo.setCurrentIndex(self.combo.findData(self.window.profile_name))  # until it switches
+        self.combo.setCurrentIndex(self.combo.findData(self.profile_name))  # until it switches
         if data == NEW_PROFILE:
             self._ask_new_name()
-        elif data and data != self.window.profile_name:
+        elif data and data != self.profile_name:
             self.switch_requested.emit(str(data))
 
     def _ask_new_name(self, problem: str = "", typed: str = "") -> None:
         """Ask for the name; after a problem, again with what was typed (to correct, not retype)."""
-        dialog = QInputDialog(self.window)
+        dialog = QInputDialog(self._parent)
         dialog.setWindowTitle(self.tr("New profile"))
         text = self.tr(
             "Name of the new profile (letters, digits, spaces, '.', '_', '-'); it starts with the demo PBX."

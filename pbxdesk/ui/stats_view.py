@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (  # noqa: E402
 )
 
 from pbxdesk.engine.stats import LiveStats  # noqa: E402
+from pbxdesk.ui.timeline.states import EVENTS_CURVE_COLOUR, LOOK_COLOURS  # noqa: E402
 
 
 def _ms(value: float | None) -> str:
@@ -37,9 +38,11 @@ class StatsView(QWidget):
         self.rates.setLabel("bottom", self.tr("seconds ago"))
         self.rates.addLegend(offset=(10, 5))
         self.rates.showGrid(x=True, y=True, alpha=0.2)
-        self.events_curve = self.rates.plot(name=self.tr("events"), pen=pg.mkPen("#1f6feb", width=2))
-        self.ok_curve = self.rates.plot(name=self.tr("delivered"), pen=pg.mkPen("#1a7f37", width=2))
-        self.failed_curve = self.rates.plot(name=self.tr("failed attempts"), pen=pg.mkPen("#cf222e", width=2))
+        events_pen = pg.mkPen(EVENTS_CURVE_COLOUR, width=2)
+        self.events_curve = self.rates.plot(name=self.tr("events"), pen=events_pen)
+        self.ok_curve = self.rates.plot(name=self.tr("delivered"), pen=pg.mkPen(LOOK_COLOURS["ok"], width=2))
+        failed_pen = pg.mkPen(LOOK_COLOURS["failed"], width=2)
+        self.failed_curve = self.rates.plot(name=self.tr("failed attempts"), pen=failed_pen)
         self.summary = QLabel()
         self.table = QTableWidget(0, 7)
         self.table.setHorizontalHeaderLabels(

@@ -4,7 +4,7 @@
 <context>
     <name>DeliveryActions</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/delivery_actions.py" line="+119"/>
+        <location filename="../../pbxdesk/ui/delivery_actions.py" line="+128"/>
         <source>Call replayed: %Ln delivery(ies) queued</source>
         <translation>
             <numerusform>Call replayed: %Ln delivery queued</numerusform>
@@ -12,7 +12,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location line="+44"/>
+        <location line="+43"/>
         <source>%Ln event(s) of the call sent to {0}</source>
         <translation>
             <numerusform>%Ln event of the call sent to {0}</numerusform>
@@ -39,7 +39,7 @@
 <context>
     <name>DetailPane</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/detail_pane.py" line="+166"/>
+        <location filename="../../pbxdesk/ui/detail_pane.py" line="+160"/>
         <source>… (first %Ln byte(s) shown)</source>
         <translation>
             <numerusform>… (first %Ln byte shown)</numerusform>
@@ -59,7 +59,7 @@
 <context>
     <name>FilterBar</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/filter_bar.py" line="+270"/>
+        <location filename="../../pbxdesk/ui/filter_bar.py" line="+264"/>
         <source>%Ln event(s) match</source>
         <translation>
             <numerusform>%Ln event matches</numerusform>
@@ -86,7 +86,7 @@
 <context>
     <name>LiveMonitor</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/live_monitor.py" line="+288"/>
+        <location filename="../../pbxdesk/ui/live_monitor.py" line="+306"/>
         <source>%Ln subscription(s) could not be removed at the PBX</source>
         <translation>
             <numerusform>%Ln subscription could not be removed at the PBX</numerusform>
@@ -97,7 +97,7 @@
 <context>
     <name>MainWindow</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/main_window.py" line="+630"/>
+        <location filename="../../pbxdesk/ui/main_window.py" line="+681"/>
         <source>%Ln event(s)</source>
         <translation>
             <numerusform>%Ln event</numerusform>
@@ -116,7 +116,7 @@
 <context>
     <name>PbxMenus</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/dialogs/menus.py" line="+208"/>
+        <location filename="../../pbxdesk/ui/dialogs/menus.py" line="+237"/>
         <source>Delete extension {0} and its %Ln subscription(s)? Its history stays.</source>
         <translation>
             <numerusform>Delete extension {0} and its %Ln subscription? Its history stays.</numerusform>
@@ -143,7 +143,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location line="+125"/>
+        <location line="+124"/>
         <source>%Ln attempt(s) in all: {0}</source>
         <translation>
             <numerusform>%Ln attempt in all: {0}</numerusform>
@@ -154,7 +154,7 @@
 <context>
     <name>ProfileSwitcher</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/profile_switcher.py" line="+56"/>
+        <location filename="../../pbxdesk/ui/profile_switcher.py" line="+53"/>
         <source>%Ln event(s), {0} MB</source>
         <translation>
             <numerusform>%Ln event, {0} MB</numerusform>
@@ -184,7 +184,7 @@
 <context>
     <name>StatsView</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/stats_view.py" line="+79"/>
+        <location filename="../../pbxdesk/ui/stats_view.py" line="+82"/>
         <source>%Ln event(s)</source>
         <translation>
             <numerusform>%Ln event</numerusform>
@@ -232,7 +232,7 @@
 <context>
     <name>TimelineExporter</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/export.py" line="+91"/>
+        <location filename="../../pbxdesk/ui/export.py" line="+92"/>
         <source>Export %Ln event(s)</source>
         <translation>
             <numerusform>Export %Ln event</numerusform>
@@ -248,7 +248,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location line="+27"/>
+        <location line="+26"/>
         <source>%Ln event(s)</source>
         <translation>
             <numerusform>%Ln event</numerusform>
@@ -267,11 +267,22 @@
 <context>
     <name>TimelineModel</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/timeline_model.py" line="+1361"/>
+        <location filename="../../pbxdesk/ui/timeline/model.py" line="+772"/>
         <source>%Ln event(s)</source>
         <translation>
             <numerusform>%Ln event</numerusform>
             <numerusform>%Ln events</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>WriterFailedBanner</name>
+    <message numerus="yes">
+        <location filename="../../pbxdesk/ui/writer_banner.py" line="+48"/>
+        <source>⚠ Deliveries stopped: the profile&apos;s history writer failed and could not be restarted ({0}). Nothing more is sent or recorded in this session. The outbox is intact: %Ln delivery(ies) wait in it. Quit pbxdesk and start it again to send them (or run `pbxdesk outbox resume`); `pbxdesk profile check {1}` tells whether the profile file is damaged.</source>
+        <translation>
+            <numerusform>⚠ Deliveries stopped: the profile&apos;s history writer failed and could not be restarted ({0}). Nothing more is sent or recorded in this session. The outbox is intact: %Ln delivery waits in it. Quit pbxdesk and start it again to send them (or run `pbxdesk outbox resume`); `pbxdesk profile check {1}` tells whether the profile file is damaged.</numerusform>
+            <numerusform>⚠ Deliveries stopped: the profile&apos;s history writer failed and could not be restarted ({0}). Nothing more is sent or recorded in this session. The outbox is intact: %Ln deliveries wait in it. Quit pbxdesk and start it again to send them (or run `pbxdesk outbox resume`); `pbxdesk profile check {1}` tells whether the profile file is damaged.</numerusform>
         </translation>
     </message>
 </context>

@@ -52,7 +52,7 @@
         <translation>Подключиться</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+16"/>
         <source>An http:// or https:// address, e.g. {0}</source>
         <translation>Адрес http:// или https://, например {0}</translation>
     </message>
@@ -75,37 +75,7 @@
 <context>
     <name>CallFlowView</name>
     <message>
-        <location filename="../../pbxdesk/ui/call_flow.py" line="+26"/>
-        <source>delivered</source>
-        <translation>доставлено</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>failed</source>
-        <translation>ошибка</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>retrying</source>
-        <translation>повтор</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>paused</source>
-        <translation>приостановлено</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>cancelled</source>
-        <translation>отменено</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>no subscriber</source>
-        <translation>нет подписчика</translation>
-    </message>
-    <message>
-        <location line="+4"/>
+        <location filename="../../pbxdesk/ui/call_flow.py" line="+21"/>
         <source>outside</source>
         <translation>внешний</translation>
     </message>
@@ -148,7 +118,7 @@
 <context>
     <name>DeliveryActions</name>
     <message>
-        <location filename="../../pbxdesk/ui/delivery_actions.py" line="+52"/>
+        <location filename="../../pbxdesk/ui/delivery_actions.py" line="+61"/>
         <source>Redeliver #{0} to {1}</source>
         <translation>Доставить ещё раз №{0} на {1}</translation>
     </message>
@@ -212,7 +182,7 @@
         <translation>URL (события уйдут POST-формой):</translation>
     </message>
     <message numerus="yes">
-        <location line="+33"/>
+        <location line="+32"/>
         <source>%Ln event(s) of the call sent to {0}</source>
         <translation>
             <numerusform>%Ln событие звонка отправлено на {0}</numerusform>
@@ -252,7 +222,7 @@
 <context>
     <name>DetailPane</name>
     <message>
-        <location filename="../../pbxdesk/ui/detail_pane.py" line="+129"/>
+        <location filename="../../pbxdesk/ui/detail_pane.py" line="+123"/>
         <location line="+16"/>
         <source>no answer</source>
         <translation>нет ответа</translation>
@@ -754,9 +724,52 @@
     </message>
 </context>
 <context>
+    <name>ExtensionsPanel</name>
+    <message>
+        <location filename="../../pbxdesk/ui/extensions_panel.py" line="+27"/>
+        <source>Extension</source>
+        <translation>Добавочный</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Details</source>
+        <translation>Подробности</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>The scenario&apos;s extensions and subscriptions (edit the file to change them)</source>
+        <translation>Добавочные и подписки сценария (чтобы их изменить, правьте файл)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Only in this profile, not on the PBX account (Sync with account… pushes it)</source>
+        <translation>Только в этом профиле, не в аккаунте АТС (его отправит «Синхронизация с аккаунтом…»)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>blocked · {0}</source>
+        <translation>заблокирован · {0}</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>blocked</source>
+        <translation>заблокирован</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>active</source>
+        <translation>активен</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{0} · id {1} · {2}</source>
+        <translation>{0} · ид {1} · {2}</translation>
+    </message>
+</context>
+<context>
     <name>FilterBar</name>
     <message>
-        <location filename="../../pbxdesk/ui/filter_bar.py" line="+42"/>
+        <location filename="../../pbxdesk/ui/filter_bar.py" line="+43"/>
         <source>Time: any</source>
         <translation>Время: любое</translation>
     </message>
@@ -776,7 +789,7 @@
         <translation>Последние 24 часа</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location filename="../../pbxdesk/ui/timeline/states.py" line="+76"/>
         <source>Delivered</source>
         <translation>Доставлено</translation>
     </message>
@@ -801,7 +814,7 @@
         <translation>Нет подписчика</translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location filename="../../pbxdesk/ui/filter_bar.py" line="+55"/>
         <source>CallID or number… (Ctrl+F)</source>
         <translation>CallID или номер… (Ctrl+F)</translation>
     </message>
@@ -929,7 +942,7 @@
 <context>
     <name>FormDialog</name>
     <message>
-        <location filename="../../pbxdesk/ui/dialogs/common.py" line="+104"/>
+        <location filename="../../pbxdesk/ui/dialogs/common.py" line="+105"/>
         <source>OK</source>
         <translation>ОК</translation>
     </message>
@@ -939,7 +952,7 @@
         <translation>Отмена</translation>
     </message>
     <message>
-        <location line="+115"/>
+        <location line="+124"/>
         <source>Unexpected error: {0}</source>
         <translation>Непредвиденная ошибка: {0}</translation>
     </message>
@@ -947,7 +960,7 @@
 <context>
     <name>LiveFeed</name>
     <message>
-        <location filename="../../pbxdesk/ui/live_feed.py" line="+39"/>
+        <location filename="../../pbxdesk/ui/live_feed.py" line="+58"/>
         <source>S&amp;ync with account…</source>
         <translation>&amp;Синхронизация с аккаунтом…</translation>
     </message>
@@ -957,7 +970,7 @@
         <translation>Сравнить этот профиль с аккаунтом АТС, затем отправить или загрузить разницу</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+32"/>
         <source>Connecting to the PBX account…</source>
         <translation>Подключение к аккаунту АТС…</translation>
     </message>
@@ -970,7 +983,7 @@
 <context>
     <name>LiveMonitor</name>
     <message>
-        <location filename="../../pbxdesk/ui/live_monitor.py" line="+203"/>
+        <location filename="../../pbxdesk/ui/live_monitor.py" line="+224"/>
         <source>&amp;Monitor an extension on the PBX…</source>
         <translation>&amp;Мониторинг внутреннего номера на АТС…</translation>
     </message>
@@ -980,12 +993,12 @@
         <translation>Остановить мониторинг</translation>
     </message>
     <message>
-        <location line="+63"/>
+        <location line="+61"/>
         <source>Live: {0} → {1}</source>
         <translation>Живой режим: {0} → {1}</translation>
     </message>
     <message numerus="yes">
-        <location line="+19"/>
+        <location line="+18"/>
         <source>%Ln subscription(s) could not be removed at the PBX</source>
         <translation>
             <numerusform>Не удалось удалить на АТС %Ln подписку</numerusform>
@@ -997,12 +1010,12 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../pbxdesk/ui/main_window.py" line="+99"/>
+        <location filename="../../pbxdesk/ui/main_window.py" line="+115"/>
         <source>pbxdesk — {0}</source>
         <translation>pbxdesk — {0}</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+36"/>
         <source>Filter failed: {0}</source>
         <translation>Фильтр не сработал: {0}</translation>
     </message>
@@ -1023,12 +1036,12 @@
     </message>
     <message>
         <location line="+2"/>
-        <location line="+278"/>
+        <location line="+280"/>
         <source>Scenario: {0}</source>
         <translation>Сценарий: {0}</translation>
     </message>
     <message>
-        <location line="-277"/>
+        <location line="-279"/>
         <source>Open scenario file…</source>
         <translation>Открыть файл сценария…</translation>
     </message>
@@ -1053,7 +1066,7 @@
         <translation>Остановить</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+10"/>
         <source>Find</source>
         <translation>Найти</translation>
     </message>
@@ -1063,7 +1076,7 @@
         <translation>Следующая ошибка</translation>
     </message>
     <message>
-        <location line="-43"/>
+        <location line="-47"/>
         <source> P&amp;rofile: </source>
         <translation> П&amp;рофиль: </translation>
     </message>
@@ -1073,7 +1086,12 @@
         <translation> &amp;Источник: </translation>
     </message>
     <message>
-        <location line="+43"/>
+        <location line="+35"/>
+        <source>&amp;Open scenario file…</source>
+        <translation>&amp;Открыть файл сценария…</translation>
+    </message>
+    <message>
+        <location line="+12"/>
         <source> &amp;Speed: </source>
         <translation> С&amp;корость: </translation>
     </message>
@@ -1083,18 +1101,12 @@
         <translation>Применяется при следующем запуске</translation>
     </message>
     <message>
-        <location line="+19"/>
-        <source>Extension</source>
-        <translation>Добавочный</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <location line="+72"/>
+        <location line="+90"/>
         <source>Details</source>
         <translation>Подробности</translation>
     </message>
     <message>
-        <location line="-38"/>
+        <location line="-40"/>
         <source>Group by call</source>
         <translation>Группировать по звонкам</translation>
     </message>
@@ -1109,7 +1121,7 @@
         <translation>Событий пока нет — нажмите «Запустить»</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+27"/>
         <source>Call flow</source>
         <translation>Схема звонка</translation>
     </message>
@@ -1119,37 +1131,7 @@
         <translation>Статистика</translation>
     </message>
     <message>
-        <location line="+37"/>
-        <source>The scenario&apos;s extensions and subscriptions (edit the file to change them)</source>
-        <translation>Добавочные и подписки сценария (чтобы их изменить, правьте файл)</translation>
-    </message>
-    <message>
-        <location line="+7"/>
-        <source>Only in this profile, not on the PBX account (Sync with account… pushes it)</source>
-        <translation>Только в этом профиле, не в аккаунте АТС (его отправит «Синхронизация с аккаунтом…»)</translation>
-    </message>
-    <message>
-        <location line="+5"/>
-        <source>blocked · {0}</source>
-        <translation>заблокирован · {0}</translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>blocked</source>
-        <translation>заблокирован</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>active</source>
-        <translation>активен</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>{0} · id {1} · {2}</source>
-        <translation>{0} · ид {1} · {2}</translation>
-    </message>
-    <message>
-        <location line="+72"/>
+        <location line="+115"/>
         <source>Open a scenario</source>
         <translation>Открыть сценарий</translation>
     </message>
@@ -1159,12 +1141,12 @@
         <translation>Сценарии (*.toml)</translation>
     </message>
     <message>
-        <location line="+203"/>
+        <location line="+212"/>
         <source>No failed delivery in this view</source>
         <translation>В этом представлении нет неудачных доставок</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+26"/>
         <source>running</source>
         <translation>работает</translation>
     </message>
@@ -1225,12 +1207,12 @@
 <context>
     <name>MonitorDialog</name>
     <message>
-        <location filename="../../pbxdesk/ui/live_monitor.py" line="-218"/>
+        <location filename="../../pbxdesk/ui/live_monitor.py" line="-231"/>
         <source>Monitor an extension on the PBX</source>
         <translation>Мониторинг внутреннего номера на АТС</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+9"/>
         <source>an id (175) or a short number (@200)</source>
         <translation>id (175) или короткий номер (@200)</translation>
     </message>
@@ -1339,12 +1321,12 @@
 <context>
     <name>PbxMenus</name>
     <message>
-        <location filename="../../pbxdesk/ui/dialogs/menus.py" line="+47"/>
+        <location filename="../../pbxdesk/ui/dialogs/menus.py" line="+74"/>
         <source>&amp;File</source>
         <translation>&amp;Файл</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+4"/>
         <source>&amp;Export…</source>
         <translation>&amp;Экспорт…</translation>
     </message>
@@ -1399,7 +1381,7 @@
         <translation>Новая &amp;подписка…</translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+37"/>
         <source>Edit extension…</source>
         <translation>Изменить добавочный…</translation>
     </message>
@@ -1453,7 +1435,7 @@
         <translation>Живой режим: он будет удалён и в аккаунте АТС {0}.</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+5"/>
         <source>Deleting on the PBX account…</source>
         <translation>Удаление в аккаунте АТС…</translation>
     </message>
@@ -1490,12 +1472,12 @@
         <translation>Сохранено в аккаунте АТС и в этом профиле</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+4"/>
         <source>Preferences saved; the delivery settings apply now</source>
         <translation>Настройки сохранены; параметры доставки действуют сразу</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+12"/>
         <source>Saved: deliveries follow it now; new extensions join the feed at its next Start</source>
         <translation>Сохранено: доставки уже идут по новой конфигурации; новые добавочные появятся в потоке после следующего запуска</translation>
     </message>
@@ -1642,7 +1624,7 @@
         <translation>Новый язык применится сразу: после нажатия «ОК» окно откроется заново.</translation>
     </message>
     <message numerus="yes">
-        <location line="+73"/>
+        <location line="+72"/>
         <source>%Ln attempt(s) in all: {0}</source>
         <translation>
             <numerusform>Всего попыток: %Ln; паузы: {0}</numerusform>
@@ -1651,7 +1633,7 @@
         </translation>
     </message>
     <message>
-        <location line="-110"/>
+        <location line="-109"/>
         <source>Older events go in the background, with their deliveries; open deliveries are kept.</source>
         <translation>Более старые события удаляются в фоне вместе с доставками; незавершённые доставки сохраняются.</translation>
     </message>
@@ -1716,7 +1698,7 @@
         <translation>Тайм-аут должен быть больше 0 с</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+2"/>
         <source>At least 1 request at a time</source>
         <translation>Не меньше одного запроса одновременно</translation>
     </message>
@@ -1754,7 +1736,7 @@
 <context>
     <name>ProfileSwitcher</name>
     <message>
-        <location filename="../../pbxdesk/ui/profile_switcher.py" line="+34"/>
+        <location filename="../../pbxdesk/ui/profile_switcher.py" line="+31"/>
         <source>The profile shown: its PBX, subscriptions and history. Pick another to switch.</source>
         <translation>Открытый профиль: его АТС, подписки и история. Выберите другой, чтобы переключиться.</translation>
     </message>
@@ -1877,7 +1859,7 @@
 <context>
     <name>StatsView</name>
     <message>
-        <location filename="../../pbxdesk/ui/stats_view.py" line="+36"/>
+        <location filename="../../pbxdesk/ui/stats_view.py" line="+37"/>
         <source>per second</source>
         <translation>в секунду</translation>
     </message>
@@ -1887,7 +1869,7 @@
         <translation>секунд назад</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>events</source>
         <translation>события</translation>
     </message>
@@ -1897,7 +1879,7 @@
         <translation>доставлено</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>failed attempts</source>
         <translation>неудачные попытки</translation>
     </message>
@@ -2460,7 +2442,7 @@
 <context>
     <name>TimelineExporter</name>
     <message>
-        <location filename="../../pbxdesk/ui/export.py" line="+71"/>
+        <location filename="../../pbxdesk/ui/export.py" line="+72"/>
         <source>CSV — one row per event (*.csv)</source>
         <translation>CSV — строка на каждое событие (*.csv)</translation>
     </message>
@@ -2513,7 +2495,7 @@
         </translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+25"/>
         <source>Exported {0}, {1} to {2}</source>
         <translation>Экспортировано: {0}, {1} — в {2}</translation>
     </message>
@@ -2600,13 +2582,13 @@
         <translation>Событие №</translation>
     </message>
     <message>
-        <location filename="../../pbxdesk/ui/timeline_model.py" line="+218"/>
-        <location line="+104"/>
+        <location filename="../../pbxdesk/ui/timeline/rows.py" line="+158"/>
+        <location filename="../../pbxdesk/ui/timeline/states.py" line="-24"/>
         <source>pending</source>
         <translation>в очереди</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location filename="../../pbxdesk/ui/timeline/states.py" line="+1"/>
         <source>in flight</source>
         <translation>отправляется</translation>
     </message>
@@ -2621,24 +2603,29 @@
         <translation>ошибка</translation>
     </message>
     <message>
-        <location line="-100"/>
-        <location line="+101"/>
+        <location line="+8"/>
+        <source>retrying</source>
+        <translation>повтор</translation>
+    </message>
+    <message>
+        <location filename="../../pbxdesk/ui/timeline/rows.py" line="+7"/>
+        <location filename="../../pbxdesk/ui/timeline/states.py" line="-7"/>
         <source>cancelled</source>
         <translation>отменено</translation>
     </message>
     <message>
-        <location line="-106"/>
+        <location line="-5"/>
         <source>in flight (attempt {0})</source>
         <translation>отправляется (попытка {0})</translation>
     </message>
     <message>
         <location line="+2"/>
-        <location line="+105"/>
+        <location filename="../../pbxdesk/ui/timeline/states.py" line="+1"/>
         <source>paused</source>
         <translation>приостановлено</translation>
     </message>
     <message>
-        <location line="-99"/>
+        <location line="+6"/>
         <source>(retrying, attempt {0})</source>
         <translation>(повтор, попытка {0})</translation>
     </message>
@@ -2653,7 +2640,7 @@
         <translation>(попытка {0})</translation>
     </message>
     <message>
-        <location line="+777"/>
+        <location filename="../../pbxdesk/ui/timeline/grouping.py" line="+71"/>
         <source>{0} delivered</source>
         <translation>доставлено: {0}</translation>
     </message>
@@ -2668,13 +2655,14 @@
         <translation>ошибок: {0}</translation>
     </message>
     <message>
-        <location line="-836"/>
-        <location line="+837"/>
+        <location line="+4"/>
+        <location filename="../../pbxdesk/ui/timeline/rows.py" line="-55"/>
+        <location filename="../../pbxdesk/ui/timeline/states.py" line="+11"/>
         <source>no subscriber</source>
         <translation>нет подписчика</translation>
     </message>
     <message>
-        <location line="+310"/>
+        <location filename="../../pbxdesk/ui/timeline/model.py" line="+735"/>
         <source>(removed)</source>
         <translation>(удалено)</translation>
     </message>
@@ -2714,6 +2702,18 @@
         <location line="+4"/>
         <source>{0} h</source>
         <translation>{0} ч</translation>
+    </message>
+</context>
+<context>
+    <name>WriterFailedBanner</name>
+    <message numerus="yes">
+        <location filename="../../pbxdesk/ui/writer_banner.py" line="+48"/>
+        <source>⚠ Deliveries stopped: the profile&apos;s history writer failed and could not be restarted ({0}). Nothing more is sent or recorded in this session. The outbox is intact: %Ln delivery(ies) wait in it. Quit pbxdesk and start it again to send them (or run `pbxdesk outbox resume`); `pbxdesk profile check {1}` tells whether the profile file is damaged.</source>
+        <translation>
+            <numerusform>⚠ Доставка остановлена: запись истории профиля отказала и не запустилась снова ({0}). В этом сеансе больше ничего не отправляется и не записывается. Очередь доставок цела: в ней ждёт %Ln доставка. Закройте pbxdesk и запустите снова, чтобы отправить их (или выполните `pbxdesk outbox resume`); `pbxdesk profile check {1}` покажет, не повреждён ли файл профиля.</numerusform>
+            <numerusform>⚠ Доставка остановлена: запись истории профиля отказала и не запустилась снова ({0}). В этом сеансе больше ничего не отправляется и не записывается. Очередь доставок цела: в ней ждут %Ln доставки. Закройте pbxdesk и запустите снова, чтобы отправить их (или выполните `pbxdesk outbox resume`); `pbxdesk profile check {1}` покажет, не повреждён ли файл профиля.</numerusform>
+            <numerusform>⚠ Доставка остановлена: запись истории профиля отказала и не запустилась снова ({0}). В этом сеансе больше ничего не отправляется и не записывается. Очередь доставок цела: в ней ждут %Ln доставок. Закройте pbxdesk и запустите снова, чтобы отправить их (или выполните `pbxdesk outbox resume`); `pbxdesk profile check {1}` покажет, не повреждён ли файл профиля.</numerusform>
+        </translation>
     </message>
 </context>
 </TS>

@@ -17,11 +17,12 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from fixtures.waiting import wait_until
 
 from tests.e2e.x11 import send_wm_delete
 
@@ -156,12 +157,7 @@ class App:
         return [line for line in text.splitlines() if any(p in line for p in LOG_PROBLEMS)]
 
 
-def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"waited {timeout} s for {what}")
-        time.sleep(0.1)
+wait_for = wait_until  # the tests' one blocking wait (tests/fixtures/waiting.py)
 
 
 def _free_port() -> int:

@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Callable
+from fixtures.waiting import until  # the tests' one until(), under the name GUI tests import
 
-
-async def until(predicate: Callable[[], object], timeout: float = 20.0, what: str = "") -> None:
-    """Let the Qt/asyncio loop run until ``predicate()`` is true; fail after ``timeout`` s
-    (saying ``what`` was awaited)."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not reached in time{': ' + what if what else ''}")
-        await asyncio.sleep(0.02)
+__all__ = ["shown", "until"]
 
 
 def shown(label) -> str:

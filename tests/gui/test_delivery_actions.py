@@ -1,10 +1,11 @@
 """The timeline's context menu drives the engine's manual controls for real."""
 
-import asyncio
 import sqlite3
 
+from fixtures.waiting import marker_passes
 from gui_helpers import until
 
+from pbxdesk.engine.demo_receiver import DemoReceiver
 from pbxdesk.engine.session import RECEIVER_PORT_SETTING, ensure_demo
 from pbxdesk.store.paths import profile_path
 from pbxdesk.store.profile import Profile
@@ -61,7 +62,12 @@ def test_redeliver_replay_send_pause_from_the_menu(qtbot, pbx_home, run_async, f
         paused_count = receiver.count
         message = await actions.run(actions.replay(row.call_id))
         assert message.startswith("Call replayed: ")
-        await asyncio.sleep(0.3)
+        marker_server = DemoReceiver()  # another server, not paused: the engine goes past
+        await marker_server.start()
+        try:
+            await marker_passes(engine, marker_server, event_id=row.event_id)
+        finally:
+            await marker_server.stop()
         assert receiver.count == paused_count  # held while the endpoint is paused
         actions.resume(endpoint)
         await until(lambda: receiver.count > paused_count)

@@ -102,7 +102,7 @@ def test_export_all_rows_as_har_csv_json(qtbot, run_async, tmp_path):
         window = MainWindow(profile, "exported")
         qtbot.addWidget(window)
         window.show()
-        ids = timeline_event_ids(window, selected_only=False)
+        ids = timeline_event_ids(window.table, selected_only=False)
         assert len(ids) == 5  # dial-out, answer, hangup of the answered call; dial-out, hangup of the other
         results = []
         window.menus.exporter.finished.connect(results.append)
@@ -141,7 +141,7 @@ def test_export_all_rows_as_har_csv_json(qtbot, run_async, tmp_path):
 
         # The selected row only, as CSV
         window.table.selectRow(2)
-        selected = timeline_event_ids(window, selected_only=True)
+        selected = timeline_event_ids(window.table, selected_only=True)
         assert len(selected) == 1
         window.menus.export_selected_action.trigger()
         _save_through_dialog(window, tmp_path / "one.csv")

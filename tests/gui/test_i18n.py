@@ -18,7 +18,7 @@ from pbxdesk.ui import i18n
 from pbxdesk.ui.dialogs import ExtensionDialog, PreferencesDialog, SubscriptionDialog
 from pbxdesk.ui.filter_bar import FilterBar
 from pbxdesk.ui.main_window import MainWindow
-from pbxdesk.ui.timeline_model import TimelineRow
+from pbxdesk.ui.timeline import TimelineRow
 
 TS = resource("translations", "pbxdesk_ru.ts")
 EN_TS = resource("translations", "pbxdesk_en.ts")  # English: the plural forms of the counts only

@@ -85,7 +85,7 @@ def test_monitor_dialog_validates_inline(qtbot, pbx_home, free_port):
     ensure_demo(profile)
     window = MainWindow(profile, "default")
     qtbot.addWidget(window)
-    dialog = MonitorDialog(window)
+    dialog = MonitorDialog(window.profile, window.account, window)
     ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
     assert not ok.isEnabled()
     dialog.client_id.setText("app")

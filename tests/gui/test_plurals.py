@@ -11,7 +11,7 @@ from pbxdesk.ui import i18n
 from pbxdesk.ui.dialogs import PreferencesDialog
 from pbxdesk.ui.filter_bar import FilterBar
 from pbxdesk.ui.main_window import MainWindow
-from pbxdesk.ui.timeline_model import TimelineModel
+from pbxdesk.ui.timeline import TimelineModel
 
 NBSP = "\u00a0"  # Russian groups digits with a no-break space
 

@@ -152,3 +152,28 @@ def test_a_shipped_scenario_goes_to_the_test_receiver_and_shows_its_config(
     names = {tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())}
     assert names == {e.name for e in profile.extensions()}
     profile.close()
+
+
+def test_file_open_scenario_file_asks_for_a_file_and_makes_it_the_feed(qtbot, pbx_home, free_port, tmp_path):
+    """File → Open scenario file… (Ctrl+O) opens the same window-modal file dialog as the feed
+    selector's last entry; the file chosen becomes the feed; cancelled, the feed is as before.
+    Disabled while a feed runs, as the feed selector is."""
+    profile, window = _window(free_port)
+    qtbot.addWidget(window)
+    action = window.open_scenario_action
+    assert action in window.menus.file_menu.actions() and action.shortcut().toString() == "Ctrl+O"
+    path = tmp_path / "mine.toml"
+    path.write_text(SCENARIO.format(base="http://127.0.0.1:1"))
+    action.trigger()
+    dialog = window.open_dialog
+    assert dialog is not None and dialog.isVisible() and not window.scenario_bar.isVisibleTo(window)
+    dialog.reject()
+    assert window.feed_combo.currentIndex() == 0  # cancelled: the demo feed still
+    action.trigger()
+    window.open_dialog.fileSelected.emit(str(path))
+    assert window.feed_combo.currentData() == str(path)
+    assert "1 extension" in window.scenario_bar.label.text()
+    window._set_running(True)
+    assert not action.isEnabled()
+    window._set_running(False)
+    profile.close()

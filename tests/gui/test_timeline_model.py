@@ -23,8 +23,9 @@ from pbxdesk.store import queries
 from pbxdesk.store.profile import Profile, connect
 from pbxdesk.store.queries import DisplayFilter
 from pbxdesk.store.writer import EVENT_SQL, event_row
-from pbxdesk.ui import timeline_model as tm
-from pbxdesk.ui.timeline_model import TimelineModel, row_from_event
+from pbxdesk.ui.timeline import TimelineModel, row_from_event
+from pbxdesk.ui.timeline import source as tm_source
+from pbxdesk.ui.timeline import states as looks
 
 HISTORY_N = 20_000
 RECEIVER = "http://127.0.0.1:9"
@@ -135,7 +136,7 @@ def test_rows_are_read_in_pages_as_they_show(model, history, qtbot) -> None:
     view = _view(model, qtbot)
     view.scrollToBottom()
     qtbot.wait(50)
-    assert 0 < model.source.fetched <= 2 * tm.PAGE  # the newest page or two, not 20,000 rows
+    assert 0 < model.source.fetched <= 2 * tm_source.PAGE  # the newest page or two, not 20,000 rows
     events = history["events"]
     last = model.rowCount() - 1
     assert model.data(model.index(last, 1)) == events[-1].event_type.value
@@ -150,14 +151,15 @@ def test_rows_are_read_in_pages_as_they_show(model, history, qtbot) -> None:
         ev = events[row]
         assert model.data(model.index(row, 1)) == ev.event_type.value
         assert model.data(model.index(row, 5)) == (ev.call_status.value if ev.call_status else "")
-    assert model.source.fetched - before <= 10 * 3 * tm.PAGE
-    assert len(model.source.cache) <= tm.CACHE_ROWS
+    assert model.source.fetched - before <= 10 * 3 * tm_source.PAGE
+    assert len(model.source.cache) <= tm_source.CACHE_ROWS
     # The colour of a row says what its deliveries did.
     failed_row = next(i for i in range(HISTORY_N) if history["deliveries"].get(i + 1, ("",))[0] == "failed")
     bg = model.data(model.index(failed_row, 0), Qt.ItemDataRole.BackgroundRole)
-    assert bg is not None and bg.color() == tm._FAIL_BG
+    assert bg is not None and bg.color() == looks.ROW_BRUSH["failed"].color()
     retry_row = next(i for i in range(HISTORY_N) if history["deliveries"].get(i + 1, ("",))[0] == "pending")
-    assert model.data(model.index(retry_row, 0), Qt.ItemDataRole.BackgroundRole).color() == tm._RETRY_BG
+    bg = model.data(model.index(retry_row, 0), Qt.ItemDataRole.BackgroundRole)
+    assert bg.color() == looks.ROW_BRUSH["retrying"].color()
     assert "retrying, attempt 1" in model.data(model.index(retry_row, 6))
 
 
@@ -171,7 +173,7 @@ def test_the_cache_is_bounded_while_scrolling_through_everything(history, qtbot)
         qtbot.wait(2)
         assert len(m.source.cache) <= 1000
     # 8 screens of ~25 rows: a page or two each.
-    assert m.source.fetched <= 8 * 2 * tm.PAGE
+    assert m.source.fetched <= 8 * 2 * tm_source.PAGE
     m.close()
 
 
@@ -218,7 +220,8 @@ def test_the_tail_is_batched_and_comes_from_the_callbacks(model, qtbot) -> None:
     assert changed[0] == {base + 7}
     assert model.failed == 1
     assert model.data(model.index(HISTORY_N + 6, 6)).startswith("500 · 4 ms (failed after attempt 3)")
-    assert model.data(model.index(HISTORY_N + 6, 0), Qt.ItemDataRole.BackgroundRole).color() == tm._FAIL_BG
+    bg = model.data(model.index(HISTORY_N + 6, 0), Qt.ItemDataRole.BackgroundRole)
+    assert bg.color() == looks.ROW_BRUSH["failed"].color()
 
 
 def test_the_tail_at_500_events_a_second_takes_at_most_30_updates_a_second(model, qtbot) -> None:
@@ -608,7 +611,8 @@ def test_every_delivery_state_has_its_own_text_colour_and_icon(qtbot, tmp_path) 
     each a text of its own, a background of its own and an icon of its own in the Delivery
     cell (pending, in-flight and paused ones were empty, like "no subscriber")."""
     from pbxdesk.domain import EventType, HttpMethod, Subscription
-    from pbxdesk.ui.timeline_model import LOOK_ICONS, TimelineRow, look_icon, placeholder_key
+    from pbxdesk.ui.timeline import TimelineRow, placeholder_key
+    from pbxdesk.ui.timeline.states import LOOK_ICONS, look_icon
 
     def row(state: str | None, attempt: int = 1, outcome: str = "200") -> TimelineRow:
         r = TimelineRow(1, 1_700_000_000_000_000, "hangup", "000*101", 101, "c-1")

@@ -11,7 +11,7 @@ from test_timeline_model import make_history
 from pbxdesk.domain import EventData, EventType
 from pbxdesk.store.profile import Profile
 from pbxdesk.ui.main_window import MainWindow
-from pbxdesk.ui.timeline_model import TimelineModel
+from pbxdesk.ui.timeline import TimelineModel
 
 
 @pytest.fixture(scope="module")

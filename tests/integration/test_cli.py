@@ -50,6 +50,26 @@ def test_version(pbxdesk_home: Path) -> None:
     assert proc.stdout.strip() == f"pbxdesk {pbxdesk.__version__}"
 
 
+def test_help_lists_every_command_and_an_unknown_one_is_bad_input(pbxdesk_home: Path) -> None:
+    proc = pbxdesk_cli(pbxdesk_home, "--help")
+    assert proc.returncode == EXIT_OK and proc.stderr == ""
+    for command in ("gui", "run", "profile", "outbox", "emulator", "monitor", "sync", "export", "test"):
+        assert command in proc.stdout
+    wrong = pbxdesk_cli(pbxdesk_home, "frobnicate")
+    assert wrong.returncode == EXIT_BAD_INPUT and "invalid choice: 'frobnicate'" in wrong.stderr
+    assert _profiles(pbxdesk_home) == []  # --help and a bad command touch no profile
+
+
+def test_self_test_passes_and_leaves_the_users_data_alone(pbxdesk_home: Path) -> None:
+    env = {**_env(pbxdesk_home), "QT_QPA_PLATFORM": "offscreen"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pbxdesk", "--self-test"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == EXIT_OK, proc.stdout + proc.stderr
+    assert "self-test: passed" in proc.stdout + proc.stderr
+    assert not pbxdesk_home.exists() or list(pbxdesk_home.iterdir()) == []
+
+
 def test_run_all_delivered_exits_0_and_records_the_profile(
     pbxdesk_home: Path, threaded_receiver, seed_scenario, write_scenario
 ) -> None:

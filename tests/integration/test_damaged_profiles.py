@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from pbxdesk.cli import EXIT_BAD_INPUT, main
+from pbxdesk.cli import main
 from pbxdesk.domain import EventData, EventType
 from pbxdesk.store.check import ProfileRefused, check_file
 from pbxdesk.store.manager import open_or_recover
@@ -30,6 +30,8 @@ from pbxdesk.store.writer import BatchWriter, event_row
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "resources" / "scenarios" / "seed-example.toml"
+
+EXIT_BAD_INPUT = 2  # the README's code for bad input (the number is the contract)
 
 
 def _filled_profile(path: Path, events: int = 6000) -> None:

@@ -433,3 +433,34 @@ def test_sync_diff_of_an_identical_account_says_no_changes(threaded_emulator, ca
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "~ extension" in out and "label" in out and "0 to add, 1 to change, 0 to remove" in out
+
+
+def test_sync_takes_the_secret_the_app_keeps_for_the_profile(threaded_emulator, capsys, monkeypatch) -> None:
+    """No $PBXDESK_CLIENT_SECRET and no terminal: the CLI reads the secret the app saved for
+    the profile in the OS keyring (through store.secrets); the environment, when set, wins."""
+    import io
+
+    import keyring
+    from fixtures.memory_keyring import MemoryKeyring
+
+    from pbxdesk.cli import main
+    from pbxdesk.store import secrets
+
+    emu = threaded_emulator(scenario=parse_scenario(SCENARIO))
+    monkeypatch.delenv("PBXDESK_CLIENT_SECRET", raising=False)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    previous = keyring.get_keyring()
+    store = MemoryKeyring()
+    keyring.set_keyring(store)
+    try:
+        args = ["--profile", "kept", "sync", "pull", "--base-url", emu.base_url, "--client-id", CID]
+        assert main(args) == 2  # nothing kept yet: says how to give one
+        assert "PBXDESK_CLIENT_SECRET" in capsys.readouterr().err
+        assert secrets.set_secret("kept", secrets.CLIENT_SECRET, SECRET) == "keyring"  # as the app does
+        assert main(args) == 0
+        assert "pulled 2 extensions" in capsys.readouterr().out
+        monkeypatch.setenv("PBXDESK_CLIENT_SECRET", "not-the-secret")  # given for this command
+        assert main(args) == 2
+        assert SECRET not in capsys.readouterr().err
+    finally:
+        keyring.set_keyring(previous)

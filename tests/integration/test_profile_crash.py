@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from fixtures.profile_factory import recent_events
 
 from pbxdesk.store.profile import Profile
 
@@ -97,7 +98,7 @@ def test_sigkill_mid_batch_keeps_every_committed_batch(tmp_path: Path) -> None:
         assert deliveries == list(range(1, len(deliveries) + 1))
         assert len(deliveries) >= reported and len(deliveries) <= len(ids)
         # and the events read back whole through the view
-        last = profile.recent_events(limit=1)[0]
+        last = recent_events(profile, limit=1)[0]
         assert last["fields"]["CallID"] == last["call_id"] and "Batch" in last["fields"]
     # The profile goes on taking writes after the crash.
     with Profile.open(path) as profile:

@@ -22,6 +22,7 @@ from pbxdesk.domain.ids import CALL_API_ID_RE, CALL_ID_RE, dashed
 from pbxdesk.engine.headless import run_scenario
 from pbxdesk.engine.scenario import load_scenario
 from pbxdesk.resources_dir import resource
+from pbxdesk.store import queries
 from pbxdesk.store.profile import Profile
 
 
@@ -134,9 +135,9 @@ async def test_seed_worked_example_end_to_end(show_php: ShowPhp, tmp_path: Path)
     # The run's history is in the profile: three events, three successful deliveries.
     with Profile.open(profile_path, create=False) as profile:
         assert profile.counts() == {"events": 3, "deliveries": 3, "delivered": 3}
-        recorded = profile.recent_events()
-    assert [e["event_type"] for e in recorded] == ["dial-out", "answer", "hangup"]
-    assert {e["call_id"] for e in recorded} == {dial_out["CallID"]}
+        recorded = sorted(queries.events_by_ids(profile.conn, [1, 2, 3]), key=lambda e: e.id)
+    assert [e.event_type for e in recorded] == ["dial-out", "answer", "hangup"]
+    assert {e.call_id for e in recorded} == {dial_out["CallID"]}
     for event in recorded:
-        (delivery,) = event["deliveries"]
+        (delivery,) = event.summary.deliveries
         assert delivery["method"] == "GET" and delivery["status_code"] == 200

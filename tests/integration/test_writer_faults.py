@@ -10,6 +10,7 @@ most the attempts in flight when the writer died (the engine's global limit, 32)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -23,45 +24,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from fixtures.counting_subscriber import SCRIPT as SUBSCRIBER
 
 from pbxdesk.engine.policy import DeliveryPolicy
 from pbxdesk.store.writer import WriterFailed
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the child in /proc")
 
-RECEIVER = r"""
-import asyncio
-from collections import Counter
-from urllib.parse import parse_qsl
-from aiohttp import web
-
-counts = Counter()
-
-async def handle(request):
-    if request.path == "/total":
-        return web.Response(text=str(sum(counts.values())))
-    if request.path == "/counts":
-        return web.json_response([[*k, n] for k, n in counts.items()])
-    if request.path == "/reset":
-        counts.clear()
-        return web.Response(text="ok\n")
-    body = await request.read()
-    fields = dict(request.query) if request.method == "GET" else dict(parse_qsl(body.decode()))
-    counts[(fields.get("CallID"), fields.get("SubCallID"), fields.get("EventType"), request.method,
-            request.path)] += 1
-    return web.Response(text="ok\n")
-
-async def main():
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0, backlog=1024).start()
-    print(runner.addresses[0][1], flush=True)
-    await asyncio.Event().wait()
-
-asyncio.run(main())
-"""
 
 # ~2,100 calls to one phone: dial-in (GET), answer (POST), hangup (GET): ~6,000 deliveries.
 SCENARIO = """\
@@ -130,10 +99,13 @@ def _writer_child(parent: int) -> int | None:
     return None
 
 
-def test_sigkill_of_the_writer_mid_run_sends_nothing_unrecorded(tmp_path: Path, pbxdesk_home: Path) -> None:
-    script = tmp_path / "receiver.py"
-    script.write_text(RECEIVER, encoding="utf-8")
-    receiver = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGSTOP], ids=["killed", "stopped"])
+def test_a_writer_killed_or_stopped_mid_run_sends_nothing_unrecorded(
+    tmp_path: Path, pbxdesk_home: Path, sig: signal.Signals
+) -> None:
+    """SIGKILL: the writer is dead. SIGSTOP: it hangs (alive, holding its batches, answering
+    nothing) — noticed within about a second, ended and replaced like a dead one."""
+    receiver = subprocess.Popen([sys.executable, str(SUBSCRIBER)], stdout=subprocess.PIPE, text=True)
     run: subprocess.Popen | None = None
     try:
         assert receiver.stdout is not None
@@ -155,8 +127,15 @@ def test_sigkill_of_the_writer_mid_run_sends_nothing_unrecorded(tmp_path: Path, 
             time.sleep(0.01)
         child = _writer_child(run.pid)
         assert child is not None, "no writer process under the run"
-        os.kill(child, signal.SIGKILL)
+        os.kill(child, sig)
         at_kill = int(_get(f"{base}/total"))
+        if sig == signal.SIGSTOP:
+            t0 = time.monotonic()
+            while (_writer_child(run.pid) in (None, child)) and run.poll() is None:
+                assert time.monotonic() - t0 < 5, "the stopped writer was not replaced within 5 s"
+                time.sleep(0.05)
+            print(f"\nstopped writer replaced after {time.monotonic() - t0:.2f} s")
+            assert not Path(f"/proc/{child}/cmdline").exists() or not _alive(child)
         out, _ = run.communicate(timeout=120)  # never hangs
         stderr = run_err.read_text()
         assert run.returncode in (0, 3), stderr
@@ -183,7 +162,7 @@ def test_sigkill_of_the_writer_mid_run_sends_nothing_unrecorded(tmp_path: Path, 
         }
         n = sum(k for _, k in states)
         assert states == [("delivered", n)] and len(expected) == n
-        counts = Counter({tuple(r[:5]): r[5] for r in json.loads(_get(f"{base}/counts"))})
+        counts = Counter({tuple(r[:5]): r[-1] for r in json.loads(_get(f"{base}/counts"))})
         assert set(counts) == expected  # each delivery reached the subscriber; nothing else did
         duplicates = sum(counts.values()) - n
         print(f"\nwriter killed at {at_kill} requests: run exit {run.returncode}; {n} deliveries, "
@@ -200,14 +179,20 @@ def test_sigkill_of_the_writer_mid_run_sends_nothing_unrecorded(tmp_path: Path, 
             receiver.stdout.close()
 
 
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
 def test_sigkill_of_the_writer_mid_resume_sends_nothing_unrecorded(
     tmp_path: Path, pbxdesk_home: Path
 ) -> None:
     """The same during `pbxdesk outbox resume`: ~6,000 deliveries left open (a run's, set back
     to pending), resume sends them and its writer process is killed half-way."""
-    script = tmp_path / "receiver.py"
-    script.write_text(RECEIVER, encoding="utf-8")
-    receiver = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    receiver = subprocess.Popen([sys.executable, str(SUBSCRIBER)], stdout=subprocess.PIPE, text=True)
     resume: subprocess.Popen | None = None
     try:
         assert receiver.stdout is not None
@@ -251,7 +236,7 @@ def test_sigkill_of_the_writer_mid_resume_sends_nothing_unrecorded(
             assert again.returncode == 0, again.stdout + again.stderr
         [(n,)] = _rows(profile, "SELECT COUNT(*) FROM deliveries")
         assert _rows(profile, "SELECT state, COUNT(*) FROM deliveries GROUP BY state") == [("delivered", n)]
-        counts = Counter({tuple(r[:5]): r[5] for r in json.loads(_get(f"{base}/counts"))})
+        counts = Counter({tuple(r[:5]): r[-1] for r in json.loads(_get(f"{base}/counts"))})
         assert len(counts) == n  # each delivery answered 200 at least once
         duplicates = sum(counts.values()) - n
         print(f"\nwriter killed mid-resume: exit {resume.returncode}; {n} deliveries, {duplicates} dup.")
@@ -276,6 +261,8 @@ async def test_a_writer_that_fails_for_good_stops_every_new_attempt(recorder, ou
     subs = [Subscription(175, EventType(t), HttpMethod.GET, url, id=i)
             for i, t in enumerate(("dial-in", "answer", "hangup"), 1)]  # fmt: skip
     box = await outbox(subs)
+    failures: list[str] = []
+    box.engine.on_failure = failures.append  # the app's banner listens here
     for n in range(400):
         for ev in call_events(f"c-{n}"):
             box.engine.submit(ev)
@@ -286,6 +273,7 @@ async def test_a_writer_that_fails_for_good_stops_every_new_attempt(recorder, ou
     assert not await box.engine.wait_idle(30)
     assert time.monotonic() - t0 < 10
     assert box.engine.failure is not None and "no_such_table" in box.engine.failure
+    assert failures == [box.engine.failure]  # told once, on the loop
     sent_at_failure = len(recorder.requests)
     await asyncio.sleep(1.0)
     in_flight = box.engine.policy.max_concurrency
@@ -302,3 +290,70 @@ async def test_a_writer_that_fails_for_good_stops_every_new_attempt(recorder, ou
     assert _rows(box.path, "PRAGMA integrity_check") == [("ok",)]
     box._closed = True
     box.writer.close()
+
+
+def test_a_stopped_writer_process_is_noticed_within_about_a_second_and_replaced(tmp_path: Path) -> None:
+    """SIGSTOP the writer process while it holds a batch: the writer reports trouble within
+    about a second (STOPPED_AFTER_S plus a watch period), ends it, and a new process commits
+    every statement; none is lost or written twice."""
+    from pbxdesk.store.profile import Profile
+    from pbxdesk.store.writer import STOPPED_AFTER_S, BatchWriter
+
+    path = tmp_path / "w.sqlite"
+    Profile.open(path).close()
+    writer = BatchWriter(path)
+    changes: list[tuple[float, bool]] = []
+    writer.watch(lambda: changes.append((time.monotonic(), writer.healthy)))
+    try:
+        writer.execute("INSERT INTO settings (key, value) VALUES (?, ?)", ("a", '"1"'))
+        writer.flush()
+        pid = writer.process_pid
+        assert pid is not None
+        os.kill(pid, signal.SIGSTOP)
+        t0 = time.monotonic()
+        for i in range(200):
+            writer.execute("INSERT INTO settings (key, value) VALUES (?, ?)", (f"k{i}", json.dumps(i)))
+        writer.flush(timeout=20)  # never hangs
+        assert changes and not changes[0][1], "no trouble was reported"
+        noticed = changes[0][0] - t0
+        print(f"\nstopped writer noticed after {noticed:.2f} s")
+        assert noticed < STOPPED_AFTER_S + 1.0
+        deadline = time.monotonic() + 5
+        while not writer.healthy:  # said by the courier just after the flush's batch ends
+            assert time.monotonic() < deadline, writer.trouble
+            time.sleep(0.01)
+        assert writer.process_pid not in (None, pid)
+        assert not _alive(pid)
+        [(n,)] = _rows(path, "SELECT COUNT(*) FROM settings WHERE key LIKE 'k%'")
+        assert n == 200
+    finally:
+        with contextlib.suppress(ProcessLookupError, TypeError):
+            os.kill(pid, signal.SIGKILL)
+        writer.close()
+
+
+async def test_a_normal_run_keeps_its_one_writer_process(recorder, outbox, call_events) -> None:
+    """Every op the engine makes can travel to the writer process (marshal takes plain types
+    only: a StrEnum state once broke every batch, and the thread fallback hid it)."""
+    from pbxdesk.domain import EventType, HttpMethod, Subscription
+
+    recorder.respond = lambda _r: (500, b"no\n", 0.0) if len(recorder.requests) % 3 else (200, b"ok\n", 0.0)
+    url = f"{recorder.base_url}/hook"
+    subs = [Subscription(175, EventType(t), HttpMethod.GET, url, id=i)
+            for i, t in enumerate(("dial-in", "answer", "hangup"), 1)]  # fmt: skip
+    box = await outbox(subs)
+    box.writer.execute("INSERT INTO settings (key, value) VALUES ('x', '1')", ())
+    await asyncio.to_thread(box.writer.flush)
+    pid = box.writer.process_pid
+    troubles: list[str | None] = []
+    box.writer.watch(lambda: troubles.append(box.writer.trouble))
+    for n in range(50):
+        for ev in call_events(f"c-{n}"):
+            box.engine.submit(ev)
+    box.engine.pause_endpoint(f"127.0.0.1:{recorder.port}")
+    box.engine.resume_endpoint(f"127.0.0.1:{recorder.port}")
+    box.engine.cancel(delivery_ids=[1])
+    assert await box.engine.wait_idle(30)
+    await asyncio.to_thread(box.writer.flush)
+    assert troubles == [] and pid is not None and box.writer.process_pid == pid
+    assert _rows(box.path, "SELECT COUNT(*) FROM attempts")[0][0] >= 150

@@ -297,6 +297,7 @@ def test_after_a_death_a_waiter_is_told_only_after_the_batches_before_it_are_com
 ) -> None:
     """Unanswered when the process died: a batch of rows (never committed), then an empty
     batch (a flush waiting for it). Recovery commits the rows first, then tells the waiter."""
+    from pbxdesk.store.committer import EVENT
     from pbxdesk.store.writer import EVENT_SQL, _ChildBackend, _Sent
 
     told: list[str] = []
@@ -304,7 +305,7 @@ def test_after_a_death_a_waiter_is_told_only_after_the_batches_before_it_are_com
     try:
         backend.commit_async([], idle=True, done=lambda _p: None)  # the process is ready
         assert backend._child_ready()
-        rows = [(EVENT_SQL, _event(1))]
+        rows = [(EVENT, EVENT_SQL, _event(1))]
         backend._unanswered.append(_Sent(1_000, rows, True, lambda p: told.append(f"rows {p}")))
         backend._unanswered.append(_Sent(1_001, [], True, lambda p: told.append(f"waiter {p}")))
         assert backend._child is not None

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pbxdesk.store.committer import EVENT_SQL, Committer, compact_json
+from pbxdesk.store.committer import ANY, EVENT, EVENT_SQL, Committer, compact_json
 from pbxdesk.store.profile import Profile
 from pbxdesk.store.retention import _chunk_statements
 
@@ -68,8 +68,8 @@ def test_direct_rows_are_the_views_rows_byte_for_byte(tmp_path: Path) -> None:
         Profile.open(path).close()
     _through_view(by_view, rows)
     committer = Committer(direct)
-    committer.commit([(EVENT_SQL, rows[0])], idle=False)  # a call's later event in a later commit
-    committer.commit([(EVENT_SQL, r) for r in rows[1:]], idle=True)
+    committer.commit([(EVENT, EVENT_SQL, rows[0])], idle=False)  # a call's later event in a later commit
+    committer.commit([(EVENT, EVENT_SQL, r) for r in rows[1:]], idle=True)
     committer.close()
     assert _stored(direct) == _stored(by_view)
     log, view = _stored(direct)
@@ -95,27 +95,27 @@ def _call_ids(committer: Committer) -> list[tuple[str]]:
 
 
 def test_a_call_deleted_by_retention_is_interned_again(committer: Committer) -> None:
-    committer.commit([(EVENT_SQL, _call_a(1, "dial-in"))], idle=False)
+    committer.commit([(EVENT, EVENT_SQL, _call_a(1, "dial-in"))], idle=False)
     (ref,) = committer.conn.execute("SELECT call_ref FROM event_log").fetchone()
     # Retention queued through this writer: the event, then its call, go.
-    committer.commit(_chunk_statements([1], [ref]), idle=False)
+    committer.commit([(ANY, sql, p) for sql, p in _chunk_statements([1], [ref])], idle=False)
     assert committer.conn.execute("SELECT COUNT(*) FROM calls").fetchone() == (0,)
-    committer.commit([(EVENT_SQL, _call_a(2, "hangup"))], idle=False)  # no foreign key failure
+    committer.commit([(EVENT, EVENT_SQL, _call_a(2, "hangup"))], idle=False)  # no foreign key failure
     assert _call_ids(committer) == [("call-a",)]
 
 
 def test_a_call_deleted_by_another_connection_is_interned_again(committer: Committer, tmp_path: Path) -> None:
-    committer.commit([(EVENT_SQL, _call_a(1, "dial-in"))], idle=False)
+    committer.commit([(EVENT, EVENT_SQL, _call_a(1, "dial-in"))], idle=False)
     with sqlite3.connect(tmp_path / "p.sqlite") as other:  # e.g. a prune without the writer
         other.execute("DELETE FROM event_log")
         other.execute("DELETE FROM calls")
-    committer.commit([(EVENT_SQL, _call_a(2, "hangup"))], idle=False)
+    committer.commit([(EVENT, EVENT_SQL, _call_a(2, "hangup"))], idle=False)
     assert _call_ids(committer) == [("call-a",)]
 
 
 def test_a_rolled_back_batch_leaves_no_stale_call_ids(committer: Committer) -> None:
     broken = "INSERT INTO deliveries (id, event_id) VALUES (1, 999)"  # no such event: the batch fails
     with pytest.raises(sqlite3.IntegrityError):
-        committer.commit([(EVENT_SQL, _call_a(1, "dial-in")), (broken, ())], idle=False)
-    committer.commit([(EVENT_SQL, _call_a(1, "dial-in"))], idle=False)  # not call-a's id from the failure
+        committer.commit([(EVENT, EVENT_SQL, _call_a(1, "dial-in")), (ANY, broken, ())], idle=False)
+    committer.commit([(EVENT, EVENT_SQL, _call_a(1, "dial-in"))], idle=False)  # not the failed id
     assert _call_ids(committer) == [("call-a",)]

@@ -180,13 +180,27 @@ def test_har_one_entry_per_attempt_with_the_request_as_sent(history: Path, tmp_p
     assert dict(parse_qsl(urlsplit(hangup_url).query))["Custom"] == "kept"
 
 
-def test_requests_are_the_engines_bytes():
-    """The export rebuilds requests; they must be exactly what the engine sends."""
-    fields = _event(0, "c-ä", EventType.DIAL_IN, extra={"X y": "a/b?c=d&e"}).to_fields()
-    for method, url in ((HttpMethod.GET, f"{BASE}/p?myid=1&x=%20y"), (HttpMethod.GET, f"{BASE}/p"),
-                        (HttpMethod.POST, f"{BASE}/p?keep=1")):  # fmt: skip
-        req = engine_build_request(method, url, fields)
-        assert hx.build_request(method.value, url, fields) == (req.url, req.body.decode())
+def test_exported_requests_are_the_engines_bytes(tmp_path: Path):
+    """The export rebuilds each request from the event's stored fields and the delivery's URL:
+    the HAR must show exactly what the engine sends (domain.wire, the one encoding), for a URL
+    with its own query, one without, a POST, and fields that need escaping."""
+    event = _event(0, "c-ä", EventType.DIAL_IN, extra={"X y": "a/b?c=d&e"})
+    urls = ((HttpMethod.GET, f"{BASE}/p?myid=1&x=%20y"), (HttpMethod.GET, f"{BASE}/p"),
+            (HttpMethod.POST, f"{BASE}/p?keep=1"))  # fmt: skip
+    path = tmp_path / "wire.sqlite"
+    with Profile.open(path) as profile, profile.conn as conn:
+        conn.execute(EVENT_SQL, event_row(1, event, "000*099", "sim"))
+        for d_id, (method, url) in enumerate(urls, 1):
+            _delivery(conn, d_id, 1, None, method.value, url, "delivered", 200, 1, "c-ä")
+            _attempt(conn, d_id, 1, T0 + d_id, 5.0, 200)
+    out = tmp_path / "wire.har"
+    hx.export_file(path, out)
+    entries = json.loads(out.read_text(encoding="utf-8"))["log"]["entries"]
+    assert len(entries) == len(urls)
+    for entry, (method, url) in zip(entries, urls, strict=True):
+        sent = engine_build_request(method, url, event.to_fields())
+        assert entry["request"]["method"] == method.value and entry["request"]["url"] == sent.url
+        assert entry["request"].get("postData", {}).get("text", "").encode() == sent.body
 
 
 def test_csv_one_row_per_event_with_every_field(history: Path, tmp_path: Path):

@@ -72,3 +72,19 @@ def test_one_percentile_for_the_run_summary_and_the_stats_tab():
         stats.record_result(_result("http://a:80/x", 200, "delivered", ms))
     (endpoint,) = stats.endpoints()
     assert endpoint.p95_ms == 902.0
+
+
+def test_the_latency_window_keeps_the_latest_values_in_order_in_fixed_memory() -> None:
+    from pbxdesk.engine.latencies import LatencyWindow
+
+    w = LatencyWindow(4)
+    assert list(w) == [] and len(w) == 0
+    for v in (1.0, 2.0, 3.0):
+        w.append(v)
+    assert list(w) == [1.0, 2.0, 3.0]
+    size = w._values.buffer_info()[1]
+    for v in (4.0, 5.0, 6.0):
+        w.append(v)
+    assert list(w) == [3.0, 4.0, 5.0, 6.0] and len(w) == 4
+    assert w._values.buffer_info()[1] == size  # never grows
+    assert sorted(w) == [3.0, 4.0, 5.0, 6.0]

@@ -235,3 +235,24 @@ def test_unusable_files_are_listed_with_the_reason(filled: Path) -> None:
     infos = {i.name: i for i in manager.list_profiles()}
     assert not infos["junk"].ok and "not a pbxdesk profile" in infos["junk"].problem
     assert infos["work"].ok
+
+
+def test_an_import_reads_through_sqlite_what_is_still_in_the_wal(filled: Path, tmp_path: Path) -> None:
+    """The file given is copied by SQLite's backup: rows another program has committed but not
+    yet checkpointed (in its -wal) come along; a byte copy of the main file lost them."""
+    src = tmp_path / "live.sqlite"
+    manager.export_profile("work", src)
+    writer = sqlite3.connect(src)
+    writer.execute("PRAGMA journal_mode = WAL")
+    writer.execute("PRAGMA wal_autocheckpoint = 0")
+    with writer:
+        writer.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('only_in_wal', '\"yes\"')")
+    try:
+        assert (tmp_path / "live.sqlite-wal").stat().st_size > 0
+        main_before = _digest(src)
+        name, dest = manager.import_profile(src, "fromwal")
+        assert _digest(src) == main_before  # only read
+    finally:
+        writer.close()
+    with Profile.open(dest) as profile:
+        assert profile.get_setting("only_in_wal") == "yes"

@@ -1,4 +1,4 @@
-"""The timeline's queries: right rows, and each through its index (EXPLAIN QUERY PLAN)."""
+"""The timeline's reads: right rows, and each through its index (EXPLAIN QUERY PLAN)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from fixtures.profile_factory import NAMES, simulated_events
 
 from pbxdesk.store import queries
 from pbxdesk.store.profile import Profile
-from pbxdesk.store.queries import TimelineFilter
+from pbxdesk.store.queries.rows import EVENT_SELECT, attach_deliveries, decode_event
 from pbxdesk.store.writer import BatchWriter, event_row
 
 DELIVERY = (
@@ -57,64 +57,37 @@ def _plan(conn: sqlite3.Connection, sql: str, params) -> str:
     return " | ".join(queries.query_plan(conn, sql, params))
 
 
-def test_newest_rows_with_their_delivery_summary(conn, history) -> None:
+def test_rows_by_id_with_their_delivery_summary(conn, history) -> None:
     _, rows = history
-    got = queries.newest(conn, 200)
-    assert [e.id for e in got] == [r[0] for r in rows[-200:]]
+    ids = [r[0] for r in rows[-200:]]
+    got = sorted(queries.events_by_ids(conn, [*ids, 10**9]), key=lambda e: e.id)  # gone ids: skipped
+    assert [e.id for e in got] == ids
     for e in got:
         assert e.fields["CallID"] == e.call_id and e.fields["EventType"] == e.event_type
         expected = 0 if e.id % 3 == 0 else 1 + e.id % 2
         assert e.summary.total == expected == len(e.summary.deliveries)
         assert e.summary.failed == (1 if expected == 2 else 0)
         assert e.summary.delivered == (1 if expected else 0)
-    older = queries.newest(conn, 50, before_id=got[0].id)
-    assert [e.id for e in older] == [r[0] for r in rows[-250:-200]]
 
 
-def test_filter_by_call_id_uses_the_calls_index(conn, history) -> None:
-    _, rows = history
-    call_id = rows[1234][1]
-    got = queries.call_events(conn, call_id)
-    assert [e.id for e in got] == sorted(
-        (r[0] for r in rows if r[1] == call_id), key=lambda i: (rows[i - 1][6], i)
-    )
-    sql, params = queries.filtered_sql(TimelineFilter(call_id=call_id))
-    plan = _plan(conn, sql, params)
-    assert "USING COVERING INDEX sqlite_autoindex_calls_1 (call_id=?)" in plan, plan
-    assert "USING INDEX idx_event_log_call_ref_event_time (call_ref=?)" in plan, plan
-    assert "SCAN" not in plan, plan
+def test_a_row_without_a_state_is_settled_by_its_answer(conn) -> None:
+    [event] = [decode_event(r) for r in conn.execute(f"{EVENT_SELECT} FROM events WHERE id = 1")]
+    if not conn.in_transaction:
+        conn.execute("BEGIN")
+    conn.execute("UPDATE deliveries SET state = NULL WHERE event_id = ?", (event.id,))  # a v1 profile's
+    try:
+        attach_deliveries(conn, [event])
+        assert (event.summary.delivered, event.summary.failed, event.summary.open) == (1, 1, 0)
+    finally:
+        conn.execute("ROLLBACK")
 
 
-def test_filter_by_extension_type_and_time_uses_its_index(conn, history) -> None:
-    _, rows = history
-    mid = rows[1500]
-    since, until = mid[6] - 600_000_000, mid[6] + 600_000_000
-    got = queries.extension_events(conn, mid[4], [mid[3]], since, until, limit=10_000)
-    expected = [r[0] for r in rows if r[4] == mid[4] and r[3] == mid[3] and since <= r[6] < until]
-    assert sorted(e.id for e in got) == sorted(expected) and len(expected) > 3
-    sql, params = queries.filtered_sql(TimelineFilter(None, mid[4], (mid[3],), since, until))
-    plan = _plan(conn, sql, params)
-    assert "USING INDEX idx_events_extension_id_event_type_event_time (extension_id=? AND event_type=? AND " \
-        "event_time>? AND event_time<?)" in plan, plan  # fmt: skip
-    assert "TEMP B-TREE" not in plan and "SCAN" not in plan, plan
-
-
-def test_time_range_and_deliveries_lookups_use_indexes(conn) -> None:
-    plan = _plan(conn, *queries.filtered_sql(TimelineFilter(since_us=1, until_us=2)))
-    assert "USING INDEX idx_events_event_time" in plan, plan
+def test_deliveries_and_calls_lookups_use_indexes(conn) -> None:
     plan = _plan(conn, f"{queries.DELIVERY_SELECT} FROM deliveries WHERE event_id IN (?, ?)", [1, 2])
     assert "USING INDEX idx_deliveries_event_id (event_id=?)" in plan, plan
-    plan = _plan(conn, "SELECT id FROM events ORDER BY id DESC LIMIT 200", [])
-    assert plan.startswith("SCAN e") and "TEMP B-TREE" not in plan, plan  # the rowid, backwards
-
-
-def test_recent_events_keeps_its_shape(history) -> None:
-    with Profile.open(history[0], create=False) as profile:
-        [event] = profile.recent_events(limit=1)
-    assert set(event) >= {"id", "call_id", "event_type", "extension_id", "extension_name", "event_time",
-                          "fields", "deliveries"}  # fmt: skip
-    for d in event["deliveries"]:
-        assert set(d) >= {"subscription_id", "method", "url", "status_code", "error", "latency_ms", "state"}
+    groups, newest = queries.call_groups(conn)
+    ids = queries.call_event_ids(conn, [groups[0][0]])[groups[0][0]]
+    assert ids[0] == groups[0][1] and len(ids) == groups[0][2] and newest >= ids[-1]
 
 
 def test_a_digit_text_that_starts_a_call_id_and_a_number_finds_both(tmp_path: Path) -> None:

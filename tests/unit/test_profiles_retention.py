@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from fixtures.profile_factory import BASE_US, NAMES, simulated_events
+from fixtures.profile_factory import BASE_US, NAMES, recent_events, simulated_events
 
 from pbxdesk.domain import PbxDeskError
 from pbxdesk.store import retention
@@ -71,7 +71,7 @@ def test_keep_the_last_n_events(tmp_path: Path) -> None:
     assert _ids(path) == list(range(381, 501))
     with Profile.open(path) as p:
         assert p.counts() == {"events": 120, "deliveries": 120, "delivered": 0}
-        assert [e["id"] for e in p.recent_events(3)] == [498, 499, 500]
+        assert [e["id"] for e in recent_events(p, 3)] == [498, 499, 500]
     _consistent(path)
 
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from fixtures.profile_factory import BASE_US, awkward_events, make_profile
+from fixtures.profile_factory import BASE_US, awkward_events, make_profile, recent_events
 
 from pbxdesk.domain import PbxDeskError
 from pbxdesk.store import schema
@@ -28,7 +28,7 @@ def test_every_earlier_version_upgrades_with_every_field_kept(tmp_path: Path, ve
     path = tmp_path / f"v{version}.sqlite"
     made = make_profile(path, version)
     with Profile.open(path) as profile:
-        recent = profile.recent_events(limit=10_000)
+        recent = recent_events(profile, limit=10_000)
         assert profile.counts()["events"] == len(made["events"])
         # v4: the extensions come back whole, their new resource fields "not set"
         assert sorted(profile.extensions(), key=lambda e: e.id) == sorted(
@@ -105,7 +105,7 @@ def test_upgraded_profile_takes_new_events_through_the_writer(tmp_path: Path) ->
     finally:
         writer.close()
     with Profile.open(path) as profile:
-        newest = profile.recent_events(limit=len(rows))
+        newest = recent_events(profile, limit=len(rows))
     assert [e["fields"] for e in newest] == [json.loads(r[8]) for r in rows]
     assert [e["call_id"] for e in newest] == [r[1] for r in rows]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
+from fixtures.memory_keyring import MemoryKeyring
 from keyring.backends import fail
 
 from pbxdesk.logs import setup_logging
@@ -17,25 +17,6 @@ from pbxdesk.store.paths import log_dir, profile_path
 from pbxdesk.store.profile import Profile
 
 SECRET = "s3cr3t-Zq9wX-client-secret-7f41"
-
-
-class MemoryKeyring(KeyringBackend):
-    """A keyring backend that keeps passwords in a dict (what an OS keyring does, minus the OS)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        del self.store[(service, username)]
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from fixtures.profile_factory import recent_events
 
 from pbxdesk.domain import (
     CallFlow,
@@ -178,7 +179,7 @@ def test_batch_writer_commits_on_its_own_without_flush(tmp_path: Path) -> None:
     with Profile.open(path) as profile:
         assert profile.counts()["events"] == 5
         assert profile.max_ids() == (5, 0)
-        assert [e["call_id"] for e in profile.recent_events(limit=2)] == ["call-4", "call-5"]
+        assert [e["call_id"] for e in recent_events(profile, limit=2)] == ["call-4", "call-5"]
 
 
 def test_batch_writer_error_surfaces_on_flush(tmp_path: Path) -> None:
@@ -205,15 +206,15 @@ def test_profile_paths_follow_pbxdesk_home(pbxdesk_home: Path) -> None:
 
 
 def test_an_attempts_end_is_one_op_and_writes_the_attempt_and_the_delivery(tmp_path: Path) -> None:
-    from pbxdesk.store.committer import ATTEMPT_ENDED, EVENT_SQL, Committer, attempt_ended_row
+    from pbxdesk.store.committer import ANY, EVENT, EVENT_SQL, Committer, attempt_ended_row
 
     path = tmp_path / "p.sqlite"
     Profile.open(path).close()
     committer = Committer(path)
     committer.commit(
         [
-            (EVENT_SQL, (1, "c1", None, "dial-in", 100, "000*100", 1, "sim", "{}")),
-            ("INSERT INTO deliveries (id, event_id, method, url, state, attempts) "
+            (EVENT, EVENT_SQL, (1, "c1", None, "dial-in", 100, "000*100", 1, "sim", "{}")),
+            (ANY, "INSERT INTO deliveries (id, event_id, method, url, state, attempts) "
              "VALUES (1, 1, 'POST', 'http://h/', 'pending', 0)", ()),
         ],
         idle=True,
@@ -221,8 +222,8 @@ def test_an_attempts_end_is_one_op_and_writes_the_attempt_and_the_delivery(tmp_p
     body = "é".encode() * 3000  # a summary cut in the middle of a character
     committer.commit(
         [
-            (ATTEMPT_ENDED, attempt_ended_row(1, 1, 10, 20, 1.5, 503, "non-2xx status", None, None, "{}",
-                                              body, False, "pending", 5_000_020)),
+            attempt_ended_row(1, 1, 10, 20, 1.5, 503, "non-2xx status", None, None, "{}",
+                              body, False, "pending", 5_000_020),
         ],
         idle=True,
     )  # fmt: skip

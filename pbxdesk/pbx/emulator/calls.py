@@ -109,6 +109,7 @@ async def callback(emu: PbxEmulator, request: web.Request) -> web.StreamResponse
         raise Refused(400, "the callback has no one to ring", assumptions.VALIDATION_CODE)
     emu.stats["callbacks"] += 1
     first = events[0]
+    assert isinstance(first, EventData) and first.call_id is not None  # a callback is a call
     emu.play(events, t0, call_id=first.call_id)
     # ASSUMPTION (assumptions.py "callback answer"): call_id is the calls' CallID (which the
     # simulator makes equal to CallBackID), call_api_id their CallAPIID.

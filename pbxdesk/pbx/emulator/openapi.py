@@ -109,10 +109,10 @@ def _operation(route: Route, examples: dict[str, Any]) -> dict[str, Any]:
         ok["content"] = content
     responses: dict[str, Any] = {str(route.ok): ok}
     for code in route.errors:
-        schema = "OAuthError" if route.form_body and code in (400, 401) else "Error"
+        error_schema = "OAuthError" if route.form_body and code in (400, 401) else "Error"
         responses[str(code)] = {
             "description": _ERROR_TEXT.get(code, "error"),
-            "content": {"application/json": {"schema": _ref(schema)}},
+            "content": {"application/json": {"schema": _ref(error_schema)}},
         }
     op["responses"] = responses
     return op

@@ -93,6 +93,7 @@ class FormDialog(QDialog):
         self.banner.setObjectName("banner")
         self.busy_row = BusyRow()
         self._busy_task: asyncio.Task[None] | None = None
+        self._focus_before: QWidget | None = None  # where the keyboard was before the form locked
         self._extra_widgets: list[QWidget] = []
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -192,10 +193,19 @@ class FormDialog(QDialog):
     def _set_busy(self, text: str | None) -> None:
         self.busy_row.show_busy(text)
         busy = bool(text)
+        if busy:
+            # Locking the fields takes the keyboard focus away; it comes back to the same field,
+            # so that after an error (a wrong secret) the person types the fix at once.
+            self._focus_before = self.focusWidget()
         for row in [*self.field_rows.values(), *self._extra_widgets]:
             row.setEnabled(not busy)  # nothing typed now would be saved
         self.buttons.setEnabled(not busy)
         self.ok_button.setEnabled(not busy and not self.errors)
+        focus = self._focus_before
+        if not busy and focus is not None:
+            self._focus_before = None
+            if focus.isEnabled() and focus.isVisible():
+                focus.setFocus()
         self._grow()
 
     def run_busy(self, text: str, work: Awaitable[Any], done: Callable[[Any], None]) -> None:

@@ -1,5 +1,9 @@
 """The main window's menus (File, Edit, PBX) and the extensions tree's double-click and
-context menu, wired to the dialogs. Installed by ``install_menus(window)``.
+context menu, wired to the dialogs.
+
+It is handed what it uses (the menu bar, the tree, the profile's configuration, the PBX
+account, the exporter) and says what happened through signals; a saved change goes to the
+configuration (``ProfileConfig.reload``), whose ``changed`` refreshes whoever shows it.
 
 Dialogs open window-modal with ``open()`` (no nested event loop: the qasync loop keeps
 running), and their result is applied when they finish.
@@ -10,41 +14,67 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QObject, QPoint, Qt
+from PySide6.QtCore import QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu, QMessageBox, QTreeWidgetItem
+from PySide6.QtWidgets import QMenu, QMenuBar, QMessageBox, QTreeWidget, QTreeWidgetItem, QWidget
 
 from pbxdesk.domain import PbxDeskError
 from pbxdesk.pbx import account_edit
+from pbxdesk.ui.account import AccountConnection
 from pbxdesk.ui.dialogs.extension_dialog import ExtensionDialog
 from pbxdesk.ui.dialogs.preferences_dialog import PreferencesDialog
 from pbxdesk.ui.dialogs.subscription_dialog import SubscriptionDialog
 from pbxdesk.ui.error_text import error_text
 from pbxdesk.ui.export import TimelineExporter
-
-if TYPE_CHECKING:
-    from pbxdesk.ui.main_window import MainWindow
+from pbxdesk.ui.extensions_panel import ID_ROLE
+from pbxdesk.ui.profile_config import ProfileConfig
 
 log = logging.getLogger(__name__)
 
-ID_ROLE = Qt.ItemDataRole.UserRole  # an extension's id (top level) or a subscription's id (child)
 
 
 class PbxMenus(QObject):
     """Owns the actions; keeps the dialog or question box that is open (tests reach it)."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    message = Signal(str, int)  # text, milliseconds to show it (0: until the next)
+    policy_saved = Signal(object)  # a DeliveryPolicy from Preferences: the engine applies it now
+    language_saved = Signal(str)  # Preferences saved another language ("", "en", "ru")
+
+    def __init__(
+        self,
+        menu_bar: QMenuBar,
+        tree: QTreeWidget,
+        config: ProfileConfig,
+        account: AccountConnection,
+        live_account: Callable[[], AccountConnection | None],
+        exporter: TimelineExporter,
+        parent: QWidget,
+        *,
+        file_actions: Sequence[QAction] = (),
+    ) -> None:
+        """``live_account`` says which account the dialogs save to: the connected one in Live
+        mode, None when they save to the profile. ``parent`` (the window) owns the dialogs and
+        is what Quit closes. ``file_actions`` (the window's own, such as Open scenario file) head
+        the File menu."""
+        super().__init__(parent)
+        self.tree = tree
+        self.config = config
+        self.account = account
+        self.live_account = live_account
+        self._parent = parent
         self.dialog: ExtensionDialog | SubscriptionDialog | PreferencesDialog | None = None
         self.question: QMessageBox | None = None
         self.pending: asyncio.Future[None] | None = None  # a delete on the PBX account under way
-        self.exporter = TimelineExporter(window)
-        bar = window.menuBar()
+        self.exporter = exporter
+        bar = menu_bar
+        window = parent  # the actions' owner
 
         self.file_menu = bar.addMenu(self.tr("&File"))
+        if file_actions:
+            self.file_menu.addActions(list(file_actions))
+            self.file_menu.addSeparator()
         self.export_action = QAction(self.tr("&Export…"), window)
         self.export_action.setShortcut(QKeySequence("Ctrl+E"))
         self.export_action.setToolTip(self.tr("Save the timeline's rows as CSV, JSON or HAR"))
@@ -77,7 +107,7 @@ class PbxMenus(QObject):
         self.delete_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
         self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.delete_action.triggered.connect(self.delete_current)
-        window.ext_tree.addAction(self.delete_action)  # Del works while the tree has focus
+        tree.addAction(self.delete_action)  # Del works while the tree has focus
         self.new_subscription_action = QAction(self.tr("New &subscription…"), window)
         self.new_subscription_action.triggered.connect(self.new_subscription)
         for action in (self.new_extension_action, self.edit_action, self.delete_action):
@@ -85,7 +115,6 @@ class PbxMenus(QObject):
         self.pbx_menu.addSeparator()
         self.pbx_menu.addAction(self.new_subscription_action)
 
-        tree = window.ext_tree
         tree.itemDoubleClicked.connect(lambda item, _col: self.edit_item(item))
         tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         tree.customContextMenuRequested.connect(self.context_menu)
@@ -94,7 +123,7 @@ class PbxMenus(QObject):
 
     # -- what is selected ------------------------------------------------------------------------
     def _update_actions(self) -> None:
-        has = self.window.ext_tree.currentItem() is not None
+        has = self.tree.currentItem() is not None
         self.edit_action.setEnabled(has)
         self.delete_action.setEnabled(has)
 
@@ -108,7 +137,7 @@ class PbxMenus(QObject):
         return None if item is None else item.data(0, ID_ROLE)
 
     def context_menu(self, pos: QPoint) -> QMenu:
-        tree = self.window.ext_tree
+        tree = self.tree
         item = tree.itemAt(pos)
         menu = QMenu(tree)
         if item is None:
@@ -142,52 +171,52 @@ class PbxMenus(QObject):
             self.dialog = None
 
     def new_extension(self) -> None:
-        account = self.window.live_account()
-        self._open(ExtensionDialog(self.window.profile, parent=self.window, account=account))
+        account = self.live_account()
+        self._open(ExtensionDialog(self.config.profile, parent=self._parent, account=account))
 
     def new_subscription(self, extension_id: int | None = None) -> None:
         if extension_id is None or isinstance(extension_id, bool):  # triggered(bool) from a menu
-            extension_id = self._extension_of(self.window.ext_tree.currentItem())
+            extension_id = self._extension_of(self.tree.currentItem())
         self._open(
             SubscriptionDialog(
-                self.window.profile, extension_id=extension_id, parent=self.window,
-                account=self.window.live_account(),
+                self.config.profile, extension_id=extension_id, parent=self._parent,
+                account=self.live_account(),
             )
         )  # fmt: skip
 
     def preferences(self) -> None:
-        self._open(PreferencesDialog(self.window.profile, parent=self.window))
+        self._open(PreferencesDialog(self.config.profile, parent=self._parent))
 
     def edit_current(self) -> None:
-        item = self.window.ext_tree.currentItem()
+        item = self.tree.currentItem()
         if item is not None:
             self.edit_item(item)
 
     def edit_item(self, item: QTreeWidgetItem) -> None:
-        profile = self.window.profile
-        account = self.window.live_account()
+        profile = self.config.profile
+        account = self.live_account()
         item_id = item.data(0, ID_ROLE)
         if item_id is None:  # a playing scenario's item: the file is what changes it
             return
         if self._kind(item) == "extension":
             ext = profile.extension(item_id)
             if ext is not None:
-                self._open(ExtensionDialog(profile, ext, parent=self.window, account=account))
+                self._open(ExtensionDialog(profile, ext, parent=self._parent, account=account))
             return
         sub = profile.subscription(item_id)
         if sub is not None:
-            self._open(SubscriptionDialog(profile, sub, parent=self.window, account=account))
+            self._open(SubscriptionDialog(profile, sub, parent=self._parent, account=account))
 
     # -- deleting --------------------------------------------------------------------------------
     def delete_current(self) -> None:
-        item = self.window.ext_tree.currentItem()
+        item = self.tree.currentItem()
         if item is not None:
             self.delete_item(item)
 
     def delete_item(self, item: QTreeWidgetItem) -> None:
         """Ask first (a window-modal question), then delete (in Live mode on the account too)."""
-        profile = self.window.profile
-        account = self.window.live_account()
+        profile = self.config.profile
+        account = self.live_account()
         item_id = item.data(0, ID_ROLE)
         if item_id is None:  # a playing scenario's item: the file is what changes it
             return
@@ -226,7 +255,7 @@ class PbxMenus(QObject):
             self._ask(text, lambda: self._on_account(account_edit.delete_subscription, item_id))
 
     def _where(self, remote_id: int | None) -> str:
-        account = self.window.account
+        account = self.account
         if remote_id is None:
             return self.tr("It is not on the PBX account: only this profile changes.")
         return self.tr("Live mode: it is deleted on the PBX account {0} too.").format(account.label)
@@ -234,17 +263,16 @@ class PbxMenus(QObject):
     async def _on_account(self, delete: object, item_id: int) -> None:
         """A delete on the account, then in the profile; progress and failure in the status bar
         (the question is gone by then), the failure also in a message box."""
-        bar = self.window.statusBar()
-        bar.showMessage(self.tr("Deleting on the PBX account…"))
+        self.message.emit(self.tr("Deleting on the PBX account…"), 0)
         try:
-            client = await self.window.account.connect_saved()
-            await delete(client, self.window.profile, item_id)  # type: ignore[operator]
+            client = await self.account.connect_saved()
+            await delete(client, self.config.profile, item_id)  # type: ignore[operator]
         except PbxDeskError as exc:
-            bar.showMessage(self.tr("Not deleted: {0}").format(error_text(exc)), 15_000)
+            self.message.emit(self.tr("Not deleted: {0}").format(error_text(exc)), 15_000)
             self._tell(self.tr("Not deleted: {0}").format(error_text(exc)))
             return
         self.config_changed()
-        bar.showMessage(self.tr("Deleted on the PBX account and in this profile"), 8000)
+        self.message.emit(self.tr("Deleted on the PBX account and in this profile"), 8000)
 
     def _ask(self, text: str, action: object) -> None:
         box = QMessageBox(
@@ -252,7 +280,7 @@ class PbxMenus(QObject):
             self.tr("Delete"),
             text,
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            self.window,
+            self._parent,
         )
         box.button(QMessageBox.StandardButton.Yes).setText(self.tr("Delete"))
         box.button(QMessageBox.StandardButton.No).setText(self.tr("Cancel"))
@@ -267,7 +295,7 @@ class PbxMenus(QObject):
             try:
                 result = action()  # type: ignore[operator]
             except PbxDeskError as exc:
-                self.window.statusBar().showMessage(error_text(exc), 10_000)
+                self.message.emit(error_text(exc), 10_000)
                 return
             if inspect.isawaitable(result):  # Live mode: it reports and refreshes itself
                 self.pending = asyncio.ensure_future(result)
@@ -279,8 +307,9 @@ class PbxMenus(QObject):
 
     def _tell(self, text: str) -> None:
         box = QMessageBox(
-            QMessageBox.Icon.Information, self.tr("pbxdesk"), text, QMessageBox.StandardButton.Ok, self.window
-        )
+            QMessageBox.Icon.Information, self.tr("pbxdesk"), text, QMessageBox.StandardButton.Ok,
+            self._parent,
+        )  # fmt: skip
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.question = box
         box.finished.connect(lambda _r: setattr(self, "question", None))
@@ -291,39 +320,22 @@ class PbxMenus(QObject):
         if isinstance(dialog, ExtensionDialog | SubscriptionDialog):
             self.config_changed()
             if dialog.account is not None:
-                self.window.statusBar().showMessage(
-                    self.tr("Saved on the PBX account and in this profile"), 8000
-                )
+                self.message.emit(self.tr("Saved on the PBX account and in this profile"), 8000)
         elif isinstance(dialog, PreferencesDialog):
-            engine = self.window.session.engine
-            if engine is not None and dialog.policy_saved is not None:
-                engine.apply_policy(dialog.policy_saved)
-            self.window.statusBar().showMessage(
-                self.tr("Preferences saved; the delivery settings apply now"), 5000
-            )
+            if dialog.policy_saved is not None:
+                self.policy_saved.emit(dialog.policy_saved)
+            self.message.emit(self.tr("Preferences saved; the delivery settings apply now"), 5000)
             if dialog.language_saved is not None:
-                self.window.language_changed.emit(dialog.language_saved)
+                self.language_saved.emit(dialog.language_saved)
 
     def config_changed(self) -> None:
-        """Refresh the tree and the window's name maps; the running engine delivers to the new
-        subscriptions from now on (the simulated feed takes new extensions at its next Start)."""
-        w = self.window
-        profile = w.profile
-        extensions = profile.extensions()
-        w._extensions = extensions
-        w.names = {e.id: e.name for e in extensions}
-        w._fill_extensions()
-        engine = w.session.engine
-        if engine is not None:
-            engine.set_subscriptions(profile.subscriptions())
-            engine.names.clear()
-            engine.names.update(w.names)
+        """The profile's extensions or subscriptions changed here (or in the sync dialog): the
+        configuration reads them again and its listeners follow (the side panel, the running
+        engine's subscriptions and names; the simulated feed takes new extensions at its next
+        Start)."""
+        self.config.reload()
         self._update_actions()
-        w.statusBar().showMessage(
+        self.message.emit(
             self.tr("Saved: deliveries follow it now; new extensions join the feed at its next Start"),
             8000,
         )
-
-
-def install_menus(window: MainWindow) -> PbxMenus:
-    return PbxMenus(window)

@@ -1,4 +1,5 @@
-"""A built-in webhook receiver for trying subscriptions out without a CRM of one's own.
+"""The app's demo receiver: a built-in webhook receiver for trying subscriptions out without a
+CRM of one's own (the demo profile's subscriptions and the shipped scenarios point at it).
 
 It answers every request at once and remembers the last ones. A path segment chooses the
 answer, so demos and tests can show failures: ``/status/503`` answers 503, ``/flaky``
@@ -25,9 +26,7 @@ class ReceivedRequest:
     received_at: float
 
 
-class TestReceiver:
-    __test__ = False  # not a pytest test class
-
+class DemoReceiver:
     def __init__(self, keep: int = 10_000) -> None:
         self.requests: collections.deque[ReceivedRequest] = collections.deque(maxlen=keep)
         self.count = 0
@@ -60,7 +59,7 @@ class TestReceiver:
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
-        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
+        sockets = getattr(site._server, "sockets", None) or []  # an asyncio.Server once started
         self.host = host
         self.port = sockets[0].getsockname()[1] if sockets else port
         return self.port

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
-import sqlite3
 from pathlib import Path
 
+from pbxdesk.cli.exit_codes import ExitCode
 from pbxdesk.domain import HttpMethod, PbxDeskError
-from pbxdesk.domain.validation import parse_method, validate_url
-from pbxdesk.engine.clock import now_us
 from pbxdesk.store.paths import check_profile_name, profile_path
-from pbxdesk.store.profile import Profile
 
-EXIT_OK, EXIT_FAILED = 0, 1
+# The profile, the clock and the engine are imported inside the functions: `pbxdesk --help`
+# builds this parser and needs none of them.
 
 
-def add_outbox_commands(sub: argparse._SubParsersAction, parser_class: type) -> None:
+def add_commands(sub: argparse._SubParsersAction, parser_class: type[argparse.ArgumentParser]) -> None:
     outbox = sub.add_parser("outbox", help="see and steer a profile's deliveries (retry, cancel, pause...)")
     outbox.add_argument("--profile", default=argparse.SUPPRESS, help="profile name")
     cmds = outbox.add_subparsers(dest="outbox_command", required=True, parser_class=parser_class)
@@ -43,6 +39,11 @@ def add_outbox_commands(sub: argparse._SubParsersAction, parser_class: type) -> 
         p.add_argument("--json", action="store_true", help="end with a JSON summary line")
     for p in cmds.choices.values():  # `outbox resume --profile X` as well as `outbox --profile X resume`
         p.add_argument("--profile", default=argparse.SUPPRESS, help="profile name")
+    cmds.choices["status"].set_defaults(func=lambda args: _status(_path(args)))
+    for name in ("cancel", "pause", "unpause"):
+        cmds.choices[name].set_defaults(func=lambda args: _steer(_path(args), args))
+    for name in ("resume", "redeliver", "replay", "send"):
+        cmds.choices[name].set_defaults(func=_run_engine)
 
 
 def _path(args: argparse.Namespace) -> Path:
@@ -52,75 +53,59 @@ def _path(args: argparse.Namespace) -> Path:
     return path
 
 
-def cmd_outbox(args: argparse.Namespace) -> int:
-    path = _path(args)
-    c = args.outbox_command
-    if c == "status":
-        return _status(path)
-    if c in ("cancel", "pause", "unpause"):
-        return _steer(path, args)
-    return asyncio.run(_with_engine(path, args))
+def _run_engine(args: argparse.Namespace) -> int:
+    import asyncio
+
+    return asyncio.run(_with_engine(_path(args), args))
 
 
 def _status(path: Path) -> int:
+    from pbxdesk.engine.clock import now_us
+    from pbxdesk.store.outbox_store import OutboxStore
+    from pbxdesk.store.profile import Profile
+
     with Profile.open(path) as profile:
-        rows = profile.conn.execute(
-            "SELECT COALESCE(state, 'delivered'), COUNT(*) FROM deliveries GROUP BY 1 ORDER BY 1"
-        ).fetchall()
-        paused = profile.conn.execute("SELECT endpoint, reason FROM endpoints WHERE paused = 1").fetchall()
-        due = profile.conn.execute(
-            "SELECT MIN(next_attempt_at) FROM deliveries "
-            "WHERE state = 'pending' AND next_attempt_at IS NOT NULL"
-        ).fetchone()[0]
-    counts = dict(rows)
+        store = OutboxStore(profile.conn)
+        counts, paused, due = store.counts_by_state(), store.paused_endpoints(), store.next_retry_at()
     print(", ".join(f"{n} {state.replace('_', ' ')}" for state, n in counts.items()) or "no deliveries")
     if due:
         print(f"next retry in {max(0.0, (due - now_us()) / 1e6):.0f} s")
     for endpoint, reason in paused:
         print(f"paused: {endpoint} ({reason})")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _steer(path: Path, args: argparse.Namespace) -> int:
     """Cancel or (un)pause straight in the profile; the engine honours it when it next runs."""
+    from pbxdesk.domain import DeliveryState
+    from pbxdesk.engine.clock import now_us
+    from pbxdesk.store.outbox_store import OutboxStore
+    from pbxdesk.store.profile import Profile
+
     with Profile.open(path) as profile, profile.conn as conn:
+        store = OutboxStore(conn)
         if args.outbox_command == "cancel":
-            where, params = "state IN ('pending', 'paused')", []
-            if args.endpoint:
-                where += " AND endpoint = ?"
-                params.append(args.endpoint)
-            if args.ids:
-                where += f" AND id IN ({','.join('?' * len(args.ids))})"
-                params += args.ids
-            n = conn.execute(f"UPDATE deliveries SET state = 'cancelled' WHERE {where}", params).rowcount
+            n = store.cancel(endpoint=args.endpoint, ids=args.ids)
             print(f"cancelled {n} deliveries")
-            return EXIT_OK
+            return ExitCode.OK
         pause = args.outbox_command == "pause"
-        _upsert_endpoint(conn, args.endpoint, pause)
-        old, new = ("pending", "paused") if pause else ("paused", "pending")
-        n = conn.execute(
-            "UPDATE deliveries SET state = ? WHERE endpoint = ? AND state = ?", (new, args.endpoint, old)
-        ).rowcount
+        n = store.set_paused(args.endpoint, pause, at_us=now_us())
+        new = DeliveryState.PAUSED if pause else DeliveryState.PENDING
         print(f"{'paused' if pause else 'resumed'} {args.endpoint}: {n} deliveries {new}")
-    return EXIT_OK
-
-
-def _upsert_endpoint(conn: sqlite3.Connection, endpoint: str, paused: bool) -> None:
-    conn.execute(
-        "INSERT INTO endpoints (endpoint, paused, reason, exhausted_in_row, updated_at) "
-        "VALUES (?, ?, ?, 0, ?) "
-        "ON CONFLICT(endpoint) DO UPDATE SET paused = excluded.paused, reason = excluded.reason, "
-        "exhausted_in_row = 0, updated_at = excluded.updated_at",
-        (endpoint, int(paused), "paused by the user" if paused else None, now_us()),
-    )
+    return ExitCode.OK
 
 
 async def _with_engine(path: Path, args: argparse.Namespace) -> int:
     # Imported here: the HTTP clients take a third of a second to import, and the other
     # commands (and --help) need none of them.
+    import asyncio
+    import json
+
+    from pbxdesk.domain.validation import parse_method, validate_url
     from pbxdesk.engine.headless import engine_failure_text
     from pbxdesk.engine.outbox import engine_for_profile
     from pbxdesk.engine.run import RunSummary
+    from pbxdesk.store.profile import Profile
     from pbxdesk.store.writer import BatchWriter, WriterFailed
 
     with Profile.open(path) as profile:  # checked (and refused) before the writer opens it
@@ -158,4 +143,4 @@ async def _with_engine(path: Path, args: argparse.Namespace) -> int:
     )
     if args.json:
         print(json.dumps(summary.as_dict()))
-    return EXIT_OK if summary.failed == 0 and summary.retrying == 0 else EXIT_FAILED
+    return ExitCode.OK if summary.failed == 0 and summary.retrying == 0 else ExitCode.FAILED

@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
-import getpass
-import json
-import os
 import signal
 import sys
-from urllib.parse import urlsplit
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
 
+from pbxdesk.cli.exit_codes import ExitCode
 from pbxdesk.domain import PbxDeskError, ValidationError
-from pbxdesk.store.writer import WriterFailed
+from pbxdesk.store import secrets
 
-LIVE_COMMANDS = ("emulator", "monitor", "sync")
-SECRET_ENV = "PBXDESK_CLIENT_SECRET"
-EXIT_OK, EXIT_FAILED = 0, 1
+if TYPE_CHECKING:
+    import asyncio
+
+    from pbxdesk.domain import Extension
+    from pbxdesk.engine.live_receiver import LiveRequest
+    from pbxdesk.engine.outbox import DeliveryResult
+    from pbxdesk.store.profile import Profile
+
+# The client secret is read through store.secrets only (keyring, session, $PBXDESK_CLIENT_SECRET).
+SECRET_ENV = secrets.env_var(secrets.CLIENT_SECRET)
 
 
-def add_live_commands(sub: argparse._SubParsersAction, parser_class: type) -> None:
+def add_commands(sub: argparse._SubParsersAction, parser_class: type[argparse.ArgumentParser]) -> None:
     from pbxdesk.engine.defaults import DEFAULT_LIVE_PORT, EMULATOR_PORT, EMULATOR_SUBSCRIPTION_LIMIT
     from pbxdesk.pbx.api import DEFAULT_BASE_URL
     from pbxdesk.pbx.assumptions import EMULATOR_ACCOUNT_ID
@@ -61,6 +66,7 @@ def add_live_commands(sub: argparse._SubParsersAction, parser_class: type) -> No
         help='inject a fault, e.g. \'{"status": 429, "count": 2, "retry_after": 1}\' or \'{"latency": 0.5}\'',
     )
     emu.add_argument("--quiet", action="store_true", help="do not print each webhook sent")
+    emu.set_defaults(func=cmd_emulator)
 
     def account(p: argparse.ArgumentParser) -> None:
         p.add_argument("--profile", default=argparse.SUPPRESS, help="profile name")
@@ -89,6 +95,7 @@ def add_live_commands(sub: argparse._SubParsersAction, parser_class: type) -> No
     mon.add_argument(
         "--duration", type=float, metavar="SECONDS", help="stop after this long (default: Ctrl+C)"
     )
+    mon.set_defaults(func=cmd_monitor)
 
     sync = sub.add_parser(
         "sync", help="pull the PBX account's extensions and subscriptions, or push local changes"
@@ -98,34 +105,55 @@ def add_live_commands(sub: argparse._SubParsersAction, parser_class: type) -> No
         "action", choices=("pull", "diff", "push"), help="pull | diff (what push would do) | push"
     )
     sync.add_argument("--yes", action="store_true", help="push without asking")
+    sync.set_defaults(func=cmd_sync)
 
 
-def _secret(args: argparse.Namespace, attr: str = "client_secret") -> str:
-    value = getattr(args, attr, None) or os.environ.get(SECRET_ENV)
+def _secret(profile_name: str | None) -> str:
+    """The PBX client secret: $PBXDESK_CLIENT_SECRET (given for this command, so it wins), else
+    the one the app keeps for the profile in the OS keyring (both through store.secrets), else
+    a prompt on a terminal. The emulator has no profile: --client-secret or the environment."""
+    value = secrets.from_environment(secrets.CLIENT_SECRET)
+    if not value and profile_name is not None:
+        value = secrets.get_secret(profile_name, secrets.CLIENT_SECRET)
     if value:
         return value
     if not sys.stdin.isatty():
         raise PbxDeskError(f"no client secret: set {SECRET_ENV} (it is never stored in the profile)")
+    import getpass
+
     return getpass.getpass("PBX client secret: ")
 
 
-def cmd_live(args: argparse.Namespace) -> int:
-    if args.command == "emulator":
-        return _run(_emulator(args))
-    from pbxdesk.store.paths import check_profile_name, profile_path
-    from pbxdesk.store.profile import Profile
+def cmd_emulator(args: argparse.Namespace) -> int:
+    return _run(_emulator(args))
 
-    with Profile.open(profile_path(check_profile_name(args.profile))) as profile:
-        if args.command == "monitor":
-            return _run(_monitor(args, profile))
+
+def cmd_monitor(args: argparse.Namespace) -> int:
+    with _open_profile(args) as profile:
+        return _run(_monitor(args, profile))
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    with _open_profile(args) as profile:
         return _run(_sync(args, profile))
 
 
-def _run(coro: object) -> int:
-    return asyncio.run(coro)  # type: ignore[arg-type]
+def _open_profile(args: argparse.Namespace) -> Profile:
+    from pbxdesk.store.paths import check_profile_name, profile_path
+    from pbxdesk.store.profile import Profile
+
+    return Profile.open(profile_path(check_profile_name(args.profile)))
+
+
+def _run(coro: Coroutine[Any, Any, int]) -> int:
+    import asyncio  # here: a fifth of --help's start time
+
+    return asyncio.run(coro)
 
 
 def _stop_event() -> asyncio.Event:
+    import asyncio
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     if sys.platform != "win32":  # Windows event loops have no signal handlers
@@ -135,6 +163,8 @@ def _stop_event() -> asyncio.Event:
 
 
 async def _wait(stop: asyncio.Event, duration: float | None) -> None:
+    import asyncio
+
     if duration is None:
         await stop.wait()
     else:
@@ -146,12 +176,15 @@ async def _wait(stop: asyncio.Event, duration: float | None) -> None:
 
 
 async def _emulator(args: argparse.Namespace) -> int:
+    import json
+    from urllib.parse import urlsplit
+
     from pbxdesk.engine.scenario import load_scenario
     from pbxdesk.pbx.emulator import Fault, PbxEmulator
 
-    secret = _secret(args)
+    secret = args.client_secret or _secret(None)
     scenario = load_scenario(args.scenario) if args.scenario else None
-    extensions = ()
+    extensions: tuple[Extension, ...] = ()
     if scenario is None:
         from pbxdesk.engine.demo import DEMO_EXTENSIONS
 
@@ -176,10 +209,9 @@ async def _emulator(args: argparse.Namespace) -> int:
 
         check_calls(scenario)
 
-    def show(result: object) -> None:
-        r = result  # DeliveryResult; the path may hold a receiver's token: host and port only
-        parts = urlsplit(r.url)  # type: ignore[attr-defined]
-        print(f"webhook {r.method} {parts.scheme}://{parts.netloc}/… -> {r.outcome}", flush=True)  # type: ignore[attr-defined]
+    def show(r: DeliveryResult) -> None:
+        parts = urlsplit(r.url)  # the path may hold a receiver's token: host and port only
+        print(f"webhook {r.method} {parts.scheme}://{parts.netloc}/… -> {r.outcome}", flush=True)
 
     emu = PbxEmulator(
         args.client_id,
@@ -212,16 +244,16 @@ async def _emulator(args: argparse.Namespace) -> int:
         await _wait(stop, None)
     finally:
         await emu.stop()
-    return EXIT_OK
+    return ExitCode.OK
 
 
 # -- monitor --------------------------------------------------------------------------------------
 
 
-def _account(args: argparse.Namespace, profile: object) -> tuple[str, str]:
+def _account(args: argparse.Namespace, profile: Profile) -> tuple[str, str]:
     from pbxdesk.pbx.api import DEFAULT_BASE_URL
 
-    saved = profile.get_setting("pbx_api", {}) or {}  # type: ignore[attr-defined]
+    saved = profile.get_setting("pbx_api", {}) or {}
     base_url = args.base_url or saved.get("base_url") or DEFAULT_BASE_URL
     client_id = args.client_id or saved.get("client_id")
     if not client_id:
@@ -229,34 +261,35 @@ def _account(args: argparse.Namespace, profile: object) -> tuple[str, str]:
     return base_url, client_id
 
 
-def _remember_account(profile: object, base_url: str, client_id: str) -> None:
+def _remember_account(profile: Profile, base_url: str, client_id: str) -> None:
     # The secret is not a setting: it never goes into the profile.
-    profile.set_setting("pbx_api", {"base_url": base_url, "client_id": client_id})  # type: ignore[attr-defined]
+    profile.set_setting("pbx_api", {"base_url": base_url, "client_id": client_id})
 
 
-async def _monitor(args: argparse.Namespace, profile: object) -> int:
+async def _monitor(args: argparse.Namespace, profile: Profile) -> int:
+    import asyncio
+
     from pbxdesk.engine.live_receiver import LiveSession
     from pbxdesk.pbx.client import PbxClient
     from pbxdesk.pbx.monitor import cleanup_leftovers, monitor_extension, parse_events
+    from pbxdesk.store.writer import WriterFailed
 
     base_url, client_id = _account(args, profile)
     events = parse_events(args.events.split(","))
-    secret = _secret(args)
+    secret = _secret(args.profile)
 
-    def on_request(req: object) -> None:
-        r = req  # LiveRequest
-        if r.event is not None:  # type: ignore[attr-defined]
-            ev = r.event  # type: ignore[attr-defined]
+    def on_request(r: LiveRequest) -> None:
+        if r.event is not None:
+            ev = r.event
             print(
                 f"event #{r.event_id}: {ev.event_type.value} ext {ev.extension_id} call {ev.call_id}",
                 flush=True,
-            )  # type: ignore[attr-defined]
+            )
         else:
-            print(f"request #{r.raw_id} stored, not relayed: {r.flag}", flush=True)  # type: ignore[attr-defined]
+            print(f"request #{r.raw_id} stored, not relayed: {r.flag}", flush=True)
 
-    def on_delivery(res: object) -> None:
-        r = res  # DeliveryResult
-        print(f"  relay #{r.id} {r.method} {r.url} -> {r.outcome}", flush=True)  # type: ignore[attr-defined]
+    def on_delivery(r: DeliveryResult) -> None:
+        print(f"  relay #{r.id} {r.method} {r.url} -> {r.outcome}", flush=True)
 
     session = LiveSession(
         profile, host=args.listen_host, port=args.listen_port, on_request=on_request, on_delivery=on_delivery
@@ -272,7 +305,12 @@ async def _monitor(args: argparse.Namespace, profile: object) -> int:
     writer = session.writer
     if writer is not None:  # a writer that fails for good ends the monitor (exit 3), not a hang
         loop = asyncio.get_running_loop()
-        writer.watch(lambda: writer.error is not None and loop.call_soon_threadsafe(stop.set))
+
+        def on_writer_change() -> None:  # the writer's thread
+            if writer.error is not None:
+                loop.call_soon_threadsafe(stop.set)
+
+        writer.watch(on_writer_change)
     monitor = None
     try:
         if receiver.warning:
@@ -292,7 +330,7 @@ async def _monitor(args: argparse.Namespace, profile: object) -> int:
                 profile=profile,
             )
             _remember_account(profile, base_url, client_id)
-            local = len(receiver.relay_subscriptions(profile.subscriptions()))  # type: ignore[attr-defined]
+            local = len(receiver.relay_subscriptions(profile.subscriptions()))
             print(
                 f"monitoring extension {monitor.extension.name} (id {monitor.extension.id}): "
                 f"{', '.join(s.event_type.value for s in monitor.subscriptions)} -> {monitor.shown_url}; "
@@ -314,21 +352,21 @@ async def _monitor(args: argparse.Namespace, profile: object) -> int:
         await session.close()
     if failure is not None:
         raise WriterFailed(
-            f"{profile.path}: the profile's writer failed ({failure}); the monitor stopped and "  # type: ignore[attr-defined]
+            f"{profile.path}: the profile's writer failed ({failure}); the monitor stopped and "
             "removed its subscriptions (requests it could not store were answered 503)"
         )
-    return EXIT_OK if monitor is None or all(r.ok for r in monitor.removed) else EXIT_FAILED
+    return ExitCode.OK if monitor is None or all(r.ok for r in monitor.removed) else ExitCode.FAILED
 
 
 # -- sync -----------------------------------------------------------------------------------------
 
 
-async def _sync(args: argparse.Namespace, profile: object) -> int:
+async def _sync(args: argparse.Namespace, profile: Profile) -> int:
     from pbxdesk.pbx import sync
     from pbxdesk.pbx.client import PbxClient
 
     base_url, client_id = _account(args, profile)
-    secret = _secret(args)
+    secret = _secret(args.profile)
     async with PbxClient(client_id, secret, base_url=base_url) as client:
         if args.action == "pull":
             report = await sync.pull(client, profile)
@@ -346,7 +384,7 @@ async def _sync(args: argparse.Namespace, profile: object) -> int:
                     else ""
                 )
             )
-            return EXIT_OK
+            return ExitCode.OK
         plan = await sync.plan_push(client, profile)
         for line in plan.describe():
             print(line)
@@ -357,13 +395,13 @@ async def _sync(args: argparse.Namespace, profile: object) -> int:
             print("no changes: the PBX account has the profile's extensions and subscriptions")
         print(f"{counts['added']} to add, {counts['changed']} to change, {counts['removed']} to remove")
         if args.action == "diff" or plan.empty:
-            return EXIT_OK
+            return ExitCode.OK
         if not args.yes:
             if not sys.stdin.isatty():
                 raise PbxDeskError("push changes the PBX: confirm with --yes")
             if input("push these changes to the PBX? [y/N] ").strip().lower() not in ("y", "yes"):
                 print("nothing pushed")
-                return EXIT_OK
-        report = await sync.push(client, profile, plan, on_result=lambda r: print(r.describe(), flush=True))
-        print(f"{len(report.results) - len(report.failed)} done, {len(report.failed)} failed")
-        return EXIT_OK if report.ok else EXIT_FAILED
+                return ExitCode.OK
+        pushed = await sync.push(client, profile, plan, on_result=lambda r: print(r.describe(), flush=True))
+        print(f"{len(pushed.results) - len(pushed.failed)} done, {len(pushed.failed)} failed")
+        return ExitCode.OK if pushed.ok else ExitCode.FAILED

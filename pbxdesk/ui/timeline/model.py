@@ -1,24 +1,20 @@
-"""The timeline: every event of the profile (or those the filter bar selects), read on demand.
+"""The timeline's Qt model: every event of the profile (or those the filter bar selects), read
+on demand.
 
-The model holds event ids only and reads the rows a view asks for, a page at a time, on a
-read-only connection of its own, keeping them in an LRU cache (the way Anki's browser table
-does). A million events cost a ``range`` (ids without gaps) or an array of ids, and a
-scroll reads the few pages that come into sight.
+The model holds event ids only (``ids.IdList``) and reads the rows a view asks for, a page at a
+time, from a ``source.RowSource`` (the way Anki's browser table does). A million events cost a
+``range`` (ids without gaps) or an array of ids, and a scroll reads the few pages that come
+into sight.
 
-The live tail: engine callbacks only append to pending lists (cheap); a 34 ms timer drains
-them (<= 30 model updates a second). New rows come from the callbacks' payload (the writer
-may not have committed them yet) and stay in a bounded ``live`` map; older rows come from
-the store.
+The live tail: engine callbacks only append to a ``tail.TailBatch`` (cheap); a 34 ms timer
+drains it (<= 30 model updates a second). New rows come from the callbacks' payload (the writer
+may not have committed them yet) and stay in the source's bounded ``live`` map; older rows come
+from the store.
 
-Filters run as SQL (``store.queries.run_display_filter``) in a worker thread on another
-read-only connection; a newer filter interrupts a running one. New events and results are
-matched against the same filter in Python (``ResolvedFilter.matches``), so the tail keeps
-flowing into a filtered view.
-
-Grouped by call: the same table with a header row per call that expands to its events in
-place (a flattened tree). A QTreeView lays out every top-level item again on each insert
-(one Python ``index()`` call each), which a live tail over 100k calls cannot afford; a
-table insert is O(1).
+Filters run as SQL (``query.run_query``) in a worker thread on another read-only connection; a
+newer filter interrupts a running one. New events and results are matched against the same
+filter in Python (``ResolvedFilter.matches``), so the tail keeps flowing into a filtered view.
+Grouped by call: see ``grouping``.
 """
 
 from __future__ import annotations
@@ -28,19 +24,15 @@ import datetime as dt
 import logging
 import queue
 import sqlite3
-from array import array
 from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QT_TRANSLATE_NOOP,
     QAbstractTableModel,
-    QCoreApplication,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -48,25 +40,34 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QFont
 
-from pbxdesk.domain import EventData, FeedEvent, Subscription
 from pbxdesk.engine.outbox import DeliveryResult
 from pbxdesk.store import queries
 from pbxdesk.store.profile import connect
-from pbxdesk.store.queries import DisplayFilter, FilterResult, ResolvedFilter, TimelineEvent
-from pbxdesk.ui import units
+from pbxdesk.store.queries import DisplayFilter, FilterResult, ResolvedFilter
+from pbxdesk.ui.timeline.failures import next_failure_id
+from pbxdesk.ui.timeline.grouping import MAX_CALL_EVENTS, MEMBERS_CACHE, CallGroup, CallSummary, summarise
+from pbxdesk.ui.timeline.ids import IdList
+from pbxdesk.ui.timeline.query import Query, run_query
+from pbxdesk.ui.timeline.rows import TimelineRow, placeholder_key, result_entry
+from pbxdesk.ui.timeline.source import PAGE, RowSource
+from pbxdesk.ui.timeline.states import (
+    CELL_BRUSH,
+    DEFAULT_FG,
+    EVENT_BRUSH,
+    HEADER_BRUSH,
+    MISSING_BRUSH,
+    OK_BRUSH,
+    ROW_BRUSH,
+    look_icon,
+    state_label,
+)
+from pbxdesk.ui.timeline.tail import DRAIN_MS, TailBatch
 
 log = logging.getLogger(__name__)
 
 _Index = QModelIndex | QPersistentModelIndex
-
-DRAIN_MS = 34  # the tail's model updates: under 30 a second
-PAGE = 100  # rows read from the store at a time (aligned blocks of the view's rows)
-CACHE_ROWS = 5000  # rows kept after reading (LRU)
-LIVE_ROWS = 5000  # newest rows from the engine's callbacks, kept until surely committed
-MEMBERS_CACHE = 2000  # calls whose event ids are kept (grouped view)
-MAX_CALL_EVENTS = 2000  # a call's header summarises at most this many of its events
 
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
@@ -75,509 +76,6 @@ _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
 _FONT = int(Qt.ItemDataRole.FontRole.value)
 _DECORATION = int(Qt.ItemDataRole.DecorationRole.value)
 _ROLES = frozenset({_DISPLAY, _FOREGROUND, _BACKGROUND, _TOOLTIP, _FONT, _DECORATION})
-
-
-class TimelineRow:
-    """One event as the timeline shows it. A live row keeps its EventData and builds the
-    wire fields only when asked (most rows of a busy feed are never looked at closely)."""
-
-    __slots__ = (
-        "event_id", "event_time", "event_type", "extension", "extension_id", "call_id", "source",
-        "deliveries", "_fields", "_ev", "_cells",
-    )  # fmt: skip
-
-    def __init__(
-        self,
-        event_id: int,
-        event_time: int,
-        event_type: str,
-        extension: str,
-        extension_id: int,
-        call_id: str,
-        *,
-        fields: dict[str, str] | None = None,
-        ev: EventData | None = None,
-        source: str = "",
-    ) -> None:
-        self.event_id = event_id
-        self.event_time = event_time
-        self.event_type = event_type
-        self.extension = extension
-        self.extension_id = extension_id
-        self.call_id = call_id
-        self.source = source
-        # delivery id -> its latest attempt: ok, state, outcome, latency_ms, url, method, attempt
-        self.deliveries: dict[int, dict[str, Any]] = {}
-        self._fields = fields
-        self._ev = ev
-        self._cells: tuple[str, ...] | None = None
-
-    @property
-    def fields(self) -> dict[str, str]:
-        if self._fields is None:
-            self._fields = self._ev.to_fields() if self._ev is not None else {}
-        return self._fields
-
-    @property
-    def caller(self) -> str:
-        if self._fields is None and self._ev is not None:
-            return self._ev.caller_id_num or ""
-        return self.fields.get("CallerIDNum", "")
-
-    @property
-    def called(self) -> str:
-        if self._fields is None and self._ev is not None:
-            ev = self._ev
-            return (ev.called_extension or "").split("@")[0] or ev.called_number or ""
-        f = self.fields
-        return f.get("CalledExtension", "").split("@")[0] or f.get("CalledNumber", "")
-
-    @property
-    def call_status(self) -> str:
-        if self._fields is None and self._ev is not None:
-            return self._ev.call_status.value if self._ev.call_status is not None else ""
-        return self.fields.get("CallStatus", "")
-
-    @property
-    def delivery_state(self) -> str:
-        """'none' (no subscriber), 'ok', 'failed', 'retrying', 'paused' or 'cancelled'."""
-        result = queries.aggregate_result(d["state"] for d in self.deliveries.values())
-        return "ok" if result == "delivered" else result
-
-    @property
-    def failed(self) -> bool:
-        """Whether a delivery's last attempt failed (what F3 and "failures only" look for)."""
-        return any(queries.is_failure(d["state"], d["attempt"]) for d in self.deliveries.values())
-
-    @property
-    def delivery_look(self) -> str:
-        """How the Delivery cell looks: the most pressing of its deliveries' looks (see
-        ``look_of``), 'none' without a subscriber."""
-        looks = {look_of(d) for d in self.deliveries.values()}
-        return next((look for look in LOOK_ORDER if look in looks), "none")
-
-    def expect(self, subscriptions: Iterable[Subscription]) -> None:
-        """The deliveries the engine is about to create for this event, shown "pending" until
-        their first result (keyed by subscription: the delivery ids are not known yet). Before,
-        such a row's Delivery cell was empty, the same as "no subscriber"."""
-        for sub in subscriptions:
-            self.deliveries[placeholder_key(sub.id)] = {
-                "ok": False, "state": "pending", "outcome": "", "latency_ms": 0.0,
-                "url": sub.url, "method": sub.method.value, "attempt": 0,
-            }  # fmt: skip
-        self._cells = None
-
-    def delivery_pairs(self) -> Iterator[tuple[str, int]]:
-        return ((d["state"], d["attempt"]) for d in self.deliveries.values())
-
-    def delivery_text(self) -> str:
-        # TimelineRow is no QObject (a million of them would be): translate() in the model's
-        # context. A row's text is built once (``cells``), so the lookups cost nothing per paint.
-        if not self.deliveries:
-            return QCoreApplication.translate("TimelineModel", "no subscriber")
-        return ",  ".join(_one_delivery_text(d) for d in self.deliveries.values())
-
-    def set_delivery(self, delivery_id: int, entry: dict[str, Any]) -> None:
-        self.deliveries[delivery_id] = entry
-        self._cells = None
-
-    def cells(self) -> tuple[str, ...]:
-        """The row's text in every column (built once, again after a delivery changes)."""
-        if self._cells is None:
-            t = dt.datetime.fromtimestamp(self.event_time / 1_000_000)
-            f = self._ev
-            if self._fields is None and f is not None:
-                flow = f.call_flow.value if f.call_flow is not None else ""
-                duration = f.duration
-            else:
-                flow = self.fields.get("CallFlow", "")
-                raw = self.fields.get("Duration")
-                duration = int(raw) if raw and raw.isdigit() else None
-            self._cells = (
-                t.strftime("%H:%M:%S.") + f"{t.microsecond // 1000:03d}",
-                self.event_type,
-                self.extension,
-                self.caller,
-                self.called,
-                self.call_status,
-                self.delivery_text(),
-                self.call_id,
-                flow,
-                "" if duration is None else units.seconds(f"{duration / 1_000_000:.1f}"),
-                str(self.event_id),
-            )
-        return self._cells
-
-
-def _one_delivery_text(d: dict[str, Any]) -> str:
-    """One delivery as the cell says it: its state in words where it has no answer yet."""
-    look, attempt = look_of(d), d["attempt"]
-    latency = units.ms(f"{d['latency_ms']:.0f}")
-    answer = f"{d['outcome']} · {latency}"
-    if look == "pending":
-        return QCoreApplication.translate("TimelineModel", "pending")
-    if look == "in_flight":
-        return QCoreApplication.translate("TimelineModel", "in flight (attempt {0})").format(max(1, attempt))
-    if look == "paused":
-        word = QCoreApplication.translate("TimelineModel", "paused")
-        return word if attempt == 0 else f"{answer} ({word})"
-    if look == "cancelled":
-        word = QCoreApplication.translate("TimelineModel", "cancelled")
-        return word if attempt == 0 else f"{answer} ({word})"
-    if look == "retrying":
-        more = QCoreApplication.translate("TimelineModel", "(retrying, attempt {0})")
-    elif look == "failed":
-        more = QCoreApplication.translate("TimelineModel", "(failed after attempt {0})")
-    elif attempt > 1:
-        more = QCoreApplication.translate("TimelineModel", "(attempt {0})")
-    else:
-        return answer
-    return f"{answer} {more.format(attempt)}"
-
-
-# A delivery's look in the Delivery cell, from its state and attempts; a row takes the first
-# of LOOK_ORDER its deliveries have (what needs attention first).
-LOOK_ORDER = ("failed", "retrying", "paused", "in_flight", "pending", "cancelled", "ok")
-
-
-def look_of(d: dict[str, Any]) -> str:
-    state = d["state"]
-    if state == "delivered":
-        return "ok"
-    if state == "pending":
-        return "retrying" if d["attempt"] >= 1 else "pending"
-    return state  # failed, in_flight, paused, cancelled
-
-
-def placeholder_key(subscription_id: int | None) -> int:
-    """A row's key for a delivery expected for a subscription, before its id is known.
-    Negative, as an old profile's delivery without an id (-1, -2, ...), far from those: the
-    context menu offers no action on either."""
-    return -1_000_000_000 - (subscription_id or 0)
-
-
-def row_from_event(event_id: int, ev: EventData | FeedEvent, ext_name: str) -> TimelineRow:
-    head = (event_id, ev.event_time, ev.event_type.value, ext_name, ev.extension_id)
-    if isinstance(ev, FeedEvent):  # fields fixed: a status change (no call), a replayed event
-        return TimelineRow(*head, ev.call_id or "", fields=ev.to_fields())
-    return TimelineRow(*head, ev.call_id, ev=ev)
-
-
-def _entry_from_stored(d: dict[str, Any]) -> dict[str, Any]:
-    code = d["status_code"]
-    ok = code is not None and 200 <= code < 300
-    state = d.get("state") or ("delivered" if ok else "failed")
-    outcome = str(code) if code is not None else (d["error"] or state)
-    return {
-        "ok": ok, "state": state, "outcome": outcome, "latency_ms": d["latency_ms"] or 0.0,
-        "url": d["url"], "method": d["method"], "attempt": d.get("attempts") or 0,
-    }  # fmt: skip
-
-
-def row_from_stored(stored: dict[str, Any]) -> TimelineRow:
-    """A row from ``Profile.recent_events()``'s shape."""
-    row = TimelineRow(
-        stored["id"],
-        stored["event_time"],
-        stored["event_type"],
-        stored["extension_name"] or str(stored["extension_id"]),
-        stored["extension_id"],
-        stored["call_id"] or "",
-        fields=stored["fields"],
-        source=stored.get("source") or "",
-    )
-    for i, d in enumerate(stored["deliveries"]):
-        row.deliveries[d.get("id", -1 - i)] = _entry_from_stored(d)
-    return row
-
-
-def row_from_timeline_event(e: TimelineEvent) -> TimelineRow:
-    row = TimelineRow(
-        e.id, e.event_time, e.event_type, e.extension_name or str(e.extension_id), e.extension_id,
-        e.call_id or "", fields=e.fields, source=e.source,
-    )  # fmt: skip
-    for d in e.summary.deliveries:
-        row.deliveries[d["id"]] = _entry_from_stored(d)
-    return row
-
-
-def _result_entry(res: DeliveryResult) -> dict[str, Any]:
-    return {
-        "ok": res.ok, "state": res.state, "outcome": res.outcome, "latency_ms": res.latency_ms,
-        "url": res.url, "method": res.method, "attempt": res.attempt,
-    }  # fmt: skip
-
-
-EVENT_COLOURS = {
-    "dial-in": "#1f6feb",
-    "dial-out": "#8250df",
-    "answer": "#1a7f37",
-    "hangup": "#57606a",
-    "message-in": "#bf8700",
-    "message-out": "#bf8700",
-    "voicemail": "#cf222e",
-}
-# A delivery's state as the user reads it (the store's words are identifiers: in_flight...).
-STATE_LABELS = {
-    "pending": QT_TRANSLATE_NOOP("TimelineModel", "pending"),
-    "in_flight": QT_TRANSLATE_NOOP("TimelineModel", "in flight"),
-    "delivered": QT_TRANSLATE_NOOP("TimelineModel", "delivered"),
-    "failed": QT_TRANSLATE_NOOP("TimelineModel", "failed"),
-    "cancelled": QT_TRANSLATE_NOOP("TimelineModel", "cancelled"),
-    "paused": QT_TRANSLATE_NOOP("TimelineModel", "paused"),
-}
-_OK_BG = QColor(46, 160, 67, 40)
-_FAIL_BG = QColor(248, 81, 73, 55)
-_RETRY_BG = QColor(210, 153, 34, 60)
-_PAUSED_BG = QColor(130, 80, 223, 45)
-_HEADER_BG = QColor(128, 128, 128, 28)
-_PENDING_BG = QColor(110, 119, 129, 40)
-_IN_FLIGHT_BG = QColor(31, 111, 235, 45)
-_CANCELLED_BG = QColor(110, 119, 129, 70)
-# The whole row takes the colour of what needs attention; a row that is fine only its cell.
-_STATE_BRUSH = {
-    "failed": QBrush(_FAIL_BG),
-    "retrying": QBrush(_RETRY_BG),
-    "paused": QBrush(_PAUSED_BG),
-    "cancelled": QBrush(_CANCELLED_BG),
-}
-_CELL_BRUSH = {"ok": QBrush(_OK_BG), "pending": QBrush(_PENDING_BG), "in_flight": QBrush(_IN_FLIGHT_BG)}
-# Each look's icon in the Delivery cell: a disc of its colour with a sign (drawn once, lazily:
-# a QPixmap needs the application).
-LOOK_ICONS = {
-    "ok": ("#1a7f37", "✓"),
-    "failed": ("#cf222e", "✕"),
-    "retrying": ("#bf8700", "↻"),
-    "paused": ("#8250df", "‖"),
-    "in_flight": ("#1f6feb", "→"),
-    "pending": ("#6e7781", "…"),
-    "cancelled": ("#57606a", "⊘"),
-    "none": ("#afb8c1", "–"),
-}
-_icons: dict[str, QIcon] = {}
-
-
-def look_icon(look: str) -> QIcon:
-    icon = _icons.get(look)
-    if icon is None:
-        colour, sign = LOOK_ICONS[look]
-        pix = QPixmap(32, 32)
-        pix.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pix)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setBrush(QColor(colour))
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.drawEllipse(2, 2, 28, 28)
-        font = QFont()
-        font.setPixelSize(20)
-        font.setBold(True)
-        painter.setFont(font)
-        painter.setPen(QColor("white"))
-        painter.drawText(pix.rect(), Qt.AlignmentFlag.AlignCenter, sign)
-        painter.end()
-        icon = _icons[look] = QIcon(pix)
-    return icon
-
-_OK_BRUSH = QBrush(_OK_BG)
-_HEADER_BRUSH = QBrush(_HEADER_BG)
-_EVENT_BRUSH = {k: QBrush(QColor(v)) for k, v in EVENT_COLOURS.items()}
-_DEFAULT_FG = QBrush(QColor("#24292f"))
-_MISSING_BRUSH = QBrush(QColor("#8c959f"))
-
-
-# -- ids --------------------------------------------------------------------------------------------
-class IdList:
-    """Ascending event ids: a ``range`` while they have no gap, else an ``array('q')``."""
-
-    __slots__ = ("_seq",)
-
-    def __init__(self, ids: Sequence[int] = ()) -> None:
-        self._seq: range | array[int]
-        if isinstance(ids, range) and ids.step == 1:
-            self._seq = ids
-        else:
-            self._seq = ids if isinstance(ids, array) else array("q", ids)
-
-    def __len__(self) -> int:
-        return len(self._seq)
-
-    def __getitem__(self, i: int) -> int:
-        return self._seq[i]
-
-    def slice(self, start: int, stop: int) -> Sequence[int]:
-        return self._seq[start:stop]
-
-    @property
-    def is_range(self) -> bool:
-        return isinstance(self._seq, range)
-
-    def position(self, event_id: int) -> int:
-        """Where ``event_id`` is (or would go)."""
-        seq = self._seq
-        if isinstance(seq, range):
-            return min(max(event_id - seq.start, 0), len(seq))
-        return bisect_left(seq, event_id)
-
-    def index(self, event_id: int) -> int:
-        """The position of ``event_id``, -1 when it is not in the list."""
-        i = self.position(event_id)
-        return i if i < len(self._seq) and self._seq[i] == event_id else -1
-
-    def __contains__(self, event_id: object) -> bool:
-        return isinstance(event_id, int) and self.index(event_id) >= 0
-
-    def add(self, event_id: int) -> int | None:
-        """Insert in order; returns the position, None if it was there already."""
-        seq = self._seq
-        if isinstance(seq, range):
-            if event_id == seq.stop or not seq:
-                self._seq = range(seq.start if seq else event_id, event_id + 1)
-                return len(seq)
-            if seq.start <= event_id < seq.stop:
-                return None
-            self._seq = seq = array("q", seq)
-        i = bisect_left(seq, event_id)
-        if i < len(seq) and seq[i] == event_id:
-            return None
-        if i == len(seq):
-            seq.append(event_id)
-        else:
-            seq.insert(i, event_id)
-        return i
-
-    def remove(self, event_id: int) -> int | None:
-        """Take ``event_id`` out; returns its position, None if it was not there. A range stays
-        a range when an end goes (the usual case: the newest or oldest event)."""
-        i = self.index(event_id)
-        if i < 0:
-            return None
-        seq = self._seq
-        if isinstance(seq, range):
-            if i == len(seq) - 1:
-                self._seq = range(seq.start, seq.stop - 1)
-                return i
-            if i == 0:
-                self._seq = range(seq.start + 1, seq.stop)
-                return i
-            self._seq = seq = array("q", seq)
-        del seq[i]
-        return i
-
-    def __iter__(self) -> Iterator[int]:
-        return iter(self._seq)
-
-
-# -- rows ----------------------------------------------------------------------------------------------
-class RowSource:
-    """Rows by event id: the live tail's (from the engine's callbacks) first, then an LRU of
-    rows read from the store in pages on a read-only connection of its own."""
-
-    def __init__(
-        self, path: Path | None, *, cache_rows: int = CACHE_ROWS, live_rows: int = LIVE_ROWS
-    ) -> None:
-        self.path = path
-        self.cache_rows = cache_rows
-        self.live_rows = live_rows
-        self._conn: sqlite3.Connection | None = None
-        self.cache: OrderedDict[int, TimelineRow | None] = OrderedDict()  # None: not in the store
-        self.live: OrderedDict[int, TimelineRow] = OrderedDict()
-        self.live_calls: dict[str, list[int]] = {}
-        self.fetched = 0  # rows read from the store, in all
-        self.reads = 0  # page reads
-
-    @property
-    def conn(self) -> sqlite3.Connection | None:
-        if self._conn is None and self.path is not None:
-            self._conn = connect(self.path, readonly=True)
-        return self._conn
-
-    def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-
-    def has(self, event_id: int) -> bool:
-        return event_id in self.live or event_id in self.cache
-
-    def get(self, event_id: int) -> TimelineRow | None:
-        row = self.live.get(event_id)
-        if row is not None:
-            return row
-        row = self.cache.get(event_id)
-        if row is not None:
-            self.cache.move_to_end(event_id)
-        return row
-
-    def add_live(self, row: TimelineRow) -> None:
-        self.live[row.event_id] = row
-        self.live_calls.setdefault(row.call_id, []).append(row.event_id)
-        while len(self.live) > self.live_rows:
-            _, old = self.live.popitem(last=False)
-            ids = self.live_calls.get(old.call_id)
-            if ids:
-                with contextlib.suppress(ValueError):
-                    ids.remove(old.event_id)
-                if not ids:
-                    del self.live_calls[old.call_id]
-
-    def fetch(self, ids: Iterable[int]) -> None:
-        """Read the rows of ``ids`` that are neither live nor cached, in one go."""
-        missing = [i for i in ids if i not in self.live and i not in self.cache]
-        conn = self.conn
-        if not missing or conn is None:
-            return
-        try:
-            events = queries.events_by_ids(conn, missing)
-        except sqlite3.Error as exc:
-            log.warning("reading timeline rows failed: %s", exc)
-            return
-        self.reads += 1
-        self.fetched += len(events)
-        found = {e.id: row_from_timeline_event(e) for e in events}
-        for i in missing:
-            self.cache[i] = found.get(i)  # None: removed from the store (retention)
-        while len(self.cache) > self.cache_rows:
-            self.cache.popitem(last=False)
-
-    def invalidate(self) -> None:
-        """Forget the cached store rows (another filter, or the store changed under them)."""
-        self.cache.clear()
-
-
-@dataclass(slots=True)
-class CallGroup:
-    call_id: str
-    first_id: int  # its first event in the view: the order of the groups
-    count: int  # its events in the view
-    expanded: bool = False
-
-
-@dataclass(slots=True)
-class CallSummary:
-    first_time: int = 0
-    extensions: str = ""
-    caller: str = ""
-    called: str = ""
-    status: str = ""
-    state: str = "none"
-    delivery: str = ""
-    failed: bool = False
-    cells: tuple[str, ...] = ()
-
-
-@dataclass(slots=True)
-class _Query:
-    generation: int
-    result: FilterResult | None = None
-    groups: list[tuple[str, int, int]] | None = None
-    error: str | None = None
-    seconds: float = 0.0
-
-
-@dataclass(slots=True)
-class _Pending:
-    rows: list[TimelineRow] = field(default_factory=list)
-    results: list[DeliveryResult] = field(default_factory=list)
 
 
 class TimelineModel(QAbstractTableModel):
@@ -616,11 +114,11 @@ class TimelineModel(QAbstractTableModel):
         self._worker_conn: sqlite3.Connection | None = None
         # Results come back through a queue the GUI thread polls while a query runs: emitting a
         # Signal(object) from the worker thread corrupts reference counts in PySide6 (a crash).
-        self._done: queue.SimpleQueue[tuple[_Query, DisplayFilter, bool]] = queue.SimpleQueue()
+        self._done: queue.SimpleQueue[tuple[Query, DisplayFilter, bool]] = queue.SimpleQueue()
         self._poll = QTimer(self)
         self._poll.setInterval(5)
         self._poll.timeout.connect(self._poll_done)
-        self._pending = _Pending()
+        self._pending = TailBatch()
         self.delivered = 0
         self.failed = 0
         self.retries = 0
@@ -759,12 +257,12 @@ class TimelineModel(QAbstractTableModel):
         gen = self._generation
         self._want = (flt, grouped)
         if self.source.path is None:
-            self._apply(_Query(gen, FilterResult(ResolvedFilter(flt), IdList(), 0)), flt, grouped)
+            self._apply(Query(gen, FilterResult(ResolvedFilter(flt), IdList(), 0)), flt, grouped)
             return
         if sync:
             conn = self.source.conn
             assert conn is not None
-            self._apply(self._query(conn, gen, flt, grouped), flt, grouped)
+            self._apply(run_query(conn, gen, flt, grouped), flt, grouped)
             return
         if self.querying and self._worker_conn is not None:
             self._worker_conn.interrupt()  # that result would be dropped anyway
@@ -780,9 +278,9 @@ class TimelineModel(QAbstractTableModel):
             if self._worker_conn is None:
                 assert self.source.path is not None
                 self._worker_conn = connect(self.source.path, readonly=True)
-            q = self._query(self._worker_conn, gen, flt, grouped)
+            q = run_query(self._worker_conn, gen, flt, grouped)
         except Exception as exc:  # reported in the GUI thread
-            q = _Query(gen, error=str(exc))
+            q = Query(gen, error=str(exc))
         self._done.put((q, flt, grouped))
 
     def _poll_done(self) -> None:
@@ -795,38 +293,7 @@ class TimelineModel(QAbstractTableModel):
         if not self.querying:
             self._poll.stop()
 
-    @staticmethod
-    def _query(conn: sqlite3.Connection, gen: int, flt: DisplayFilter, grouped: bool) -> _Query:
-        import time
-
-        t0 = time.perf_counter()
-        try:
-            if grouped and flt.is_empty:
-                groups, hi = queries.call_groups(conn)
-                res = queries.run_display_filter(conn, flt)
-                res.max_id = max(res.max_id, hi)
-                q = _Query(gen, res, groups)
-            elif grouped:
-                res = queries.run_display_filter(conn, flt, with_call_id=True)
-                firsts: dict[str, list[int]] = {}
-                for event_id, call_id in zip(res.ids, res.call_ids or (), strict=True):
-                    g = firsts.get(call_id)
-                    if g is None:
-                        firsts[call_id] = [event_id, 1]
-                    else:
-                        g[1] += 1
-                res.call_ids = None
-                q = _Query(gen, res, [(c, v[0], v[1]) for c, v in firsts.items()])
-            else:
-                q = _Query(gen, queries.run_display_filter(conn, flt))
-        except sqlite3.OperationalError as exc:
-            if "interrupted" in str(exc):
-                return _Query(gen, error="interrupted")
-            raise
-        q.seconds = time.perf_counter() - t0
-        return q
-
-    def _on_query_done(self, payload: tuple[_Query, DisplayFilter, bool]) -> None:
+    def _on_query_done(self, payload: tuple[Query, DisplayFilter, bool]) -> None:
         q, flt, grouped = payload
         if q.generation != self._generation:
             return  # a newer filter is on its way
@@ -838,7 +305,7 @@ class TimelineModel(QAbstractTableModel):
             return
         self._apply(q, flt, grouped)
 
-    def _apply(self, q: _Query, flt: DisplayFilter, grouped: bool) -> None:
+    def _apply(self, q: Query, flt: DisplayFilter, grouped: bool) -> None:
         assert q.result is not None
         self.querying = False
         self._applied_generation = q.generation
@@ -979,39 +446,7 @@ class TimelineModel(QAbstractTableModel):
             return s
         ids = self.members(call_id)
         self.source.fetch(ids)
-        rows = [r for r in (self.source.get(i) for i in ids) if r is not None]
-        s = CallSummary()
-        states: list[str] = []
-        delivered = failed = retrying = 0
-        exts: list[str] = []
-        for r in rows:
-            if r.extension not in exts:
-                exts.append(r.extension)
-            status = r.call_status
-            if status and s.status != "ANSWER":
-                s.status = status
-            for d in r.deliveries.values():
-                states.append(d["state"])
-                if d["state"] == "delivered":
-                    delivered += 1
-                elif d["state"] == "failed":
-                    failed += 1
-                elif d["state"] in ("pending", "in_flight", "paused"):
-                    retrying += 1
-            s.failed = s.failed or r.failed
-        if rows:
-            first = rows[0]
-            s.first_time = first.event_time
-            s.caller, s.called = first.caller, first.called
-        s.extensions = ", ".join(exts[:4]) + (" …" if len(exts) > 4 else "")
-        result = queries.aggregate_result(states)
-        s.state = "ok" if result == "delivered" else result
-        parts = [self.tr("{0} delivered").format(delivered)] if delivered else []
-        if retrying:
-            parts.append(self.tr("{0} retrying").format(retrying))
-        if failed:
-            parts.append(self.tr("{0} failed").format(failed))
-        s.delivery = " · ".join(parts) if parts else (self.tr("no subscriber") if rows else "")
+        s = summarise([r for r in (self.source.get(i) for i in ids) if r is not None])
         self._summaries[call_id] = s
         while len(self._summaries) > MEMBERS_CACHE:
             self._summaries.popitem(last=False)
@@ -1035,34 +470,10 @@ class TimelineModel(QAbstractTableModel):
                 )
             start_id = event_id or 0
         for lo in (start_id, 0):
-            found = self._next_failure_id(lo)
+            found = next_failure_id(self._ids, self.source, lo)
             if found is not None:
                 return self.row_of_event(found)
         return None
-
-    def _next_failure_id(self, after_id: int) -> int | None:
-        view = self._ids
-        # The tail: rows whose results came from callbacks (perhaps not committed yet).
-        live = [i for i, r in self.source.live.items() if i > after_id and i in view and r.failed]
-        best = min(live) if live else None
-        conn = self.source.conn
-        if conn is None:
-            return best
-        cursor = after_id
-        while True:
-            try:
-                ids = queries.next_failure_ids(conn, cursor, 500)
-            except sqlite3.Error as exc:
-                log.warning("looking for the next failure failed: %s", exc)
-                return best
-            if not ids:
-                return best
-            for i in ids:
-                if best is not None and i >= best:
-                    return best
-                if i in view:
-                    return i
-            cursor = ids[-1]
 
     # -- feeding (called from engine callbacks, cheap) -----------------------------------------------------
     def push_event(self, row: TimelineRow) -> None:
@@ -1075,7 +486,7 @@ class TimelineModel(QAbstractTableModel):
         pending = self._pending
         if not pending.rows and not pending.results:
             return
-        self._pending = _Pending()
+        self._pending = TailBatch()
         appended = 0
         if pending.rows:
             appended = self._take_rows(pending.rows)
@@ -1179,7 +590,7 @@ class TimelineModel(QAbstractTableModel):
             if row is None:
                 continue  # not in memory: the store has it when it is read
             row.deliveries.pop(placeholder_key(res.subscription_id), None)  # now known by its id
-            row.set_delivery(res.id, _result_entry(res))
+            row.set_delivery(res.id, result_entry(res))
             touched.add(res.event_id)
         if not touched:
             return
@@ -1322,25 +733,25 @@ class TimelineModel(QAbstractTableModel):
             if row is None:  # no longer in the store (retention)
                 if role == _DISPLAY and col == 1:
                     return self.tr("(removed)")
-                return _MISSING_BRUSH if role == _FOREGROUND else None
+                return MISSING_BRUSH if role == _FOREGROUND else None
         if role == _DISPLAY:
             text = row.cells()[col]
             if col == 0 and self._grouped:
                 return "      " + text
             return text
         if role == _FOREGROUND:
-            return _EVENT_BRUSH.get(row.event_type, _DEFAULT_FG) if col == 1 else None
+            return EVENT_BRUSH.get(row.event_type, DEFAULT_FG) if col == 1 else None
         if role == _BACKGROUND:
             look = row.delivery_look
-            brush = _STATE_BRUSH.get(look)
+            brush = ROW_BRUSH.get(look)
             if brush is not None:
                 return brush
-            return _CELL_BRUSH.get(look) if col == self.DELIVERY_COLUMN else None
+            return CELL_BRUSH.get(look) if col == self.DELIVERY_COLUMN else None
         if role == _DECORATION:
             return look_icon(row.delivery_look) if col == self.DELIVERY_COLUMN else None
         if role == _TOOLTIP and col == self.DELIVERY_COLUMN and row.deliveries:
             labels = {
-                d["state"]: self.tr(STATE_LABELS.get(d["state"], d["state"])) for d in row.deliveries.values()
+                d["state"]: state_label(d["state"]) for d in row.deliveries.values()
             }
             return "\n".join(
                 f"{d['method']} {d['url']} → {d['outcome']} ({labels[d['state']]})"
@@ -1366,12 +777,12 @@ class TimelineModel(QAbstractTableModel):
             font.setBold(True)
             return font
         if role == _BACKGROUND:
-            brush = _STATE_BRUSH.get(s.state)
+            brush = ROW_BRUSH.get(s.state)
             if brush is not None:
                 return brush
             if s.state == "ok" and col == self.DELIVERY_COLUMN:
-                return _OK_BRUSH
-            return _HEADER_BRUSH
+                return OK_BRUSH
+            return HEADER_BRUSH
         if role == _TOOLTIP and col in (0, 1):
             return self.tr("CallID {0} — click ▸ or press → to show its events").format(call_id)
         return None

@@ -1,19 +1,21 @@
-"""`pbxdesk test SCENARIO...`: contract tests of a webhook handler, for CI."""
+"""`pbxdesk test SCENARIO...`: contract tests of a webhook handler, for CI (the module is not
+named test.py so that nobody takes it for a test file)."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
-import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
+from pbxdesk.cli.exit_codes import ExitCode
 from pbxdesk.domain import PbxDeskError
-from pbxdesk.domain.validation import validate_url
+
+if TYPE_CHECKING:
+    from pbxdesk.engine.contract.runner import ScenarioReport
 
 
-def add_test_command(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
+def add_commands(sub: argparse._SubParsersAction, parser_class: type[argparse.ArgumentParser]) -> None:
     test = sub.add_parser(
         "test",
         help="play scenarios against a handler and check its answers ([[expect]], [test] probes)",
@@ -26,6 +28,7 @@ def add_test_command(sub: Any, parser_class: type[argparse.ArgumentParser]) -> N
     test.add_argument(
         "--real-time", action="store_true", help="play calls in real time (default: virtual clock)"
     )
+    test.set_defaults(func=cmd_test)
 
 
 def _write(path: str, text: str, what: str) -> None:
@@ -36,8 +39,12 @@ def _write(path: str, text: str, what: str) -> None:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
+    import asyncio
+    import tempfile
+
+    from pbxdesk.domain.validation import validate_url
     from pbxdesk.engine.contract.reports import html_report, junit_xml
-    from pbxdesk.engine.contract.runner import ScenarioReport, run_contract
+    from pbxdesk.engine.contract.runner import run_contract
     from pbxdesk.engine.scenario import load_scenario
 
     target = validate_url(args.target, where="--target") if args.target else None
@@ -52,10 +59,10 @@ def cmd_test(args: argparse.Namespace) -> int:
         _write(args.junit, junit_xml(reports), "JUnit")
     if args.html:
         _write(args.html, html_report(reports), "HTML")
-    return 0 if all(r.passed for r in reports) else 1
+    return ExitCode.OK if all(r.passed for r in reports) else ExitCode.FAILED
 
 
-def _print_summary(reports: list[Any]) -> None:
+def _print_summary(reports: list[ScenarioReport]) -> None:
     from rich.console import Console
     from rich.table import Table
 
