@@ -13,7 +13,9 @@ the entry.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+import re
+from types import UnionType
+from typing import Any, TypeVar, Union, get_origin
 
 import pydantic
 from pydantic import BaseModel, ConfigDict
@@ -29,6 +31,8 @@ class InputModel(BaseModel):
 
 
 M = TypeVar("M", bound=BaseModel)
+# How pydantic names the member of a union it tried, deeper than a field: "str", "list[str]"...
+_MEMBER_TAG = re.compile(r"str|int|float|bool|none|[a-z-]+\[.*\]")
 
 _TYPE_WORDS = {
     "int_type": "an integer",
@@ -52,6 +56,11 @@ def checked(model: type[M], data: Any, where: str) -> M:
         raise input_error(exc, model, where) from None
 
 
+def _fields(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's fields by the key the input uses (its alias: ``from`` for ``from_``)."""
+    return {(f.alias or name): f for name, f in model.model_fields.items()}
+
+
 def _path(loc: tuple[Any, ...], model: type[BaseModel]) -> str:
     """``('schedule', 2)`` -> ``schedule[2]``; a union member's name (``('b', 'int')``) is dropped."""
     out = ""
@@ -60,7 +69,7 @@ def _path(loc: tuple[Any, ...], model: type[BaseModel]) -> str:
             out += f"[{part}]"
         elif i == 0:
             out = str(part)
-        elif i == 1 and str(loc[0]) in model.model_fields:
+        elif (i == 1 and _is_union(_fields(model).get(str(loc[0])))) or _MEMBER_TAG.fullmatch(str(part)):
             continue  # pydantic names the member of a union it tried: not a key of the input
         else:
             out += f".{part}"
@@ -80,11 +89,11 @@ def input_error(exc: pydantic.ValidationError, model: type[BaseModel], where: st
     key = str(loc[0])
     at = f"{where}.{_path(loc, model)}" if where else _path(loc, model)
     if kind == "extra_forbidden":
-        allowed = ", ".join(sorted(model.model_fields))
+        allowed = ", ".join(sorted(_fields(model)))
         return ValidationError(f"unknown key {key!r} (allowed: {allowed})", where=where)
     if kind == "missing":
         return ValidationError("is required", where=at)
-    field = model.model_fields.get(key)
+    field = _fields(model).get(key)
     # An input model's descriptions say what a value must be; another model's (the emulator's
     # API bodies) document the field instead.
     one_key = len(loc) == 1 or _is_member(loc, model)
@@ -115,8 +124,12 @@ def input_error(exc: pydantic.ValidationError, model: type[BaseModel], where: st
     return ValidationError(_said(err["msg"]), where=at)
 
 
+def _is_union(field: Any) -> bool:
+    return field is not None and get_origin(field.annotation) in (Union, UnionType)
+
+
 def _is_member(loc: tuple[Any, ...], model: type[BaseModel]) -> bool:
-    return len(loc) == 2 and not isinstance(loc[1], int) and str(loc[0]) in model.model_fields
+    return len(loc) == 2 and not isinstance(loc[1], int) and _is_union(_fields(model).get(str(loc[0])))
 
 
 def _said(msg: str) -> str:

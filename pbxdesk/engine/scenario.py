@@ -6,7 +6,6 @@ Every error names the file, the entry and the field at fault, e.g.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -27,7 +26,6 @@ from pbxdesk.domain import (
     SubscriptionScope,
     ValidationError,
 )
-from pbxdesk.domain.enums import UNANSWERED_STATUSES
 from pbxdesk.domain.validation import (
     make_subscription,
     parse_extension_type,
@@ -38,7 +36,23 @@ from pbxdesk.domain.validation import (
 )
 from pbxdesk.engine.contract.expectations import Expectation, parse_expectations
 from pbxdesk.engine.contract.probes import TestSettings, parse_test_settings
-from pbxdesk.engine.entries import Entry as _Entry
+from pbxdesk.engine.input_model import checked
+from pbxdesk.engine.scenario_model import (
+    AgentChangeTable,
+    AgentEventTable,
+    CallbackTable,
+    CallStatusTable,
+    CallTable,
+    ExtensionTable,
+    MessageTable,
+    PbxTable,
+    PhoneEventTable,
+    ReplayTable,
+    ScenarioFile,
+    StatusChangeTable,
+    SubscriptionTable,
+    TrafficTable,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,81 +176,8 @@ class Scenario:
         return self.by_name.get(key)
 
 
-_TOP_KEYS = {
-    "pbx", "extensions", "subscriptions", "calls", "callbacks", "messages", "traffic",
-    "expect", "test",  # `pbxdesk test` (engine/contract)
-    "replay",  # a call saved from a profile (`pbxdesk export --format scenario`)
-    "phone_events", "agent_events", "call_statuses", "status_changes", "agent_changes",  # feeds
-}  # fmt: skip
-_PBX_KEYS = {"client_prefix", "domain", "seed", "client_id"}
-_EXT_KEYS = {
-    "id",
-    "name",
-    "type",
-    "record",
-    "label",
-    "status",
-    "did",
-    "forward_to",
-    "agents",
-    "strategy",
-    "route",
-    "menu_time",
-    "ring_time",
-    # the real extension resource's own fields (optional)
-    "caller_id_name",
-    "extension_group_id",
-    "create_date",
-    "client_id",
-    "domain",
-    "extra_params",
-}
-_SUB_KEYS = {"extension", "event_type", "method", "url"}
-_CALL_KEYS = {
-    "at",
-    "from",
-    "to",
-    "answer_after",
-    "talk",
-    "answered_by",
-    "hangup",
-    "ring",
-    "voicemail",
-    "transfer_to",
-    "transfer_after",
-    "transfer_answer_after",
-    "diversion",
-}
-_CALLBACK_KEYS = {
-    "at",
-    "extension",
-    "src_num",
-    "dst_num",
-    "answer_after",
-    "talk",
-    "src_answer_after",
-    "hangup",
-}
-_MESSAGE_KEYS = {"at", "from", "to", "text"}
-_TRAFFIC_KEYS = {
-    "to",
-    "from",
-    "rate",
-    "duration",
-    "start",
-    "answer_probability",
-    "answer_after",
-    "talk",
-    "hangup",
-    "answered_by",
-}
-
-
-def _tables(doc: dict[str, Any], key: str) -> Iterable[tuple[int, Any]]:
-    value = doc.get(key, [])
-    if not isinstance(value, list):
-        raise ValidationError(f"must be an array of tables ([[{key}]])", where=key)
-    return enumerate(value)
+def _tables(doc: ScenarioFile, key: str) -> Iterable[tuple[int, Any]]:
+    return enumerate(getattr(doc, key))
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -266,14 +207,17 @@ def parse_scenario(text: str, *, source: str = "<scenario>") -> Scenario:
         raise exc.located(source) from None
 
 
-def _build(doc: dict[str, Any], source: str) -> Scenario:
-    _Entry(doc, "scenario", _TOP_KEYS)  # rejects unknown top-level keys
-    pbx_e = _Entry(doc.get("pbx", {}), "pbx", _PBX_KEYS)
+def _build(raw: dict[str, Any], source: str) -> Scenario:
+    try:
+        doc = checked(ScenarioFile, raw, "")
+    except ValidationError as exc:  # an unknown key of the file itself: say "scenario"
+        raise ValidationError(exc.message, where=exc.where or "scenario") from None
+    pbx_t = checked(PbxTable, doc.pbx, "pbx")
     pbx = PbxSettings(
-        client_prefix=pbx_e.wrap("client_prefix", validate_prefix, pbx_e.get("client_prefix", str, "000")),
-        domain=pbx_e.get("domain", str, "sip.example.test"),
-        seed=pbx_e.get("seed", int, None),
-        client_id=pbx_e.get("client_id", int, 1),
+        client_prefix=validate_prefix(pbx_t.client_prefix, where="pbx.client_prefix"),
+        domain=pbx_t.domain,
+        seed=pbx_t.seed,
+        client_id=pbx_t.client_id,
     )
     extensions = _extensions(doc, pbx)
     by_name = {e.name: e for e in extensions}
@@ -307,94 +251,72 @@ def _build(doc: dict[str, Any], source: str) -> Scenario:
         agent_changes=tuple(
             _agent_change(i, t, by_name, by_id, pbx) for i, t in _tables(doc, "agent_changes")
         ),
-        expect=parse_expectations(doc.get("expect"), extensions, pbx.client_prefix),
-        test=parse_test_settings(doc.get("test")),
+        expect=parse_expectations(doc.expect, extensions, pbx.client_prefix),
+        test=parse_test_settings(doc.test),
     )
 
 
-_CREATE_DATE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
-
-
-def _resource_fields(e: _Entry) -> dict[str, Any]:
-    """The optional keys of the real extension resource (label aside), checked as the API has them."""
-    out: dict[str, Any] = {"caller_id_name": e.get("caller_id_name", str, "")}
-    for key in ("extension_group_id", "client_id"):
-        value = e.get(key, int, None)
-        if value is not None and value <= 0:
-            raise e.fail(key, f"must be a positive integer, not {value}")
-        out[key] = value
-    create_date = e.get("create_date", str, "")
-    if create_date and not _CREATE_DATE.fullmatch(create_date):
-        raise e.fail("create_date", f"must be 'YYYY-MM-DD HH:MM:SS' (UTC), not {create_date!r}")
-    out["create_date"] = create_date
-    out["domain"] = e.get("domain", str, "")
-    out["extra_params"] = e.get("extra_params", str, None)
-    return out
-
-
-def _extensions(doc: dict[str, Any], pbx: PbxSettings) -> tuple[Extension, ...]:
+def _extensions(doc: ScenarioFile, pbx: PbxSettings) -> tuple[Extension, ...]:
     out: list[Extension] = []
     seen_ids: set[int] = set()
     seen_names: set[str] = set()
     seen_dids: set[str] = set()
     for i, table in _tables(doc, "extensions"):
-        e = _Entry(table, f"extensions[{i}]", _EXT_KEYS)
-        ext_id = e.get("id", int)
-        if ext_id <= 0:
-            raise e.fail("id", f"must be a positive integer, not {ext_id}")
-        if ext_id in seen_ids:
-            raise e.fail("id", f"duplicate extension id {ext_id}")
-        name = e.wrap("name", validate_extension_name, e.get("name", (str, int)), prefix=pbx.client_prefix)
+        where = f"extensions[{i}]"
+        t = checked(ExtensionTable, table, where)
+        if t.id in seen_ids:
+            raise ValidationError(f"duplicate extension id {t.id}", where=f"{where}.id")
+        name = validate_extension_name(t.name, prefix=pbx.client_prefix, where=f"{where}.name")
         if name in seen_names:
-            raise e.fail("name", f"duplicate extension name {name!r}")
-        ext_type = e.wrap("type", parse_extension_type, e.get("type", str))
-        status_raw = e.get("status", str, "active")
-        try:
-            status = ExtensionStatus(status_raw)
-        except ValueError:
-            raise e.fail("status", f"must be 'active' or 'blocked', not {status_raw!r}") from None
-        did = e.get("did", (str, int), None)
-        did = None if did is None else str(did)
+            raise ValidationError(f"duplicate extension name {name!r}", where=f"{where}.name")
+        ext_type = parse_extension_type(t.type, where=f"{where}.type")
+        did = None if t.did is None else str(t.did)
         if did is not None:
             if did in seen_dids:
-                raise e.fail("did", f"public number {did} is routed to two extensions")
+                raise ValidationError(
+                    f"public number {did} is routed to two extensions", where=f"{where}.did"
+                )
             seen_dids.add(did)
         agents = tuple(
-            e.wrap("agents", validate_extension_name, a, prefix=pbx.client_prefix)
-            for a in e.get("agents", list, [])
+            validate_extension_name(a, prefix=pbx.client_prefix, where=f"{where}.agents") for a in t.agents
         )
-        strategy = e.get("strategy", str, "ringall")
-        if strategy not in ("ringall", "sequential"):
-            raise e.fail("strategy", f"must be 'ringall' or 'sequential', not {strategy!r}")
-        route = e.get("route", (str, int), None)
+        route = t.route
         if route is not None:
-            route = e.wrap("route", validate_extension_name, route, prefix=pbx.client_prefix)
+            route = validate_extension_name(route, prefix=pbx.client_prefix, where=f"{where}.route")
         if ext_type is ExtensionType.QUEUE and not agents:
-            raise e.fail("agents", "a queue needs at least one agent")
+            raise ValidationError("a queue needs at least one agent", where=f"{where}.agents")
         if agents and ext_type is not ExtensionType.QUEUE:
-            raise e.fail("agents", f"only a queue has agents, this extension is a {ext_type.value}")
+            raise ValidationError(
+                f"only a queue has agents, this extension is a {ext_type.value}", where=f"{where}.agents"
+            )
         if route is not None and ext_type is not ExtensionType.IVR:
-            raise e.fail("route", f"only an ivr routes callers, this extension is a {ext_type.value}")
-        forward_to = e.get("forward_to", (str, int), None)
+            raise ValidationError(
+                f"only an ivr routes callers, this extension is a {ext_type.value}", where=f"{where}.route"
+            )
         out.append(
             Extension(
-                id=ext_id,
+                id=t.id,
                 name=name,
                 type=ext_type,
-                status=status,
-                label=e.get("label", str, ""),
-                record=e.get("record", bool, False),
+                status=ExtensionStatus(t.status),
+                label=t.label,
+                record=t.record,
                 did=did,
-                forward_to=None if forward_to is None else str(forward_to),
+                forward_to=None if t.forward_to is None else str(t.forward_to),
                 agents=agents,
-                strategy=strategy,
+                strategy=t.strategy,
                 route=route,
-                menu_time=e.number("menu_time", 3.0),
-                ring_time=e.number("ring_time", 15.0),
-                **_resource_fields(e),
+                menu_time=float(t.menu_time),
+                ring_time=float(t.ring_time),
+                caller_id_name=t.caller_id_name,
+                extension_group_id=t.extension_group_id,
+                create_date=t.create_date,
+                client_id=t.client_id,
+                domain=t.domain,
+                extra_params=t.extra_params,
             )
         )
-        seen_ids.add(ext_id)
+        seen_ids.add(t.id)
         seen_names.add(name)
     return tuple(out)
 
@@ -450,20 +372,17 @@ def _resolve_extension(
 
 
 def _subscriptions(
-    doc: dict[str, Any], by_name: dict[str, Extension], by_id: dict[int, Extension], pbx: PbxSettings
+    doc: ScenarioFile, by_name: dict[str, Extension], by_id: dict[int, Extension], pbx: PbxSettings
 ) -> tuple[Subscription, ...]:
     out: list[Subscription] = []
     for i, table in _tables(doc, "subscriptions"):
-        e = _Entry(table, f"subscriptions[{i}]", _SUB_KEYS)
-        ext = _resolve_extension(e.get("extension", (int, str)), by_name, by_id, pbx, e.at("extension"))
-        # Read the raw values first: their errors already carry the entry's location.
-        event_type = e.get("event_type", str)
-        method = e.get("method", str, "GET")
-        url = e.get("url", str)
+        where = f"subscriptions[{i}]"
+        t = checked(SubscriptionTable, table, where)
+        ext = _resolve_extension(t.extension, by_name, by_id, pbx, f"{where}.extension")
         try:
-            sub = make_subscription(ext, event_type=event_type, method=method, url=url)
+            sub = make_subscription(ext, event_type=t.event_type, method=t.method, url=t.url)
         except ValidationError as exc:
-            raise ValidationError(exc.message, where=e.at(exc.where)) from None
+            raise ValidationError(exc.message, where=f"{where}.{exc.where}") from None
         out.append(sub)
     return tuple(out)
 
@@ -496,70 +415,47 @@ def _check_caller(party: str, by_name: dict[str, Extension], where: str) -> str:
 
 
 def _call(i: int, table: Any, by_name: dict[str, Extension], pbx: PbxSettings) -> CallPlan:
-    e = _Entry(table, f"calls[{i}]", _CALL_KEYS)
-    from_ = _check_caller(
-        _party(e.get("from", (str, int)), by_name, pbx, e.at("from")), by_name, e.at("from")
-    )
-    to = _party(e.get("to", (str, int)), by_name, pbx, e.at("to"))
-    answered_by = e.get("answered_by", str, None)
+    where = f"calls[{i}]"
+    t = checked(CallTable, table, where)
+    at = f"{where}.from"
+    from_ = _check_caller(_party(t.from_, by_name, pbx, at), by_name, at)
+    to = _party(t.to, by_name, pbx, f"{where}.to")
+    answered_by = t.answered_by
     if answered_by is not None:
-        answered_by = _party(answered_by, by_name, pbx, e.at("answered_by"))
-    hangup = _hangup_status(e)
-    voicemail = e.get("voicemail", (bool, int, float), None, what="true or seconds of message")
-    if voicemail is True:
-        voicemail = 10.0
-    elif voicemail is False:
-        voicemail = None
-    elif voicemail is not None and voicemail <= 0:
-        raise e.fail("voicemail", f"must be true or a positive number of seconds, not {voicemail!r}")
-    transfer_to = e.get("transfer_to", (str, int), None)
+        answered_by = _party(answered_by, by_name, pbx, f"{where}.answered_by")
+    transfer_to = t.transfer_to
     if transfer_to is not None:
-        transfer_to = _party(transfer_to, by_name, pbx, e.at("transfer_to"))
+        transfer_to = _party(transfer_to, by_name, pbx, f"{where}.transfer_to")
         if transfer_to not in by_name or by_name[transfer_to].type is not ExtensionType.PHONE:
-            raise e.fail("transfer_to", f"{transfer_to!r} is not a phone extension of this PBX")
+            raise ValidationError(
+                f"{transfer_to!r} is not a phone extension of this PBX", where=f"{where}.transfer_to"
+            )
+    voicemail = t.voicemail  # the model made true into 10 s, false into None
     if voicemail is not None:
         target = by_name.get(to) or _by_did_or_short(to, by_name, pbx)
         if target is None or target.type is not ExtensionType.PHONE:
-            raise e.fail("voicemail", "a voicemail is left on a phone extension: call one")
+            raise ValidationError(
+                "a voicemail is left on a phone extension: call one", where=f"{where}.voicemail"
+            )
     return CallPlan(
-        at=e.number("at", 0.0),
+        at=float(t.at),
         from_=from_,
         to=to,
-        answer_after=e.number("answer_after", None),
-        talk=e.number("talk", 5.0),
+        answer_after=_float(t.answer_after),
+        talk=float(t.talk),
         answered_by=answered_by,
-        hangup=hangup,
-        ring=e.number("ring", None),
-        voicemail=None if voicemail is None else float(voicemail),
+        hangup=CallStatus(t.hangup),
+        ring=_float(t.ring),
+        voicemail=_float(voicemail),
         transfer_to=transfer_to,
-        transfer_after=e.number("transfer_after", 5.0),
-        transfer_answer_after=e.number("transfer_answer_after", 2.0),
-        diversion=_diversion(e),
+        transfer_after=float(t.transfer_after),
+        transfer_answer_after=float(t.transfer_answer_after),
+        diversion=None if t.diversion is None else str(t.diversion),
     )
 
 
-def _diversion(e: _Entry) -> str | None:
-    """The number a call was forwarded from before it reached the PBX (SIP Diversion)."""
-    value = e.get("diversion", (str, int), None)
-    if value is None:
-        return None
-    value = str(value).strip()
-    digits = value[1:] if value.startswith("+") else value
-    if not digits.isdigit():
-        raise e.fail("diversion", f"must be a phone number, not {value!r}")
-    return value
-
-
-def _hangup_status(e: _Entry) -> CallStatus:
-    status_raw = e.get("hangup", str, "NOANSWER")
-    try:
-        hangup = CallStatus(status_raw)
-    except ValueError:
-        hangup = None
-    if hangup not in UNANSWERED_STATUSES:
-        allowed = ", ".join(sorted(s.value for s in UNANSWERED_STATUSES))
-        raise e.fail("hangup", f"must be one of {allowed}, not {status_raw!r}")
-    return hangup
+def _float(value: float | None) -> float | None:
+    return None if value is None else float(value)
 
 
 def _by_did_or_short(number: str, by_name: dict[str, Extension], pbx: PbxSettings) -> Extension | None:
@@ -572,73 +468,73 @@ def _by_did_or_short(number: str, by_name: dict[str, Extension], pbx: PbxSetting
 def _callback(
     i: int, table: Any, by_name: dict[str, Extension], by_id: dict[int, Extension], pbx: PbxSettings
 ) -> CallbackPlan:
-    e = _Entry(table, f"callbacks[{i}]", _CALLBACK_KEYS)
-    owner = _resolve_extension(e.get("extension", (str, int)), by_name, by_id, pbx, e.at("extension"))
-    raw_src = e.get("src_num", (list, str, int))
-    raw_src = raw_src if isinstance(raw_src, list) else [raw_src]
+    where = f"callbacks[{i}]"
+    t = checked(CallbackTable, table, where)
+    owner = _resolve_extension(t.extension, by_name, by_id, pbx, f"{where}.extension")
+    raw_src = t.src_num if isinstance(t.src_num, list) else [t.src_num]
+    at = f"{where}.src_num"
     if not raw_src:
-        raise e.fail("src_num", "needs at least one number to ring first")
+        raise ValidationError("needs at least one number to ring first", where=at)
     src: list[str] = []
     for value in raw_src:
         value = str(value)
         # The API takes short numbers ("200") for the PBX's own extensions.
         full = f"{pbx.client_prefix}*{value}"
-        src.append(
-            full if value.isdigit() and full in by_name else _party(value, by_name, pbx, e.at("src_num"))
-        )
-        _check_caller(src[-1], by_name, e.at("src_num"))
-    dst = _party(e.get("dst_num", (str, int)), by_name, pbx, e.at("dst_num"))
+        src.append(full if value.isdigit() and full in by_name else _party(value, by_name, pbx, at))
+        _check_caller(src[-1], by_name, at)
     return CallbackPlan(
-        at=e.number("at", 0.0),
+        at=float(t.at),
         extension=owner.name,
         src_num=tuple(src),
-        dst_num=dst,
-        answer_after=e.number("answer_after", None),
-        talk=e.number("talk", 5.0),
-        src_answer_after=e.number("src_answer_after", 1.0),
-        hangup=_hangup_status(e),
+        dst_num=_party(t.dst_num, by_name, pbx, f"{where}.dst_num"),
+        answer_after=_float(t.answer_after),
+        talk=float(t.talk),
+        src_answer_after=float(t.src_answer_after),
+        hangup=CallStatus(t.hangup),
     )
 
 
 def _replay(
     i: int, table: Any, by_name: dict[str, Extension], by_id: dict[int, Extension], pbx: PbxSettings
 ) -> ReplayPlan:
-    e = _Entry(table, f"replay[{i}]", {"at", "extension", "fields"})
-    ext = _resolve_extension(e.get("extension", (int, str)), by_name, by_id, pbx, e.at("extension"))
-    fields = e.get("fields", dict)
-    for key, value in fields.items():
-        if not isinstance(value, str):
-            raise e.fail("fields", f"{key}: every value is text as the PBX sent it, not {value!r}")
+    where = f"replay[{i}]"
+    t = checked(ReplayTable, table, where)
+    ext = _resolve_extension(t.extension, by_name, by_id, pbx, f"{where}.extension")
+    fields = t.fields
     event_type = fields.get("EventType")
-    if event_type not in {t.value for t in EventType}:
-        raise e.fail("fields", f"EventType {event_type!r} is not an event pbxdesk can deliver")
+    if event_type not in {et.value for et in EventType}:
+        raise ValidationError(
+            f"EventType {event_type!r} is not an event pbxdesk can deliver", where=f"{where}.fields"
+        )
     for required in ("CallID", "EventTime"):
         if not fields.get(required):
-            raise e.fail("fields", f"{required} is missing")
-    return ReplayPlan(at=e.number("at", 0.0), extension_id=ext.id, fields=tuple(fields.items()))
+            raise ValidationError(f"{required} is missing", where=f"{where}.fields")
+    return ReplayPlan(at=float(t.at), extension_id=ext.id, fields=tuple(fields.items()))
 
 
 def _feed_subscription(
-    e: _Entry, ext_id: int, scope: SubscriptionScope, allowed: Iterable[EventType | FeedEventType]
-) -> Subscription:
-    choices = {t.value: t for t in allowed}
-    raw = e.get("event_type", str)
-    if raw not in choices:
-        raise e.fail("event_type", f"must be one of {', '.join(sorted(choices))}, not {raw!r}")
+    t: PhoneEventTable, where: str, ext_id: int, scope: SubscriptionScope,
+    allowed: Iterable[EventType | FeedEventType],
+) -> Subscription:  # fmt: skip
+    choices = {et.value: et for et in allowed}
+    if t.event_type not in choices:
+        raise ValidationError(
+            f"must be one of {', '.join(sorted(choices))}, not {t.event_type!r}", where=f"{where}.event_type"
+        )
     try:
         return Subscription(
-            ext_id, choices[raw], parse_method(e.get("method", str, "GET")), validate_url(e.get("url", str)),
-            scope=scope,
-        )  # fmt: skip
+            ext_id, choices[t.event_type], parse_method(t.method), validate_url(t.url), scope=scope
+        )
     except ValidationError as exc:
-        raise ValidationError(exc.message, where=e.at(exc.where)) from None
+        raise ValidationError(exc.message, where=f"{where}.{exc.where}") from None
 
 
 def _phone_event(i: int, table: Any) -> Subscription:
     """A global subscription: the event on every phone extension (``/phone_events/``)."""
-    e = _Entry(table, f"phone_events[{i}]", {"event_type", "method", "url"})
+    where = f"phone_events[{i}]"
+    t = checked(PhoneEventTable, table, where)
     return _feed_subscription(
-        e, 0, SubscriptionScope.PHONES, [*sorted(CALL_EVENTS), FeedEventType.EXTENSION_CALL_STATUS]
+        t, where, 0, SubscriptionScope.PHONES, [*sorted(CALL_EVENTS), FeedEventType.EXTENSION_CALL_STATUS]
     )
 
 
@@ -646,112 +542,100 @@ _ByName = dict[str, Extension]
 _ById = dict[int, Extension]
 
 
-def _agent(e: _Entry, key: str, by_name: _ByName, by_id: _ById, pbx: PbxSettings) -> Extension:
-    ext = _resolve_extension(e.get(key, (int, str)), by_name, by_id, pbx, e.at(key))
+def _agent(key: int | str, where: str, by_name: _ByName, by_id: _ById, pbx: PbxSettings) -> Extension:
+    ext = _resolve_extension(key, by_name, by_id, pbx, where)
     if ext.type is not ExtensionType.PHONE:
-        raise e.fail(key, f"a queue agent is a phone extension; {ext.name!r} is a {ext.type.value}")
+        raise ValidationError(
+            f"a queue agent is a phone extension; {ext.name!r} is a {ext.type.value}", where=where
+        )
     return ext
 
 
 def _agent_event(i: int, table: Any, by_name: _ByName, by_id: _ById, pbx: PbxSettings) -> Subscription:
     """A queue agent's subscription (``/agent/local/{agent_id}/event/``)."""
-    e = _Entry(table, f"agent_events[{i}]", {"agent", "event_type", "method", "url"})
-    agent = _agent(e, "agent", by_name, by_id, pbx)
-    return _feed_subscription(e, agent.id, SubscriptionScope.AGENT, sorted(AGENT_EVENTS))
+    where = f"agent_events[{i}]"
+    t = checked(AgentEventTable, table, where)
+    agent = _agent(t.agent, f"{where}.agent", by_name, by_id, pbx)
+    return _feed_subscription(t, where, agent.id, SubscriptionScope.AGENT, sorted(AGENT_EVENTS))
 
 
-def _call_statuses(doc: dict[str, Any]) -> dict[int, str]:
+def _call_statuses(doc: ScenarioFile) -> dict[int, str]:
     out: dict[int, str] = {}
     for i, table in _tables(doc, "call_statuses"):
-        e = _Entry(table, f"call_statuses[{i}]", {"id", "name"})
-        status_id = e.get("id", int)
-        if status_id <= 0 or status_id in out:
-            raise e.fail("id", f"must be a positive integer used once, not {status_id}")
-        out[status_id] = e.get("name", str)
+        t = checked(CallStatusTable, table, f"call_statuses[{i}]")
+        if t.id in out:
+            raise ValidationError(
+                f"must be a positive integer used once, not {t.id}", where=f"call_statuses[{i}].id"
+            )
+        out[t.id] = t.name
     return out
 
 
 def _status_change(
     i: int, table: Any, by_name: _ByName, by_id: _ById, pbx: PbxSettings, statuses: dict[int, str]
 ) -> StatusChangePlan:
-    e = _Entry(table, f"status_changes[{i}]", {"at", "extension", "status"})
-    ext = _resolve_extension(e.get("extension", (int, str)), by_name, by_id, pbx, e.at("extension"))
+    where = f"status_changes[{i}]"
+    t = checked(StatusChangeTable, table, where)
+    ext = _resolve_extension(t.extension, by_name, by_id, pbx, f"{where}.extension")
     if ext.type is not ExtensionType.PHONE:
         kind = ext.type.value
-        raise e.fail("extension", f"call statuses are for phone extensions; {ext.name!r} is a {kind}")
-    raw = e.get("status", (int, str), None)
+        raise ValidationError(
+            f"call statuses are for phone extensions; {ext.name!r} is a {kind}", where=f"{where}.extension"
+        )
+    raw = t.status
     if isinstance(raw, str):
         by_label = {name: sid for sid, name in statuses.items()}
         if raw not in by_label:
-            raise e.fail("status", f"no [[call_statuses]] entry named {raw!r}")
+            raise ValidationError(f"no [[call_statuses]] entry named {raw!r}", where=f"{where}.status")
         raw = by_label[raw]
     if raw is not None and raw not in statuses:
-        raise e.fail("status", f"no [[call_statuses]] entry with id {raw}")
-    return StatusChangePlan(at=e.number("at", 0.0), extension=ext.name, status=raw)
+        raise ValidationError(f"no [[call_statuses]] entry with id {raw}", where=f"{where}.status")
+    return StatusChangePlan(at=float(t.at), extension=ext.name, status=raw)
 
 
 def _agent_change(i: int, table: Any, by_name: _ByName, by_id: _ById, pbx: PbxSettings) -> AgentChangePlan:
-    e = _Entry(table, f"agent_changes[{i}]", {"at", "agent", "status"})
-    agent = _agent(e, "agent", by_name, by_id, pbx)
-    raw = e.get("status", str)
-    try:
-        status = AgentStatus(raw)
-    except ValueError:
-        raise e.fail("status", f"must be 'available' or 'logged_out', not {raw!r}") from None
-    return AgentChangePlan(at=e.number("at", 0.0), agent=agent.name, status=status)
+    where = f"agent_changes[{i}]"
+    t = checked(AgentChangeTable, table, where)
+    agent = _agent(t.agent, f"{where}.agent", by_name, by_id, pbx)
+    return AgentChangePlan(at=float(t.at), agent=agent.name, status=AgentStatus(t.status))
 
 
 def _message(i: int, table: Any, by_name: dict[str, Extension], pbx: PbxSettings) -> MessagePlan:
-    e = _Entry(table, f"messages[{i}]", _MESSAGE_KEYS)
-    from_ = _party(e.get("from", (str, int)), by_name, pbx, e.at("from"))
-    to = _party(e.get("to", (str, int)), by_name, pbx, e.at("to"))
+    where = f"messages[{i}]"
+    t = checked(MessageTable, table, where)
+    from_ = _party(t.from_, by_name, pbx, f"{where}.from")
+    to = _party(t.to, by_name, pbx, f"{where}.to")
     for key, party in (("from", from_), ("to", to)):
         ext = by_name.get(party)
         if ext is not None and ext.type is not ExtensionType.PHONE:
-            raise e.fail(key, f"messages are only for phone extensions; {party!r} is a {ext.type.value}")
+            raise ValidationError(
+                f"messages are only for phone extensions; {party!r} is a {ext.type.value}",
+                where=f"{where}.{key}",
+            )
     if from_ not in by_name and to not in by_name:
-        raise e.fail("from", "a message needs a phone extension of this PBX at one end")
-    return MessagePlan(at=e.number("at", 0.0), from_=from_, to=to, text=e.get("text", str, ""))
-
-
-def _range(e: _Entry, key: str, default: tuple[float, float]) -> tuple[float, float]:
-    value = e.get(key, (list, int, float), default, what="a number or [low, high] seconds")
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        value = (value, value)
-    if (
-        len(value) != 2
-        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
-        or value[0] < 0
-        or value[0] > value[1]
-    ):
-        raise e.fail(key, f"must be [low, high] with 0 <= low <= high, not {value!r}")
-    return (float(value[0]), float(value[1]))
+        raise ValidationError(
+            "a message needs a phone extension of this PBX at one end", where=f"{where}.from"
+        )
+    return MessagePlan(at=float(t.at), from_=from_, to=to, text=t.text)
 
 
 def _traffic(i: int, table: Any, by_name: dict[str, Extension], pbx: PbxSettings) -> TrafficSpec:
-    e = _Entry(table, f"traffic[{i}]", _TRAFFIC_KEYS)
-    to = _party(e.get("to", (str, int)), by_name, pbx, e.at("to"))
-    raw_from = e.get("from", (list, str, int), [])
-    raw_from = raw_from if isinstance(raw_from, list) else [raw_from]
-    from_ = tuple(
-        _check_caller(_party(v, by_name, pbx, e.at("from")), by_name, e.at("from")) for v in raw_from
-    )
-    rate = e.number("rate")
-    if rate <= 0:
-        raise e.fail("rate", "must be a positive number of calls per second")
-    probability = e.get("answer_probability", (int, float), 0.8, what="a probability")
-    if not 0.0 <= probability <= 1.0:
-        raise e.fail("answer_probability", f"must be between 0 and 1, not {probability!r}")
-    answered_by = tuple(_party(v, by_name, pbx, e.at("answered_by")) for v in e.get("answered_by", list, []))
+    where = f"traffic[{i}]"
+    t = checked(TrafficTable, table, where)
+    to = _party(t.to, by_name, pbx, f"{where}.to")
+    raw_from = t.from_ if isinstance(t.from_, list) else [t.from_]
+    at = f"{where}.from"
+    from_ = tuple(_check_caller(_party(v, by_name, pbx, at), by_name, at) for v in raw_from)
+    answered_by = tuple(_party(v, by_name, pbx, f"{where}.answered_by") for v in t.answered_by)
     return TrafficSpec(
         to=to,
-        rate=rate,
-        duration=e.number("duration"),
-        start=e.number("start", 0.0),
+        rate=float(t.rate),
+        duration=float(t.duration),
+        start=float(t.start),
         from_=from_,
-        answer_probability=float(probability),
-        answer_after=_range(e, "answer_after", (1.0, 10.0)),
-        talk=_range(e, "talk", (5.0, 180.0)),
-        hangup=_hangup_status(e),
+        answer_probability=float(t.answer_probability),
+        answer_after=t.answer_after,  # type: ignore[arg-type]  # the model made it a (low, high) pair
+        talk=t.talk,  # type: ignore[arg-type]
+        hangup=CallStatus(t.hangup),
         answered_by=answered_by,
     )

@@ -97,8 +97,9 @@ ASSUMPTIONS: tuple[tuple[str, str], ...] = (
         "current calls",
         "one item per phone leg that has started and not hung up; call_flow in lower "
         'case; GET of one call answers {"call_list": [that call]}; DELETE ends the call at once '
-        "(hangup events follow, CallStatus ANSWER if it was "
-        "answered, else CANCEL); the per-extension resources answer under "
+        "(hangup events follow, CallStatus ANSWER for a leg that "
+        "talked and for an ivr's or queue's own leg of an answered call, else CANCEL); the "
+        "per-extension resources answer under "
         "/client/{cid}/extension/{id}/current_calls/ too; PUT actions other than transfer "
         "(attended_transfer, hold, park...) answer 409 not_supported",
     ),
@@ -108,7 +109,8 @@ ASSUMPTIONS: tuple[tuple[str, str], ...] = (
         "phone has answered: the phone's leg hangs up at once (ANSWER, its talk time); the target "
         "gets a dial-in with RemoteNumber = the party handed on (the caller, or the number the phone "
         "had dialled), answers after the emulator's callback answer time and talks for its callback "
-        "talk time; the call's other open legs (an ivr, a queue) hang up with it, Bridged=yes. 200 "
+        "talk time (a queue's thread that rang the phone ends with the phone's leg); the call's other "
+        "open legs (an ivr, a queue) hang up with the target, ANSWER, Bridged=yes. 200 "
         'answers {"call_list": [the call on the target]}. A ringing call, an outside number, an '
         "ivr/queue or a forwarding phone: 409 not_supported; a missing, unknown, blocked or "
         "already-connected send_dst: 400 invalid_data",

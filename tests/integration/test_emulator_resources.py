@@ -418,10 +418,107 @@ talk = 600
             assert int(end["Duration"]) == int(end["EventTime"]) - int(ev[("/102", "answer")]["EventTime"])
             ivr = ev[("/300", "hangup")]
             assert ivr["Bridged"] == "yes" and ivr["EventTime"] == end["EventTime"]
+            assert ivr["CallStatus"] == "ANSWER"  # an ivr's leg of an answered call (no Duration)
+            assert "Duration" not in ivr
             assert (await http.get("/client/@me/current_calls/")).json() == {"call_list": []}
             # history: one answered call, a cdr leg per SubCallID that hung up
             [item] = (await http.get("/client/@me/call_history/")).json()["call_history"]
             assert item["result"] == "answered" and len(item["cdr"]) == 3
+    finally:
+        await emu.stop()
+
+
+async def test_a_transferred_callback_goes_on_and_hangs_up_on_its_new_phone(recorder) -> None:
+    """A callback's dialling phone hands the called party on: the target's dial-in shows that
+    party (CallerIDNum = RemoteNumber = the number dialled); a DELETE then ends the call there,
+    and the transfer's planned events are not sent after it."""
+    emu = _emu(speed=1.0, callback_talk=60.0, callback_src_answer_after=0.1, callback_answer_after=0.1)
+    await emu.start()
+    try:
+        async with httpx.AsyncClient(base_url=emu.base_url + "/api/ver1.0") as http:
+            async with httpx.AsyncClient(base_url=emu.base_url) as root:
+                http.headers["Authorization"] = f"Bearer {await _token(root)}"
+            for kind in ("dial-in", "answer", "hangup"):
+                sub = {"url": f"{recorder.base_url}/102", "method": "POST", "event_type": kind}
+                await http.post("/extension/102/event/", json=sub)
+            ids = (await http.post(
+                "/extension/@101/callback/", json={"src_num": ["101"], "dst_num": "+79112223344"}
+            )).json()  # fmt: skip
+            one = f"/client/{ACCOUNT}/extension/101/current_calls/{ids['call_api_id']}"
+            for _ in range(100):
+                calls = (await http.get(one)).json().get("call_list", [])
+                if calls and calls[0]["answer_time_gmt"]:
+                    break
+                await asyncio.sleep(0.05)
+            r = await http.put(one, json={"action": "transfer", "send_dst": "7781*102"})
+            assert r.status_code == 200, r.text
+            assert r.json()["call_list"][0]["extension_id"] == 102
+            for _ in range(100):  # 102 answers after 0.1 s
+                if len(recorder.requests) == 2:
+                    break
+                await asyncio.sleep(0.05)
+            here = f"/extension/102/current_calls/{ids['call_api_id']}"
+            assert (await http.delete(here)).status_code == 204
+            await asyncio.sleep(0.3)
+            got = [dict(parse_qsl(rq.body.decode())) for rq in recorder.requests]
+            assert [g["EventType"] for g in got] == ["dial-in", "answer", "hangup"]
+            ring = got[0]
+            assert ring["CallerIDNum"] == ring["RemoteNumber"] == "+79112223344"
+            assert ring["CallBackID"] == ids["call_id"] and ring["CallAPIID"] == ids["call_api_id"]
+            assert "CallerExtension" not in ring  # the party handed on is outside the PBX
+            assert got[2]["CallStatus"] == "ANSWER" and int(got[2]["Duration"]) > 0
+            assert (await http.get("/client/@me/current_calls/")).json() == {"call_list": []}
+            # the transfer's planned answer/hangup (60 s of talk) were dropped: nothing waits
+            assert await emu.wait_calls_done(5)
+            assert len(recorder.requests) == 3
+    finally:
+        await emu.stop()
+
+
+async def test_a_transfer_by_a_queue_agent_ends_the_queues_thread_to_it(recorder) -> None:
+    """Agent 101 of queue 200 answers, then transfers to 102: the queue's thread that rang 101
+    hangs up with 101 (ANSWER), 102's dial-in names the queue as its caller extension, and the
+    queue's own leg hangs up with 102 (ANSWER, Bridged=yes)."""
+    call = '\n[[calls]]\nfrom = "+79990001122"\nto = "7781*200"\nanswer_after = 0.2\ntalk = 600\n'
+    emu = PbxEmulator(
+        CID, SECRET, scenario=parse_scenario(SCENARIO + call + 'answered_by = "7781*101"\n'),
+        speed=5.0, callback_answer_after=0.5, callback_talk=1.0,
+    )  # fmt: skip
+    await emu.start(play=False)
+    try:
+        async with httpx.AsyncClient(base_url=emu.base_url + "/api/ver1.0") as http:
+            async with httpx.AsyncClient(base_url=emu.base_url) as root:
+                http.headers["Authorization"] = f"Bearer {await _token(root)}"
+            for ext, kind in ((200, "hangup"), (102, "dial-in"), (101, "hangup")):
+                sub = {"url": f"{recorder.base_url}/{ext}", "method": "GET", "event_type": kind}
+                assert (await http.post(f"/extension/{ext}/event/", json=sub)).status_code == 201
+            emu.play_scenario()
+            live = None
+            for _ in range(200):
+                calls = (await http.get("/extension/101/current_calls/")).json()["call_list"]
+                if calls and calls[0]["answer_time_gmt"]:
+                    live = calls[0]
+                    break
+                await asyncio.sleep(0.02)
+            assert live is not None
+            one = f"/extension/101/current_calls/{live['call_api_id']}"
+            assert (await http.put(one, json={"action": "transfer", "send_dst": "102"})).status_code == 200
+            for _ in range(200):
+                if sum(1 for rq in recorder.requests if rq.path == "/200") == 3:  # 2 threads, its own
+                    break
+                await asyncio.sleep(0.02)
+            got = [(rq.path, dict(rq.query)) for rq in recorder.requests]
+            mine = [(p, q) for p, q in got if q["CallAPIID"] == live["call_api_id"]]
+            by = {(p, q["EventType"], q["CallFlow"], q["CalledExtensionID"]): q for p, q in mine}
+            agent_gone = by[("/101", "hangup", "in", "101")]
+            thread = by[("/200", "hangup", "out", "101")]
+            assert thread["EventTime"] == agent_gone["EventTime"] and thread["CallStatus"] == "ANSWER"
+            ring = [q for p, q in mine if p == "/102" and "RemoteNumber" in q]
+            assert len(ring) == 1 and ring[0]["CallerExtensionID"] == "200"
+            assert ring[0]["RemoteNumber"] == "+79990001122"
+            queue_leg = by[("/200", "hangup", "in", "200")]
+            assert queue_leg["CallStatus"] == "ANSWER" and queue_leg["Bridged"] == "yes"
+            assert int(queue_leg["EventTime"]) > int(agent_gone["EventTime"])
     finally:
         await emu.stop()
 

@@ -360,7 +360,9 @@ def test_duplicates_named() -> None:
 
 
 def test_extensions_not_an_array_of_tables_named() -> None:
-    assert _error("extensions = 5\n") == ("bad.toml: extensions: must be an array of tables ([[extensions]])")
+    assert _error("extensions = 5\n") == (
+        "bad.toml: extensions: must be an array of tables ([[extensions]]), not 5"
+    )
 
 
 def test_error_from_file_names_the_path(write_scenario) -> None:
@@ -398,3 +400,65 @@ def test_extension_resource_keys_are_optional_and_checked() -> None:
         with pytest.raises(ValidationError) as exc:
             parse_scenario(base + extra)
         assert exc.value.where.endswith(where)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # an item of a list is named by its index
+        ("[[extensions]]\nid = 1\nname = '1'\ntype = 'queue'\nagents = [true]\n",
+         "extensions[0].agents[0]: must be text or an integer, not True"),
+        ("[[callbacks]]\nextension = 1\nsrc_num = [1.5]\ndst_num = '1'\n",
+         "callbacks[0].src_num[0]: must be text or an integer, not 1.5"),
+        # the allowed keys are the file's ("from"), never the code's names
+        ("[[calls]]\nfrom = '1'\nto = '2'\nfrm = 1\n",
+         "calls[0]: unknown key 'frm' (allowed: answer_after, "),
+        ("[pbx]\nseed = 'x'\n", "pbx.seed: must be an integer, not 'x'"),
+        ("pbx = 3\n", "pbx: must be a table ([pbx]), not 3"),
+        ("[[traffic]]\nto = '+7999'\nrate = 0\nduration = 5\n",
+         "traffic[0].rate: must be a positive number of calls per second, not 0"),
+        ("[[calls]]\nfrom = '+7999'\nto = '+7888'\ndiversion = 'abc'\n",
+         "calls[0].diversion: must be a phone number, not 'abc'"),
+    ],
+)  # fmt: skip
+def test_the_models_name_the_entry_key_and_item(text: str, message: str) -> None:
+    """The tables are pydantic models (engine/scenario_model.py); their errors read as before."""
+    assert _error(text).startswith(f"bad.toml: {message}")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[[expect]]\nstatus = 700\n", "expect[0].status: must be an HTTP status code (100-599), not 700"),
+        ("[[expect]]\nstatus = true\n", "expect[0].status: must be text or an integer, not True"),
+        ("[[expect]]\ncall = -1\nstatus = 200\n",
+         "expect[0].call: must be 0 or more (the run's first call is 0), not -1"),
+        ("[[expect]]\nmax_latency_ms = 0\n", "expect[0].max_latency_ms: must be more than 0, not 0"),
+        ("[[expect]]\nmax_latency_ms = 'fast'\n",
+         "expect[0].max_latency_ms: must be a number of milliseconds, not 'fast'"),
+        ("[[expect]]\njson_path = 'a.b'\n", "expect[0].json_equals: json_path and json_equals go together"),
+        ("[[expect]]\njson_equals = 1\n", "expect[0].json_path: json_path and json_equals go together"),
+        ("[[expect]]\nevent_type = ['hangup', 'ring']\nstatus = 200\n",
+         "expect[0].event_type: unknown event type 'ring'"),
+        ("[test]\nburst = 0\n", "test.burst: must be between 1 and 1000, not 0"),
+        ("[test]\nburst_max_ms = -1\n", "test.burst_max_ms: must be more than 0, not -1"),
+        ("[test]\nprobe = ['duplicate']\n",
+         "test: unknown key 'probe' (allowed: burst, burst_max_ms, probes)"),
+    ],
+)  # fmt: skip
+def test_expect_and_test_tables_are_models_too(text: str, message: str) -> None:
+    """`pbxdesk test`'s tables (engine/contract) are checked by the same model library."""
+    assert _error(text).startswith(f"bad.toml: {message}")
+
+
+def test_expect_and_test_tables_read_as_written() -> None:
+    sc = parse_scenario(
+        PHONE_175
+        + "[[expect]]\nevent_type = 'hangup'\nextension = 175\nstatus = '2XX'\njson_path = 'r.ok'\n"
+        "json_equals = false\nbody_matches = '^ok'\n[test]\nprobes = ['duplicate', 'duplicate']\n"
+    )
+    [exp] = sc.expect
+    assert (exp.event_types, exp.extension_id, exp.status) == (("hangup",), 175, "2xx")
+    assert exp.json_path == ("r", "ok") and exp.json_equals is False
+    assert exp.body_matches is not None and exp.body_matches.search("ok!")
+    assert (sc.test.probes, sc.test.burst, sc.test.burst_max_ms) == (("duplicate",), 20, 2000.0)

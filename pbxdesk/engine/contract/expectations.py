@@ -26,16 +26,14 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field
 
 from pbxdesk.domain import EventType, Extension, ValidationError
-from pbxdesk.engine.entries import Entry
+from pbxdesk.engine.input_model import InputModel, checked
 from pbxdesk.store.history_export import Attempt, Delivery, Event
 
-EXPECT_KEYS = {
-    "name", "event_type", "extension", "call", "status", "max_latency_ms", "body_contains",
-    "body_matches", "json_path", "json_equals", "header",
-}  # fmt: skip
 _STATUS_CLASS = re.compile(r"[1-5]xx")
 _MISSING = object()
 
@@ -76,67 +74,89 @@ def parse_expectations(tables: Any, extensions: Iterable[Extension], prefix: str
     return tuple(_one(i, t, by_name, ids, prefix) for i, t in enumerate(tables))
 
 
+def _call_index(value: int) -> int:
+    if value < 0:
+        raise ValueError(f"must be 0 or more (the run's first call is 0), not {value}")
+    return value
+
+
+def _status(value: str | int) -> str | int:
+    if isinstance(value, str) and not _STATUS_CLASS.fullmatch(value.lower()):
+        raise ValueError(f"must be a class like '2xx' or a code like 200, not {value!r}")
+    if isinstance(value, int) and not 100 <= value <= 599:
+        raise ValueError(f"must be an HTTP status code (100-599), not {value}")
+    return value.lower() if isinstance(value, str) else value
+
+
+def _pattern(value: str) -> re.Pattern[str]:
+    try:
+        return re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"not a regular expression: {exc}") from None
+
+
+class ExpectTable(InputModel):
+    """One ``[[expect]]`` table (see the module's docstring)."""
+
+    name: str | None = None
+    event_type: str | list[str] = Field(default_factory=list)
+    extension: int | str | None = None
+    call: Annotated[int, AfterValidator(_call_index)] | None = None
+    status: Annotated[str | int, AfterValidator(_status)] | None = None
+    max_latency_ms: float | None = Field(None, gt=0, description="a number of milliseconds")
+    body_contains: str | None = None
+    body_matches: Annotated[str, AfterValidator(_pattern)] | None = None
+    json_path: str | None = None
+    json_equals: Any = None  # any TOML value; given or not is model_fields_set's
+    header: str | None = None
+
+
 def _one(i: int, table: Any, by_name: dict[str, Extension], ids: set[int], prefix: str) -> Expectation:
-    e = Entry(table, f"expect[{i}]", EXPECT_KEYS)
-    raw_types = e.get("event_type", (str, list), [])
-    types = tuple(raw_types if isinstance(raw_types, list) else [raw_types])
-    known = {t.value for t in EventType}
-    for t in types:
-        if t not in known:
-            raise e.fail("event_type", f"unknown event type {t!r} (known: {', '.join(sorted(known))})")
+    where = f"expect[{i}]"
+    t = checked(ExpectTable, table, where)
+    types = tuple(t.event_type if isinstance(t.event_type, list) else [t.event_type])
+    known = {et.value for et in EventType}
+    for et in types:
+        if et not in known:
+            raise ValidationError(
+                f"unknown event type {et!r} (known: {', '.join(sorted(known))})", where=f"{where}.event_type"
+            )
     ext_id = None
-    raw_ext = e.get("extension", (int, str), None)
+    raw_ext = t.extension
     if isinstance(raw_ext, int):
         if raw_ext not in ids:
-            raise e.fail("extension", f"unknown extension id {raw_ext}")
+            raise ValidationError(f"unknown extension id {raw_ext}", where=f"{where}.extension")
         ext_id = raw_ext
     elif isinstance(raw_ext, str):
         name = raw_ext if "*" in raw_ext else f"{prefix}*{raw_ext}"
         if name not in by_name:
-            raise e.fail("extension", f"unknown extension {raw_ext!r}")
+            raise ValidationError(f"unknown extension {raw_ext!r}", where=f"{where}.extension")
         ext_id = by_name[name].id
-    call = e.get("call", int, None)
-    if call is not None and call < 0:
-        raise e.fail("call", f"must be 0 or more (the run's first call is 0), not {call}")
-    status = e.get("status", (str, int), None)
-    if isinstance(status, str) and not _STATUS_CLASS.fullmatch(status.lower()):
-        raise e.fail("status", f"must be a class like '2xx' or a code like 200, not {status!r}")
-    if isinstance(status, int) and not 100 <= status <= 599:
-        raise e.fail("status", f"must be an HTTP status code (100-599), not {status}")
-    pattern = e.get("body_matches", str, None)
-    try:
-        body_matches = re.compile(pattern) if pattern is not None else None
-    except re.error as exc:
-        raise e.fail("body_matches", f"not a regular expression: {exc}") from None
-    path = e.get("json_path", str, None)
-    equals = e.table.get("json_equals", _MISSING)
+    path = t.json_path
+    equals = t.json_equals if "json_equals" in t.model_fields_set else _MISSING
     if (path is None) != (equals is _MISSING):
-        raise e.fail("json_path" if path is None else "json_equals", "json_path and json_equals go together")
-    latency = e.get("max_latency_ms", (int, float), None, what="a number of milliseconds")
-    if latency is not None and latency <= 0:
-        raise e.fail("max_latency_ms", f"must be more than 0, not {latency}")
-    header = e.get("header", str, None)
+        key = "json_path" if path is None else "json_equals"
+        raise ValidationError("json_path and json_equals go together", where=f"{where}.{key}")
     exp = Expectation(
         name="",
         event_types=types,
         extension_id=ext_id,
-        call=call,
-        status=status.lower() if isinstance(status, str) else status,
-        max_latency_ms=None if latency is None else float(latency),
-        body_contains=e.get("body_contains", str, None),
-        body_matches=body_matches,
+        call=t.call,
+        status=t.status,
+        max_latency_ms=None if t.max_latency_ms is None else float(t.max_latency_ms),
+        body_contains=t.body_contains,
+        body_matches=t.body_matches,  # type: ignore[arg-type]  # the model compiled it
         json_path=tuple(path.split(".")) if path else (),
         json_equals=equals,
-        header=header,
+        header=t.header,
     )
-    if not any((exp.status, exp.max_latency_ms, exp.body_contains, exp.body_matches, path, header)):
+    if not any((exp.status, exp.max_latency_ms, exp.body_contains, exp.body_matches, path, t.header)):
         raise ValidationError(
             "says nothing to check (status, max_latency_ms, body_contains, body_matches, "
             "json_path/json_equals or header)",
-            where=f"expect[{i}]",
+            where=where,
         )
-    name = e.get("name", str, None) or _describe(exp)
-    return Expectation(**{**_fields(exp), "name": name})
+    return Expectation(**{**_fields(exp), "name": t.name or _describe(exp)})
 
 
 def _fields(exp: Expectation) -> dict[str, Any]:

@@ -23,18 +23,18 @@ import random
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
+from pydantic import AfterValidator, Field
 
 from pbxdesk.domain import HttpMethod
 from pbxdesk.domain.ids import hex_id
 from pbxdesk.domain.wire import build_request
-from pbxdesk.engine.entries import Entry
+from pbxdesk.engine.input_model import InputModel, checked
 from pbxdesk.store.history_export import Delivery, Event
 
 PROBES = ("duplicate", "reorder", "unknown-field", "get-and-post", "slow-burst")
-TEST_KEYS = {"probes", "burst", "burst_max_ms"}
 UNKNOWN_FIELD = ("X-Pbxdesk-Probe", "unknown-field")
 PER_PROBE = 10  # events a probe sends (but slow-burst), so a probe stays quick on a big run
 TIMEOUT_S = 10.0
@@ -47,21 +47,34 @@ class TestSettings:
     burst_max_ms: float = 2000.0  # slow-burst: the slowest answer allowed
 
 
+def _probes(names: list[str]) -> list[str]:
+    for name in names:
+        if name not in PROBES:
+            raise ValueError(f"unknown probe {name!r} (known: {', '.join(PROBES)})")
+    return names
+
+
+def _burst(value: int) -> int:
+    if not 1 <= value <= 1000:
+        raise ValueError(f"must be between 1 and 1000, not {value}")
+    return value
+
+
+class TestTable(InputModel):
+    """The scenario's ``[test]`` table: which probes ``pbxdesk test`` runs."""
+
+    __test__ = False  # not a test class, whatever pytest thinks of the name
+    probes: Annotated[list[str], AfterValidator(_probes)] = Field(default_factory=list)
+    burst: Annotated[int, AfterValidator(_burst)] = 20
+    burst_max_ms: float = Field(2000.0, gt=0, description="a number of milliseconds")
+
+
 def parse_test_settings(table: Any) -> TestSettings:
     if table is None:
         return TestSettings()
-    e = Entry(table, "test", TEST_KEYS)
-    raw = e.get("probes", list, [])
-    for name in raw:
-        if name not in PROBES:
-            raise e.fail("probes", f"unknown probe {name!r} (known: {', '.join(PROBES)})")
-    burst = e.get("burst", int, 20)
-    if not 1 <= burst <= 1000:
-        raise e.fail("burst", f"must be between 1 and 1000, not {burst}")
-    limit = e.get("burst_max_ms", (int, float), 2000.0, what="a number of milliseconds")
-    if limit <= 0:
-        raise e.fail("burst_max_ms", f"must be more than 0, not {limit}")
-    return TestSettings(probes=tuple(dict.fromkeys(raw)), burst=burst, burst_max_ms=float(limit))
+    t = checked(TestTable, table, "test")
+    probes = tuple(dict.fromkeys(t.probes))
+    return TestSettings(probes=probes, burst=t.burst, burst_max_ms=float(t.burst_max_ms))
 
 
 @dataclass(slots=True)

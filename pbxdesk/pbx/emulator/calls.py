@@ -226,6 +226,19 @@ def _hangup(open_leg: Leg, t: int, status: CallStatus, bridged: str | None) -> E
     )
 
 
+def _end_status(open_leg: Leg, call_answered: bool) -> CallStatus:
+    """How a leg ended early ends: ANSWER if it talked, else CANCEL; an ivr's or a queue's own
+    (in) leg, which never sends an answer, ended ANSWER when a phone answered the call (as the
+    simulator has it)."""
+    if open_leg.answer_us is not None:
+        return CallStatus.ANSWER
+    ext = open_leg.extension
+    routes = ext is not None and ext.type in (ExtensionType.IVR, ExtensionType.QUEUE)
+    if routes and call_answered and open_leg.first.call_flow is not CallFlow.OUT:
+        return CallStatus.ANSWER
+    return CallStatus.CANCEL
+
+
 def _stop_planned(emu: PbxEmulator, call_id: str) -> None:
     """The call's planned events (a scenario's, a callback's, an earlier transfer's) are not sent."""
     emu.calls.cut.add(call_id)
@@ -273,6 +286,14 @@ def blind_transfer(emu: PbxEmulator, leg: Leg, target: Extension) -> Leg:
     t = call.now(emu.speed)
     emu.engine.submit(_hangup(leg, t, CallStatus.ANSWER, None), source="pbx")
     ev = leg.first
+    for thread in list(call.current):  # a queue's thread that rang this phone ends with it
+        if (
+            thread.extension is not None
+            and thread.extension.type is ExtensionType.QUEUE
+            and thread.first.call_flow is CallFlow.OUT
+            and thread.first.called_extension_id == ev.extension_id
+        ):
+            emu.engine.submit(_hangup(thread, t, _end_status(thread, True), "yes"), source="pbx")
     if ev.call_flow is CallFlow.OUT:  # the phone dialled: the party it hands on is the one it called
         other = (ev.called_number, ev.called_number, ev.called_extension, ev.called_extension_id)
     else:  # the party that called it (for a call through an ivr/queue, that ivr/queue's fields)
@@ -319,8 +340,7 @@ def blind_transfer(emu: PbxEmulator, leg: Leg, target: Extension) -> Leg:
     for open_leg in call.current:  # the legs still open (the caller's, an ivr's...) end with it
         if open_leg is leg or open_leg.first.extension_id == target.id:
             continue
-        answered = open_leg.answer_us is not None
-        rest.append(_hangup(open_leg, t_end, CallStatus.ANSWER if answered else CallStatus.CANCEL, "yes"))
+        rest.append(_hangup(open_leg, t_end, _end_status(open_leg, True), "yes"))
     emu.play(rest, t, call_id=call.call_id, after_cut=True)
     emu.stats["transfers"] += 1
     return next(
@@ -359,11 +379,7 @@ async def hang_up(emu: PbxEmulator, request: web.Request) -> web.StreamResponse:
     t = call.now(emu.speed)
     bridged = "yes" if call.answered else "no"
     for open_leg in list(call.current):
-        answered = open_leg.answer_us is not None
-        emu.engine.submit(
-            _hangup(open_leg, t, CallStatus.ANSWER if answered else CallStatus.CANCEL, bridged),
-            source="pbx",
-        )
+        emu.engine.submit(_hangup(open_leg, t, _end_status(open_leg, call.answered), bridged), source="pbx")
     emu.stats["hang-ups"] += 1
     return web.Response(status=204)
 
