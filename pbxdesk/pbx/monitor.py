@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pbxdesk.domain import EventType, Extension, HttpMethod, PbxDeskError, Subscription
+from pbxdesk.domain import CALL_EVENTS, EventType, Extension, HttpMethod, PbxDeskError, Subscription
 from pbxdesk.domain.validation import check_event_allowed, parse_event_type, parse_method, validate_url
 from pbxdesk.pbx.client import PbxClient
 from pbxdesk.pbx.errors import NotFoundError, PbxApiError
@@ -23,7 +23,6 @@ from pbxdesk.pbx.errors import NotFoundError, PbxApiError
 log = logging.getLogger(__name__)
 
 MONITOR_SETTING = "live_monitor"  # [{"base_url", "client_id", "extension", "subscriptions": [ids]}]
-DEFAULT_EVENTS = (EventType.DIAL_IN, EventType.DIAL_OUT, EventType.ANSWER, EventType.HANGUP)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +93,7 @@ async def monitor_extension(
     *,
     public_url: str,
     receiver: Any,  # pbxdesk.engine.live_receiver.LiveReceiver (url_for, masked)
-    events: Iterable[str | EventType] = DEFAULT_EVENTS,
+    events: Iterable[str | EventType] = CALL_EVENTS,
     method: HttpMethod | str = HttpMethod.GET,
     profile: Any = None,
 ) -> Monitor:

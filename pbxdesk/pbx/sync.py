@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pbxdesk.domain import Extension, PbxDeskError, Subscription
+from pbxdesk.domain.models import EXTENSION_ACCOUNT_FIELDS
 from pbxdesk.pbx.client import PbxClient
 from pbxdesk.pbx.errors import NotFoundError, PbxApiError
 from pbxdesk.pbx.monitor import monitored_ids
@@ -289,9 +290,7 @@ async def pull(client: PbxClient, profile: Any) -> PullReport:
         if local is None:
             merged.append(r)
             continue
-        same = {
-            k: getattr(r, k) for k in ("name", "type", "status", "label", *_EXT_FIELDS[4:], *_RESOURCE_FIELDS)
-        }
+        same = {k: getattr(r, k) for k in EXTENSION_ACCOUNT_FIELDS}
         merged.append(replace(local, id=r.id, **same))
     profile.replace_config(merged, subs)
     new = IdMapping({e.id: e.id for e in exts}, {s.id: s.id for s in subs if s.id is not None})
