@@ -222,11 +222,12 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def test_sigkill_of_the_writer_mid_resume_sends_nothing_unrecorded(
-    tmp_path: Path, pbxdesk_home: Path
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGSTOP], ids=["killed", "stopped"])
+def test_a_writer_killed_or_stopped_mid_resume_sends_nothing_unrecorded(
+    tmp_path: Path, pbxdesk_home: Path, sig: signal.Signals
 ) -> None:
     """The same during `pbxdesk outbox resume`: ~6,000 deliveries left open (a run's, set back
-    to pending), resume sends them and its writer process is killed half-way."""
+    to pending), resume sends them and its writer process is killed (or stopped) half-way."""
     script = tmp_path / "receiver.py"
     script.write_text(RECEIVER, encoding="utf-8")
     receiver = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
@@ -262,7 +263,7 @@ def test_sigkill_of_the_writer_mid_resume_sends_nothing_unrecorded(
             time.sleep(0.01)
         child = _writer_child(resume.pid)
         assert child is not None, "no writer process under outbox resume"
-        os.kill(child, signal.SIGKILL)
+        os.kill(child, sig)
         resume.wait(timeout=120)  # never hangs
         assert resume.returncode in (0, 3), resume_err.read_text()
         if resume.returncode == 3:  # stopped cleanly: the next resume finishes
@@ -276,7 +277,7 @@ def test_sigkill_of_the_writer_mid_resume_sends_nothing_unrecorded(
         counts = Counter({tuple(r[:5]): r[5] for r in json.loads(_get(f"{base}/counts"))})
         assert len(counts) == n  # each delivery answered 200 at least once
         duplicates = sum(counts.values()) - n
-        print(f"\nwriter killed mid-resume: exit {resume.returncode}; {n} deliveries, {duplicates} dup.")
+        print(f"\nwriter {sig.name} mid-resume: exit {resume.returncode}; {n} deliveries, {duplicates} dup.")
         assert duplicates <= IN_FLIGHT_LIMIT
     finally:
         if resume is not None and resume.poll() is None:
