@@ -330,7 +330,11 @@ class DeliveryEngine:
         self._loop = asyncio.get_running_loop()
         if self.writer is not None:
             loop = self._loop
-            self.writer.watch(lambda: loop.call_soon_threadsafe(self._writer_changed))
+
+            def changed() -> None:  # from a writer thread
+                loop.call_soon_threadsafe(self._writer_changed)
+
+            self.writer.watch(changed)
         self._start_workers()
         if resume and self.profile_path is not None:
             return await self._resume()
@@ -561,7 +565,10 @@ class DeliveryEngine:
         loop = self._loop_or_running()
         ops = self._take_ops()
         # Rows are durable once this commit is done; only then may their first attempt start.
-        self.writer.execute_all(ops, then=lambda: loop.call_soon_threadsafe(self._committed, batch))
+        def committed() -> None:  # from a writer thread
+            loop.call_soon_threadsafe(self._committed, batch)
+
+        self.writer.execute_all(ops, then=committed)
 
     def _committed(self, batch: list[Delivery]) -> None:
         for d in batch:
@@ -797,7 +804,7 @@ class DeliveryEngine:
             else:
                 with contextlib.suppress(ValueError):
                     lane.remove(d)
-            if not lane:
+            if not lane and key is not None:
                 del self._lanes[key]
         if not self._open and self._backlog_from is None:
             self._idle.set()

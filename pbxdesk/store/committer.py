@@ -16,7 +16,7 @@ import sqlite3
 import struct
 import sys
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 from pbxdesk.store.connection import connect
 from pbxdesk.store.event_insert import EVENT_SQL as EVENT_SQL  # what EVENT ops run
@@ -197,13 +197,13 @@ class Committer:
 _LEN = struct.Struct("<I")
 
 
-def write_frame(stream: BinaryIO, obj: object) -> None:
+def write_frame(stream: IO[bytes], obj: Any) -> None:
     data = marshal.dumps(obj)
     stream.write(_LEN.pack(len(data)) + data)
     stream.flush()
 
 
-def read_frame(stream: BinaryIO) -> Any:
+def read_frame(stream: IO[bytes]) -> Any:
     """The next message; EOFError when the other side is gone."""
     head = stream.read(_LEN.size)
     if len(head) < _LEN.size:

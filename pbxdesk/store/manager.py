@@ -85,7 +85,7 @@ def _inspect(path: Path) -> tuple[int, int | None]:
 
 def list_profiles() -> list[ProfileInfo]:
     """Every ``*.sqlite`` in the profiles dir, by name; unreadable ones say why."""
-    out = []
+    out: list[ProfileInfo] = []
     directory = profiles_dir()
     if not directory.is_dir():
         return out

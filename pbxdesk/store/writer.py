@@ -371,7 +371,7 @@ class _ChildBackend:
             raise PbxDeskError(f"{reason}; the profile cannot be read back ({exc})") from None
         if marker is not None and marker.startswith(f"{self._session}:"):
             last = int(marker.rsplit(":", 1)[1])
-        redo = []
+        redo: list[_Sent] = []
         for sent in waiting:
             # An empty batch (someone waiting for what came before) is settled only if every
             # batch before it is: its callbacks must not run ahead of a batch sent again.
