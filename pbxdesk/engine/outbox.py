@@ -70,6 +70,7 @@ MARK_SWEEP_S = 0.25  # an attempt running one to two periods is recorded as in f
 # the outbox only and loaded back, in order, as room frees up: when deliveries fall behind
 # (a burst, a slow subscriber) the backlog grows in the profile, not in RAM.
 MEMORY_WINDOW = 10_000
+REFILL_FRACTION = 8
 
 _FORM_HEADERS_JSON = json.dumps({"Content-Type": FORM_CONTENT_TYPE})
 
@@ -97,6 +98,37 @@ def _headers_json(headers: dict[str, str]) -> str | None:
 
 
 _endpoints: dict[str, str] = {}
+_known_urls: dict[str, str] = {}
+
+
+TRIM_EVERY_S = 10.0
+_trim: Callable[[int], int] | None = None
+_trimmed_at = 0.0
+
+
+def _give_back_memory() -> None:
+    """Hand freed heap pages back to the system (glibc only), at most every TRIM_EVERY_S.
+
+    Under a backlog the window is refilled every few seconds: rows read in a worker thread,
+    deliveries built from them, sent and freed. glibc keeps what was freed in its heaps (one
+    per thread that allocated) and RSS crept up some tens of MB an hour (bench/overload.py)
+    with Python's own allocations flat (tracemalloc). malloc_trim returns the free pages.
+    """
+    global _trim, _trimmed_at
+    now = time.monotonic()
+    if now - _trimmed_at < TRIM_EVERY_S:
+        return
+    _trimmed_at = now
+    if _trim is None:
+        try:
+            import ctypes
+            import ctypes.util
+
+            name = ctypes.util.find_library("c")
+            _trim = ctypes.CDLL(name).malloc_trim if name else (lambda _pad: 0)
+        except (OSError, AttributeError):  # not glibc (macOS, Windows, musl): nothing to do
+            _trim = lambda _pad: 0  # noqa: E731
+    _trim(0)
 
 
 def endpoint_of(url: str) -> str:
@@ -118,7 +150,7 @@ class Delivery:
     subscription_id: int | None
     method: HttpMethod
     url: str  # the subscription's URL (or a target); the event's fields are added when sent
-    fields: dict[str, str]
+    fields: dict[str, str] | str  # the event's fields, or their JSON as stored (parsed when sent)
     call_id: str | None  # None: a status event (no call)
     endpoint: str
     ordered: bool
@@ -210,7 +242,10 @@ class DeliveryEngine:
     ) -> None:
         self.policy = policy or DeliveryPolicy()
         self.memory_window = memory_window
-        self._refill_at = memory_window // 2  # in memory: the backlog is loaded below this
+        # In memory, the backlog is loaded below this, REFILL_FRACTION of the window at a time:
+        # what is in memory stays within an eighth of the window (it swung by half, and RSS
+        # with it, when half the window was read at once).
+        self._refill_at = memory_window - max(1, memory_window // REFILL_FRACTION)
         self.writer = writer
         self.profile_path = profile_path
         self.names = names or {}
@@ -236,7 +271,9 @@ class DeliveryEngine:
         self._backlog_from: int | None = None
         self._backlog_n = 0  # how many open deliveries the backlog holds
         self._refilling = False
-        self._lanes: dict[tuple[str, str | None], deque[Delivery]] = {}
+        # A call's deliveries to one URL, in order. A list, not a deque: a lane holds a few
+        # deliveries, and an empty deque costs 600 bytes, a list 56 (a lane per call in memory).
+        self._lanes: dict[tuple[str, str | None], list[Delivery]] = {}
         self._ready: asyncio.Queue[Delivery] = asyncio.Queue()
         self._ep_active: dict[str, int] = defaultdict(int)
         self._ep_waiting: dict[str, deque[Delivery]] = defaultdict(deque)
@@ -293,7 +330,11 @@ class DeliveryEngine:
         self._loop = asyncio.get_running_loop()
         if self.writer is not None:
             loop = self._loop
-            self.writer.watch(lambda: loop.call_soon_threadsafe(self._writer_changed))
+
+            def changed() -> None:  # from a writer thread
+                loop.call_soon_threadsafe(self._writer_changed)
+
+            self.writer.watch(changed)
         self._start_workers()
         if resume and self.profile_path is not None:
             return await self._resume()
@@ -524,7 +565,10 @@ class DeliveryEngine:
         loop = self._loop_or_running()
         ops = self._take_ops()
         # Rows are durable once this commit is done; only then may their first attempt start.
-        self.writer.execute_all(ops, then=lambda: loop.call_soon_threadsafe(self._committed, batch))
+        def committed() -> None:  # from a writer thread
+            loop.call_soon_threadsafe(self._committed, batch)
+
+        self.writer.execute_all(ops, then=committed)
 
     def _committed(self, batch: list[Delivery]) -> None:
         for d in batch:
@@ -538,7 +582,7 @@ class DeliveryEngine:
             return
         lane = self._lanes.get(key)
         if lane is None:
-            self._lanes[key] = deque([d])
+            self._lanes[key] = [d]
             self._make_ready(d)
         else:
             lane.append(d)  # waits for the call's earlier deliveries to this subscription
@@ -656,7 +700,8 @@ class DeliveryEngine:
         d.state = IN_FLIGHT
         self._mark_in_flight(d)
         if d.encoded is None:
-            d.encoded = encode_fields(d.fields)
+            fields = d.fields
+            d.encoded = encode_fields(json.loads(fields) if isinstance(fields, str) else fields)
         req = build_request(d.method, d.url, d.encoded)
         out = await sender.send(req)
         self.stats.attempts += 1
@@ -753,13 +798,13 @@ class DeliveryEngine:
         lane = self._lanes.get(key) if key is not None else None
         if lane is not None and key is not None:
             if lane and lane[0] is d:
-                lane.popleft()
+                del lane[0]
                 if lane:
                     self._make_ready(lane[0])
             else:
                 with contextlib.suppress(ValueError):
                     lane.remove(d)
-            if not lane:
+            if not lane and key is not None:
                 del self._lanes[key]
         if not self._open and self._backlog_from is None:
             self._idle.set()
@@ -888,10 +933,13 @@ class DeliveryEngine:
         return await asyncio.to_thread(read)
 
     def _take_in(self, r: tuple[Any, ...]) -> None:
-        """An open delivery read from the outbox, into memory and its lane."""
+        """An open delivery read from the outbox, into memory and its lane. Its fields stay JSON
+        text until it is sent (one string, not a dict of them), and its URL and endpoint
+        are the texts already in memory for that URL (a few subscribers, thousands of rows)."""
+        url = _known_urls.setdefault(r[4], r[4]) if len(_known_urls) < 1024 else r[4]
         d = Delivery(
-            id=r[0], event_id=r[1], subscription_id=r[2], method=HttpMethod(r[3]), url=r[4],
-            fields=json.loads(r[12]), call_id=r[5] or "", endpoint=r[6] or endpoint_of(r[4]),
+            id=r[0], event_id=r[1], subscription_id=r[2], method=HttpMethod(r[3]), url=url,
+            fields=r[12], call_id=r[5] or "", endpoint=endpoint_of(url),
             ordered=bool(r[7]), created_at=r[9] or now_us(), attempts=r[8] or 0,
             redelivery_of=r[10], next_attempt_at=r[11],
         )  # fmt: skip
@@ -914,8 +962,8 @@ class DeliveryEngine:
 
     async def _refill(self, min_room: int = 0) -> None:
         """Load the backlog's next deliveries from the outbox, in id order, while there is room
-        (reads of at least ``min_room``, by default a quarter of the window: fewer, larger reads)."""
-        min_room = min_room or self.memory_window // 4
+        (reads of at least ``min_room``, by default 1/REFILL_FRACTION of the window)."""
+        min_room = min_room or max(1, self.memory_window // REFILL_FRACTION)
         try:
             while self._backlog_from is not None and self.failure is None:
                 room = self.memory_window - self._in_window()
@@ -935,6 +983,7 @@ class DeliveryEngine:
                 stored = await self._read(partial(OutboxStore.count_open, from_id=nxt, below_id=upto))
                 self._backlog_from = nxt
                 self._backlog_n = int(stored) + (self._next_delivery_id - upto)
+            _give_back_memory()
             if self._backlog_from is None:
                 log.info("delivery backlog loaded: every open delivery is in memory again")
                 if not self._open:

@@ -187,11 +187,12 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def test_sigkill_of_the_writer_mid_resume_sends_nothing_unrecorded(
-    tmp_path: Path, pbxdesk_home: Path
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGSTOP], ids=["killed", "stopped"])
+def test_a_writer_killed_or_stopped_mid_resume_sends_nothing_unrecorded(
+    tmp_path: Path, pbxdesk_home: Path, sig: signal.Signals
 ) -> None:
     """The same during `pbxdesk outbox resume`: ~6,000 deliveries left open (a run's, set back
-    to pending), resume sends them and its writer process is killed half-way."""
+    to pending), resume sends them and its writer process is killed (or stopped) half-way."""
     receiver = subprocess.Popen([sys.executable, str(SUBSCRIBER)], stdout=subprocess.PIPE, text=True)
     resume: subprocess.Popen | None = None
     try:
@@ -225,7 +226,7 @@ def test_sigkill_of_the_writer_mid_resume_sends_nothing_unrecorded(
             time.sleep(0.01)
         child = _writer_child(resume.pid)
         assert child is not None, "no writer process under outbox resume"
-        os.kill(child, signal.SIGKILL)
+        os.kill(child, sig)
         resume.wait(timeout=120)  # never hangs
         assert resume.returncode in (0, 3), resume_err.read_text()
         if resume.returncode == 3:  # stopped cleanly: the next resume finishes
@@ -239,7 +240,7 @@ def test_sigkill_of_the_writer_mid_resume_sends_nothing_unrecorded(
         counts = Counter({tuple(r[:5]): r[-1] for r in json.loads(_get(f"{base}/counts"))})
         assert len(counts) == n  # each delivery answered 200 at least once
         duplicates = sum(counts.values()) - n
-        print(f"\nwriter killed mid-resume: exit {resume.returncode}; {n} deliveries, {duplicates} dup.")
+        print(f"\nwriter {sig.name} mid-resume: exit {resume.returncode}; {n} deliveries, {duplicates} dup.")
         assert duplicates <= IN_FLIGHT_LIMIT
     finally:
         if resume is not None and resume.poll() is None:
