@@ -124,6 +124,16 @@ class Refused(Exception):
         self.code = code
 
 
+def by_numeric_id(request: web.Request, key: str, table: dict[int, Any], what: str) -> Any:
+    """The entry of ``table`` the path's ``{key}`` names; 404 "<what> <id> not found" when the
+    id is not a number or not there (the API's answer for both)."""
+    raw = request.match_info[key]
+    entry = table.get(int(raw)) if raw.isdigit() else None
+    if entry is None:
+        raise Refused(404, f"{what} {raw} not found")
+    return entry
+
+
 def error_response(
     status: int, message: str, code: str | None = None, headers: dict[str, str] | None = None
 ) -> web.Response:

@@ -19,7 +19,7 @@ from pbxdesk.domain import (
 from pbxdesk.domain.validation import make_subscription, parse_method, validate_url
 from pbxdesk.pbx import assumptions
 from pbxdesk.pbx.emulator import models as m
-from pbxdesk.pbx.emulator.core import Refused, body_of
+from pbxdesk.pbx.emulator.core import Refused, body_of, by_numeric_id
 from pbxdesk.pbx.emulator.routing import ASSUMED, CLIENT, DOC, Route, json_response
 
 if TYPE_CHECKING:
@@ -211,10 +211,7 @@ async def create_status(emu: PbxEmulator, request: web.Request) -> web.StreamRes
 
 def _status_of(emu: PbxEmulator, request: web.Request) -> dict[str, Any]:
     emu.check_client(request)
-    raw = request.match_info["status_id"]
-    entry = emu.call_statuses.get(int(raw)) if raw.isdigit() else None
-    if entry is None:
-        raise Refused(404, f"call status {raw} not found")
+    entry: dict[str, Any] = by_numeric_id(request, "status_id", emu.call_statuses, "call status")
     return entry
 
 

@@ -19,7 +19,7 @@ from pbxdesk.domain import CallFlow, CallStatus, ExtensionType, ValidationError
 from pbxdesk.pbx import assumptions
 from pbxdesk.pbx.emulator import models as m
 from pbxdesk.pbx.emulator.calls_state import Call, Leg, gmt
-from pbxdesk.pbx.emulator.core import Refused, body_of
+from pbxdesk.pbx.emulator.core import Refused, body_of, by_numeric_id
 from pbxdesk.pbx.emulator.extensions import int_query, paged
 from pbxdesk.pbx.emulator.routing import CLIENT, DOC, Query, Route, json_response
 from pbxdesk.resources_dir import resource
@@ -335,10 +335,7 @@ def _did_owner(emu: PbxEmulator, did: dict[str, Any]) -> int | None:
 
 def _did_of(emu: PbxEmulator, request: web.Request) -> dict[str, Any]:
     emu.check_client(request)
-    raw = request.match_info["did_id"]
-    did = emu.dids.get(int(raw)) if raw.isdigit() else None
-    if did is None:
-        raise Refused(404, f"public number {raw} not found")
+    did: dict[str, Any] = by_numeric_id(request, "did_id", emu.dids, "public number")
     return did
 
 
