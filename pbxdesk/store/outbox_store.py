@@ -112,26 +112,14 @@ class OutboxStore:
         ).fetchone()[0]
 
     def count_open(self, *, from_id: int | None = None, below_id: int | None = None) -> int:
-        where, params = f"state IN {OPEN_SQL}", []
-        if from_id is not None:
-            where += " AND id >= ?"
-            params.append(from_id)
-        if below_id is not None:
-            where += " AND id < ?"
-            params.append(below_id)
+        where, params = _open_in_range("", from_id, below_id)
         return int(self.conn.execute(f"SELECT COUNT(*) FROM deliveries WHERE {where}", params).fetchone()[0])
 
     def open_rows(
         self, limit: int, *, from_id: int | None = None, below_id: int | None = None
     ) -> list[tuple[Any, ...]]:
         """Open deliveries in id order (``OPEN_ROW_COLUMNS``), at most ``limit``."""
-        where, params = f"d.state IN {OPEN_SQL}", []
-        if from_id is not None:
-            where += " AND d.id >= ?"
-            params.append(from_id)
-        if below_id is not None:
-            where += " AND d.id < ?"
-            params.append(below_id)
+        where, params = _open_in_range("d.", from_id, below_id)
         return self.conn.execute(
             OPEN_ROW_COLUMNS + f"WHERE {where} ORDER BY d.id LIMIT ?", (*params, limit)
         ).fetchall()
@@ -167,3 +155,16 @@ class OutboxStore:
         old, new = (_S.PENDING, _S.PAUSED) if paused else (_S.PAUSED, _S.PENDING)
         sql = "UPDATE deliveries SET state = ? WHERE endpoint = ? AND state = ?"
         return self.conn.execute(sql, (new.value, endpoint, old.value)).rowcount
+
+
+def _open_in_range(table: str, from_id: int | None, below_id: int | None) -> tuple[str, list[int]]:
+    """WHERE text and parameters for open deliveries with ``from_id <= id < below_id`` (either
+    end optional); ``table`` is the column prefix ("d." in a join, "" alone)."""
+    where, params = f"{table}state IN {OPEN_SQL}", []
+    if from_id is not None:
+        where += f" AND {table}id >= ?"
+        params.append(from_id)
+    if below_id is not None:
+        where += f" AND {table}id < ?"
+        params.append(below_id)
+    return where, params
