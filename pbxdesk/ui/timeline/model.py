@@ -24,6 +24,7 @@ import datetime as dt
 import logging
 import queue
 import sqlite3
+import time
 from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
@@ -63,7 +64,7 @@ from pbxdesk.ui.timeline.states import (
     look_icon,
     state_label,
 )
-from pbxdesk.ui.timeline.tail import DRAIN_MS, TailBatch
+from pbxdesk.ui.timeline.tail import DRAIN_MS, TailBatch, drain_interval
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,8 @@ class TimelineModel(QAbstractTableModel):
         self._closed = False
         self._timer = QTimer(self)
         self._timer.setInterval(DRAIN_MS)
-        self._timer.timeout.connect(self.drain)
+        self._timer.timeout.connect(self._tick)
+        self._last_tick = time.monotonic()
         self._timer.start()
 
     # -- what the view shows --------------------------------------------------------------------------
@@ -481,6 +483,16 @@ class TimelineModel(QAbstractTableModel):
 
     def push_result(self, result: DeliveryResult) -> None:
         self._pending.results.append(result)
+
+    def _tick(self) -> None:
+        """The drain timer: drain, and pace the next drain by how busy the tail is."""
+        items = len(self._pending.rows) + len(self._pending.results)
+        now = time.monotonic()
+        seconds, self._last_tick = now - self._last_tick, now
+        self.drain()
+        interval = drain_interval(items, seconds)
+        if interval != self._timer.interval():
+            self._timer.setInterval(interval)
 
     def drain(self) -> None:
         pending = self._pending
