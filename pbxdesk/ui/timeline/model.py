@@ -7,7 +7,7 @@ time, from a ``source.RowSource`` (the way Anki's browser table does). A million
 into sight.
 
 The live tail: engine callbacks only append to a ``tail.TailBatch`` (cheap); a 34 ms timer
-drains it (<= 30 model updates a second). New rows come from the callbacks' payload (the writer
+drains it (<= 30 model updates a second; 10 while the tail is busy, see ``tail``). New rows come from the callbacks' payload (the writer
 may not have committed them yet) and stay in the source's bounded ``live`` map; older rows come
 from the store.
 
