@@ -7,9 +7,9 @@ time, from a ``source.RowSource`` (the way Anki's browser table does). A million
 into sight.
 
 The live tail: engine callbacks only append to a ``tail.TailBatch`` (cheap); a 34 ms timer
-drains it (<= 30 model updates a second; 10 while the tail is busy, see ``tail``). New rows come from the callbacks' payload (the writer
-may not have committed them yet) and stay in the source's bounded ``live`` map; older rows come
-from the store.
+drains it (<= 30 model updates a second; 10 while the tail is busy, see ``tail``). New rows
+come from the callbacks' payload (the writer may not have committed them yet) and stay in the
+source's bounded ``live`` map; older rows come from the store.
 
 Filters run as SQL (``query.run_query``) in a worker thread on another read-only connection; a
 newer filter interrupts a running one. New events and results are matched against the same
