@@ -259,7 +259,7 @@ class TimelineModel(QAbstractTableModel):
         gen = self._generation
         self._want = (flt, grouped)
         if self.source.path is None:
-            self._apply(Query(gen, FilterResult(ResolvedFilter(flt), IdList(), 0)), flt, grouped)
+            self._apply(Query(gen, FilterResult(ResolvedFilter(flt), (), 0)), flt, grouped)
             return
         if sync:
             conn = self.source.conn
