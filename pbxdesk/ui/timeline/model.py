@@ -7,9 +7,9 @@ time, from a ``source.RowSource`` (the way Anki's browser table does). A million
 into sight.
 
 The live tail: engine callbacks only append to a ``tail.TailBatch`` (cheap); a 34 ms timer
-drains it (<= 30 model updates a second). New rows come from the callbacks' payload (the writer
-may not have committed them yet) and stay in the source's bounded ``live`` map; older rows come
-from the store.
+drains it (<= 30 model updates a second; 10 while the tail is busy, see ``tail``). New rows
+come from the callbacks' payload (the writer may not have committed them yet) and stay in the
+source's bounded ``live`` map; older rows come from the store.
 
 Filters run as SQL (``query.run_query``) in a worker thread on another read-only connection; a
 newer filter interrupts a running one. New events and results are matched against the same
@@ -24,6 +24,7 @@ import datetime as dt
 import logging
 import queue
 import sqlite3
+import time
 from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
@@ -63,7 +64,7 @@ from pbxdesk.ui.timeline.states import (
     look_icon,
     state_label,
 )
-from pbxdesk.ui.timeline.tail import DRAIN_MS, TailBatch
+from pbxdesk.ui.timeline.tail import DRAIN_MS, TailBatch, drain_interval
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,8 @@ class TimelineModel(QAbstractTableModel):
         self._closed = False
         self._timer = QTimer(self)
         self._timer.setInterval(DRAIN_MS)
-        self._timer.timeout.connect(self.drain)
+        self._timer.timeout.connect(self._tick)
+        self._last_tick = time.monotonic()
         self._timer.start()
 
     # -- what the view shows --------------------------------------------------------------------------
@@ -257,7 +259,7 @@ class TimelineModel(QAbstractTableModel):
         gen = self._generation
         self._want = (flt, grouped)
         if self.source.path is None:
-            self._apply(Query(gen, FilterResult(ResolvedFilter(flt), IdList(), 0)), flt, grouped)
+            self._apply(Query(gen, FilterResult(ResolvedFilter(flt), (), 0)), flt, grouped)
             return
         if sync:
             conn = self.source.conn
@@ -481,6 +483,16 @@ class TimelineModel(QAbstractTableModel):
 
     def push_result(self, result: DeliveryResult) -> None:
         self._pending.results.append(result)
+
+    def _tick(self) -> None:
+        """The drain timer: drain, and pace the next drain by how busy the tail is."""
+        items = len(self._pending.rows) + len(self._pending.results)
+        now = time.monotonic()
+        seconds, self._last_tick = now - self._last_tick, now
+        self.drain()
+        interval = drain_interval(items, seconds)
+        if interval != self._timer.interval():
+            self._timer.setInterval(interval)
 
     def drain(self) -> None:
         pending = self._pending

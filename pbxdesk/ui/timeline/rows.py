@@ -23,7 +23,7 @@ class TimelineRow:
 
     __slots__ = (
         "event_id", "event_time", "event_type", "extension", "extension_id", "call_id", "source",
-        "deliveries", "_fields", "_ev", "_cells",
+        "deliveries", "_fields", "_ev", "_cells", "_look",
     )  # fmt: skip
 
     def __init__(
@@ -51,6 +51,7 @@ class TimelineRow:
         self._fields = fields
         self._ev = ev
         self._cells: tuple[str, ...] | None = None
+        self._look: str | None = None  # delivery_look, kept like the cells (asked on every paint)
 
     @property
     def fields(self) -> dict[str, str]:
@@ -93,8 +94,10 @@ class TimelineRow:
     def delivery_look(self) -> str:
         """How the Delivery cell looks: the most pressing of its deliveries' looks (see
         ``look_of``), 'none' without a subscriber."""
-        looks = {look_of(d) for d in self.deliveries.values()}
-        return next((look for look in LOOK_ORDER if look in looks), "none")
+        if self._look is None:
+            looks = {look_of(d) for d in self.deliveries.values()}
+            self._look = next((look for look in LOOK_ORDER if look in looks), "none")
+        return self._look
 
     def expect(self, subscriptions: Iterable[Subscription]) -> None:
         """The deliveries the engine is about to create for this event, shown "pending" until
@@ -105,7 +108,7 @@ class TimelineRow:
                 "ok": False, "state": "pending", "outcome": "", "latency_ms": 0.0,
                 "url": sub.url, "method": sub.method.value, "attempt": 0,
             }  # fmt: skip
-        self._cells = None
+        self._cells = self._look = None
 
     def delivery_pairs(self) -> Iterator[tuple[str, int]]:
         return ((d["state"], d["attempt"]) for d in self.deliveries.values())
@@ -119,7 +122,7 @@ class TimelineRow:
 
     def set_delivery(self, delivery_id: int, entry: dict[str, Any]) -> None:
         self.deliveries[delivery_id] = entry
-        self._cells = None
+        self._cells = self._look = None
 
     def cells(self) -> tuple[str, ...]:
         """The row's text in every column (built once, again after a delivery changes)."""

@@ -83,11 +83,11 @@ RESULT_FILTER_LABELS = {
 
 def state_label(state: str) -> str:
     """A store state in the user's language ("in_flight" is the store's identifier)."""
-    return QCoreApplication.translate(_CONTEXT, STATE_LABELS.get(state, state.replace("_", " ")))
+    return QCoreApplication.translate(_CONTEXT, str(STATE_LABELS.get(state, state.replace("_", " "))))
 
 
 def look_label(look: str) -> str:
-    return QCoreApplication.translate(_CONTEXT, LOOK_LABELS.get(look, look.replace("_", " ")))
+    return QCoreApplication.translate(_CONTEXT, str(LOOK_LABELS.get(look, look.replace("_", " "))))
 
 
 def look_colour(look: str) -> QColor:
