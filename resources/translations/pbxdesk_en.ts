@@ -86,7 +86,7 @@
 <context>
     <name>LiveMonitor</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/live_monitor.py" line="+306"/>
+        <location filename="../../pbxdesk/ui/live_monitor.py" line="+305"/>
         <source>%Ln subscription(s) could not be removed at the PBX</source>
         <translation>
             <numerusform>%Ln subscription could not be removed at the PBX</numerusform>
@@ -116,7 +116,7 @@
 <context>
     <name>PbxMenus</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/dialogs/menus.py" line="+240"/>
+        <location filename="../../pbxdesk/ui/dialogs/menus.py" line="+236"/>
         <source>Delete extension {0} and its %Ln subscription(s)? Its history stays.</source>
         <translation>
             <numerusform>Delete extension {0} and its %Ln subscription? Its history stays.</numerusform>
@@ -267,7 +267,7 @@
 <context>
     <name>TimelineModel</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/timeline/model.py" line="+772"/>
+        <location filename="../../pbxdesk/ui/timeline/model.py" line="+784"/>
         <source>%Ln event(s)</source>
         <translation>
             <numerusform>%Ln event</numerusform>

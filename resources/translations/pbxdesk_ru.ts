@@ -983,7 +983,7 @@
 <context>
     <name>LiveMonitor</name>
     <message>
-        <location filename="../../pbxdesk/ui/live_monitor.py" line="+224"/>
+        <location filename="../../pbxdesk/ui/live_monitor.py" line="+223"/>
         <source>&amp;Monitor an extension on the PBX…</source>
         <translation>&amp;Мониторинг внутреннего номера на АТС…</translation>
     </message>
@@ -1406,7 +1406,7 @@
         <translation>Удалить подписку</translation>
     </message>
     <message>
-        <location line="+73"/>
+        <location line="+69"/>
         <source>{0} cannot be deleted: {1} route calls to it. Change them first.</source>
         <translation>{0} нельзя удалить: на него направляют звонки {1}. Сначала измените их.</translation>
     </message>
@@ -1420,7 +1420,7 @@
         </translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+9"/>
         <source>Delete the {0} subscription to {1} {2}?</source>
         <translation>Удалить подписку {0} на {1} {2}?</translation>
     </message>
@@ -2582,7 +2582,7 @@
         <translation>Событие №</translation>
     </message>
     <message>
-        <location filename="../../pbxdesk/ui/timeline/rows.py" line="+158"/>
+        <location filename="../../pbxdesk/ui/timeline/rows.py" line="+161"/>
         <location filename="../../pbxdesk/ui/timeline/states.py" line="-24"/>
         <source>pending</source>
         <translation>в очереди</translation>
@@ -2662,7 +2662,7 @@
         <translation>нет подписчика</translation>
     </message>
     <message>
-        <location filename="../../pbxdesk/ui/timeline/model.py" line="+735"/>
+        <location filename="../../pbxdesk/ui/timeline/model.py" line="+747"/>
         <source>(removed)</source>
         <translation>(удалено)</translation>
     </message>
