@@ -29,7 +29,11 @@ def call_events(conn: sqlite3.Connection, call_id: str, limit: int = 10_000) -> 
 
 
 def extension_events(
-    conn: sqlite3.Connection, extension_id: int, event_types: Sequence[str], since_us: int, until_us: int,
+    conn: sqlite3.Connection,
+    extension_id: int,
+    event_types: Sequence[str],
+    since_us: int,
+    until_us: int,
     limit: int = 200,
 ) -> list[TimelineEvent]:
     """The newest ``limit`` events of these types on one extension in [since_us, until_us),

@@ -69,16 +69,20 @@ def main() -> None:
     for name, ms in medians.items():
         print(f"{name:16} median {ms:7.1f} ms  ({ms / base:.1f}x the bare interpreter)")
     print(f"modules imported by building the parser: {modules}")
-    print(json.dumps({
-        "bench": "cli_startup",
-        "runs": runs,
-        "python_ms": round(base, 1),
-        "help_ms": round(medians["--help"], 1),
-        "version_ms": round(medians["--version"], 1),
-        "profile_list_ms": round(medians["profile list"], 1),
-        "help_ratio_vs_python": round(medians["--help"] / base, 2),
-        "parser_modules": modules,
-    }))
+    print(
+        json.dumps(
+            {
+                "bench": "cli_startup",
+                "runs": runs,
+                "python_ms": round(base, 1),
+                "help_ms": round(medians["--help"], 1),
+                "version_ms": round(medians["--version"], 1),
+                "profile_list_ms": round(medians["profile list"], 1),
+                "help_ratio_vs_python": round(medians["--help"] / base, 2),
+                "parser_modules": modules,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -52,8 +52,7 @@ EVENT_ASSUMPTIONS: tuple[Assumption, ...] = (
     ),
     Assumption(
         "caller-name-fallback",
-        "an extension without a caller-id name or label calls with its full name as "
-        "CallerIDName",
+        "an extension without a caller-id name or label calls with its full name as CallerIDName",
     ),
     Assumption(
         "outside-number-form",
@@ -63,8 +62,7 @@ EVENT_ASSUMPTIONS: tuple[Assumption, ...] = (
     ),
     Assumption(
         "diversion-inbound",
-        "`Diversion` (a call that came already forwarded) travels on the call's inbound "
-        "(CallFlow=in) events",
+        "`Diversion` (a call that came already forwarded) travels on the call's inbound (CallFlow=in) events",
     ),
     Assumption(
         "message-data",
@@ -78,13 +76,11 @@ EVENT_ASSUMPTIONS: tuple[Assumption, ...] = (
     ),
     Assumption(
         "status-change-time",
-        "`change_dt` of extension-call-status is `YYYY-MM-DD HH:MM:SS` in UTC, as the REST API "
-        "writes times",
+        "`change_dt` of extension-call-status is `YYYY-MM-DD HH:MM:SS` in UTC, as the REST API writes times",
     ),
     Assumption(
         "status-null-empty",
-        "an extension-call-status `old_status_id`/`new_status_id` that is null (no status) is "
-        "sent empty",
+        "an extension-call-status `old_status_id`/`new_status_id` that is null (no status) is sent empty",
     ),
     Assumption(
         "agent-is-extension",

@@ -564,6 +564,7 @@ class DeliveryEngine:
             return
         loop = self._loop_or_running()
         ops = self._take_ops()
+
         # Rows are durable once this commit is done; only then may their first attempt start.
         def committed() -> None:  # from a writer thread
             loop.call_soon_threadsafe(self._committed, batch)

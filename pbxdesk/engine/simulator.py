@@ -58,7 +58,6 @@ Event = EventData | FeedEvent  # what a plan gives: a call's events, or a feed's
 US = 1_000_000
 
 
-
 @dataclass(slots=True)
 class _View:
     ext: Extension
@@ -411,9 +410,7 @@ class CallSimulator:
     def _emit(self, call: _Call, t0: int, bridged: bool) -> list[EventData]:
         caller = call.caller
         caller_name = caller_id_name(caller) if caller else call.caller_number
-        caller_fields = (
-            (self.address(caller), caller.id) if caller is not None else (None, None)
-        )
+        caller_fields = (self.address(caller), caller.id) if caller is not None else (None, None)
         common: dict[str, Any] = {
             "call_id": call.call_id,
             "caller_id_num": call.caller_number,

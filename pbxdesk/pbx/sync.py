@@ -61,6 +61,7 @@ def field_label(key: str) -> str:
     label = FIELD_LABELS.get(key, key)
     return label if label[:2].isupper() else label[:1].lower() + label[1:]
 
+
 # The kinds of SyncText, with their English (the CLI's output: keep it as it is).
 NOTE_REMOTE_EXTENSION = "remote-extension"  # name, id
 NOTE_REMOTE_SUBSCRIPTION = "remote-subscription"  # id, event_type, extension_id, extension_name

@@ -169,9 +169,7 @@ class Profile:
         return Subscription(sub.extension_id, sub.event_type, sub.method, sub.url, id=new_id)
 
     def extensions(self) -> list[Extension]:
-        rows = self.conn.execute(
-            f"SELECT {', '.join(_EXT_COLUMNS)} FROM extensions ORDER BY name"
-        ).fetchall()
+        rows = self.conn.execute(f"SELECT {', '.join(_EXT_COLUMNS)} FROM extensions ORDER BY name").fetchall()
         return [_extension_of(row) for row in rows]
 
     def subscriptions(self) -> list[Subscription]:

@@ -198,4 +198,3 @@ class DeliveryActions(QObject):
             8000,
         )
         return n
-

@@ -57,9 +57,7 @@ class TimelineExporter(QObject):
     failed = Signal(str)
     message = Signal(str, int)  # text, milliseconds to show it (0: until the next)
 
-    def __init__(
-        self, table: QTableView, session: FeedSession, profile_name: str, parent: QWidget
-    ) -> None:
+    def __init__(self, table: QTableView, session: FeedSession, profile_name: str, parent: QWidget) -> None:
         super().__init__(parent)
         self._table = table
         self._session = session

@@ -137,4 +137,3 @@ class LiveFeed(QObject):
         dialog.open()
         dialog.refresh()
         return dialog
-

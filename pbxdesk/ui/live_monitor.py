@@ -322,4 +322,3 @@ class LiveMonitor(QObject):
         engine = self.session.engine
         if engine is not None:
             engine.set_subscriptions(self.profile.subscriptions())
-

@@ -48,8 +48,17 @@ def xdisplay() -> Iterator[str]:
             continue
         read_fd, write_fd = os.pipe()
         proc = subprocess.Popen(
-            ["Xvfb", f":{n}", "-displayfd", str(write_fd), "-screen", "0", "1600x1000x24",
-             "-nolisten", "tcp"],  # fmt: skip
+            [
+                "Xvfb",
+                f":{n}",
+                "-displayfd",
+                str(write_fd),
+                "-screen",
+                "0",
+                "1600x1000x24",
+                "-nolisten",
+                "tcp",
+            ],  # fmt: skip
             pass_fds=(write_fd,),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -213,7 +222,11 @@ def app(xdisplay: str, tmp_path: Path) -> Iterator[App]:
     for attempt in (1, 2):
         with a.stderr_path.open("wb") as err:
             a.proc = subprocess.Popen(
-                [str(PBXDESK)], env=env, cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                [str(PBXDESK)],
+                env=env,
+                cwd=tmp_path,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
                 stderr=err,
             )
         # Now and then, with other X servers and test runs busy on the machine, the app's first

@@ -204,4 +204,3 @@ def test_connect_a_pbx_account_and_pull_its_extensions(app: App, emulator: str, 
     _shot(app, tmp_path, "main-after-pull")  # the side panel: the account's extensions
     app.keys("ctrl+q")
     _assert_clean_exit(app)
-

@@ -154,8 +154,6 @@ def test_a_retried_delivery_and_an_event_without_subscriber(window, history) -> 
     assert not window.detail.copy_curl_button.isEnabled()
 
 
-
-
 @pytest.mark.skipif(shutil.which("curl") is None, reason="needs the curl command")
 def test_live_failed_attempt_and_curl_reproduces_the_request(
     settings_dir, qtbot, pbx_home, run_async, free_port

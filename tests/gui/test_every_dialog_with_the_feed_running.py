@@ -23,8 +23,6 @@ def _open_dialog(window: MainWindow) -> QDialog | None:
     return None
 
 
-
-
 def _openers(window: MainWindow) -> dict[str, Callable[[], object]]:
     menus = window.menus
     tree = window.ext_tree

@@ -5,7 +5,6 @@ the timeline next to the call events, with their snake_case fields and delivery 
 the event-type filter finds them in the profile (they belong to no call).
 """
 
-
 from gui_helpers import until
 
 from pbxdesk.engine.session import RECEIVER_PORT_SETTING, ensure_demo
@@ -48,8 +47,6 @@ at = 0.2
 agent = "099"
 status = "logged_out"
 """
-
-
 
 
 def test_status_and_agent_events_show_in_the_timeline(qtbot, pbx_home, run_async, free_port, tmp_path):

@@ -22,8 +22,6 @@ def _port() -> int:
         return s.getsockname()[1]
 
 
-
-
 def test_monitor_relays_the_pbx_events_and_cleans_up(qtbot, pbx_home, run_async, free_port):
     live_port = _port()
     profile = Profile.open(profile_path("default"))

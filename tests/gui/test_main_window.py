@@ -18,8 +18,6 @@ def _demo_profile(port: int) -> Profile:
     return profile
 
 
-
-
 def test_feed_runs_and_rows_show_delivery_results(qtbot, pbx_home, run_async, tmp_path, free_port):
     port = free_port
     profile = _demo_profile(port)

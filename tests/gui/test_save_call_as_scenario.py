@@ -2,7 +2,6 @@
 file whose [[replay]] tables hold them verbatim (issue: `pbxdesk test` for a call that went
 wrong). The file dialog opens window-modal (no nested loop) while the feed keeps running."""
 
-
 from gui_helpers import until
 
 from pbxdesk.engine.scenario import load_scenario

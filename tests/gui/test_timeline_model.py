@@ -643,8 +643,18 @@ def test_every_delivery_state_has_its_own_text_colour_and_icon(qtbot, tmp_path) 
     def row(state: str | None, attempt: int = 1, outcome: str = "200") -> TimelineRow:
         r = TimelineRow(1, 1_700_000_000_000_000, "hangup", "000*101", 101, "c-1")
         if state is not None:
-            r.set_delivery(1, {"ok": state == "delivered", "state": state, "outcome": outcome,
-                               "latency_ms": 4.0, "url": "http://x/", "method": "POST", "attempt": attempt})
+            r.set_delivery(
+                1,
+                {
+                    "ok": state == "delivered",
+                    "state": state,
+                    "outcome": outcome,
+                    "latency_ms": 4.0,
+                    "url": "http://x/",
+                    "method": "POST",
+                    "attempt": attempt,
+                },
+            )
         return r  # fmt: skip
 
     expected = {

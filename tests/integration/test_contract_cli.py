@@ -144,7 +144,7 @@ def test_a_handler_that_answers_everything_passes_with_reports(crm, tmp_path: Pa
     assert suite is not None and (suite.get("tests"), suite.get("failures")) == ("2", "0")
     page = report.read_text(encoding="utf-8")
     assert page.startswith("<!doctype html>") and page.count('class="fail"') == 0
-    assert page.count("<tr class=\"ok\">") == 6  # the timeline: six events, each answered 2xx
+    assert page.count('<tr class="ok">') == 6  # the timeline: six events, each answered 2xx
     assert len(handler.seen) == 6
 
 
@@ -225,11 +225,11 @@ def test_probes_catch_what_the_real_pbx_will_do(crm, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        ('[[expect]]\nstatuz = 200\n', "expect[0]: unknown key 'statuz'"),
+        ("[[expect]]\nstatuz = 200\n", "expect[0]: unknown key 'statuz'"),
         ('[[expect]]\nstatus = "2xy"\n', "expect[0].status: must be a class like '2xx'"),
         ('[[expect]]\nevent_type = "hangup"\n', "expect[0]: says nothing to check"),
         ('[[expect]]\nbody_matches = "("\n', "expect[0].body_matches: not a regular expression"),
-        ('[[expect]]\nextension = 999\nstatus = 200\n', "expect[0].extension: unknown extension id 999"),
+        ("[[expect]]\nextension = 999\nstatus = 200\n", "expect[0].extension: unknown extension id 999"),
         ('[test]\nprobes = ["fuzz"]\n', "test.probes: unknown probe 'fuzz'"),
     ],
 )

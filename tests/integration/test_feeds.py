@@ -175,7 +175,10 @@ async def test_status_and_agent_feeds_fire_on_real_changes(recorder, tmp_path: P
 
 
 def test_a_per_extension_subscription_cannot_take_a_feed_event() -> None:
-    text = PBX + '[[subscriptions]]\nextension = 300101\nevent_type = "extension-call-status"\nurl = "http://x/"\n'
+    text = (
+        PBX
+        + '[[subscriptions]]\nextension = 300101\nevent_type = "extension-call-status"\nurl = "http://x/"\n'
+    )
     with pytest.raises(ValidationError, match=r"subscriptions\[0\]\.event_type: unknown event type"):
         parse_scenario(text)
 

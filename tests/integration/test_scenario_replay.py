@@ -103,6 +103,7 @@ async def test_a_saved_call_replays_the_same_requests(recorder, tmp_path: Path) 
     assert summary.failed == 0 and summary.delivered == summary.deliveries
     again = received(recorder)
     mine = [req for req in original if req[2]["CallID"] == simulated]
+
     def raw(reqs: list) -> list[tuple[str, bytes]]:
         return sorted((method, data) for method, _, _, data in reqs)
 

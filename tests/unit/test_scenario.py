@@ -453,8 +453,7 @@ def test_expect_and_test_tables_are_models_too(text: str, message: str) -> None:
 
 def test_expect_and_test_tables_read_as_written() -> None:
     sc = parse_scenario(
-        PHONE_175
-        + "[[expect]]\nevent_type = 'hangup'\nextension = 175\nstatus = '2XX'\njson_path = 'r.ok'\n"
+        PHONE_175 + "[[expect]]\nevent_type = 'hangup'\nextension = 175\nstatus = '2XX'\njson_path = 'r.ok'\n"
         "json_equals = false\nbody_matches = '^ok'\n[test]\nprobes = ['duplicate', 'duplicate']\n"
     )
     [exp] = sc.expect

@@ -41,8 +41,7 @@ def test_seed_worked_example_exact_events() -> None:
     sim = CallSimulator(PBX, [SEED_EXT])
     events = sim.simulate(seed_call(), T0)
 
-    assert [e.event_type for e in events] == [EventType.DIAL_OUT, EventType.ANSWER,
-                                              EventType.HANGUP]
+    assert [e.event_type for e in events] == [EventType.DIAL_OUT, EventType.ANSWER, EventType.HANGUP]
     dial_out, answer, hangup = (e.to_fields() for e in events)
     call_id, sub_call_id, api_id = dial_out["CallID"], dial_out["SubCallID"], dial_out["CallAPIID"]
     # The record's formats: CallID 32 lower-case hex; the extension that started the call has
@@ -62,13 +61,22 @@ def test_seed_worked_example_exact_events() -> None:
         "CallFlow": "out",
         "CallAPIID": api_id,
     }
-    assert dial_out == {**common, "EventType": "dial-out", "CallStatus": "CALLING",
-                        "EventTime": str(T0)}
-    assert answer == {**common, "EventType": "answer", "CallStatus": "ANSWER",
-                      "EventTime": str(T0 + 1_000_000)}
+    assert dial_out == {**common, "EventType": "dial-out", "CallStatus": "CALLING", "EventTime": str(T0)}
+    assert answer == {
+        **common,
+        "EventType": "answer",
+        "CallStatus": "ANSWER",
+        "EventTime": str(T0 + 1_000_000),
+    }
     # Duration: talk time (answer -> hangup); RecID: the hangup's SubCallID.
-    assert hangup == {**common, "EventType": "hangup", "CallStatus": "ANSWER",
-                      "EventTime": str(T0 + 3_000_000), "Duration": "2000000", "RecID": sub_call_id}
+    assert hangup == {
+        **common,
+        "EventType": "hangup",
+        "CallStatus": "ANSWER",
+        "EventTime": str(T0 + 3_000_000),
+        "Duration": "2000000",
+        "RecID": sub_call_id,
+    }
     # Absent on the wire, not sent empty.
     for f in (dial_out, answer, hangup):
         assert "CalledExtension" not in f and "CalledDID" not in f and "CalledExtensionID" not in f
@@ -89,15 +97,16 @@ def test_seed_example_from_scenario_file(seed_scenario) -> None:
     sc = parse_scenario(seed_scenario("https://somehost.com"))
     events = CallSimulator(sc.pbx, sc.extensions).simulate(sc.calls[0], T0)
     assert [(e.event_type.value, e.call_status.value, e.event_time - T0) for e in events] == [
-        ("dial-out", "CALLING", 0), ("answer", "ANSWER", 1_000_000),
-        ("hangup", "ANSWER", 3_000_000)]
+        ("dial-out", "CALLING", 0),
+        ("answer", "ANSWER", 1_000_000),
+        ("hangup", "ANSWER", 3_000_000),
+    ]
     assert len({e.call_id for e in events}) == 1
 
 
 # -- (b) an outside caller reaching a phone through its DID ----------------------------------
 
-DID_PHONE = Extension(id=200, name="000*200", type=ExtensionType.PHONE, did="74951230000",
-                      label="Sales")
+DID_PHONE = Extension(id=200, name="000*200", type=ExtensionType.PHONE, did="74951230000", label="Sales")
 
 
 def test_external_caller_via_did_exact_events() -> None:
@@ -105,8 +114,7 @@ def test_external_caller_via_did_exact_events() -> None:
     plan = CallPlan(at=0, from_="+79817654321", to="74951230000", answer_after=4, talk=10)
     events = sim.simulate(plan, T0)
 
-    assert [e.event_type for e in events] == [EventType.DIAL_IN, EventType.ANSWER,
-                                              EventType.HANGUP]
+    assert [e.event_type for e in events] == [EventType.DIAL_IN, EventType.ANSWER, EventType.HANGUP]
     fields = [e.to_fields() for e in events]
     first = fields[0]
     common = {
@@ -121,12 +129,20 @@ def test_external_caller_via_did_exact_events() -> None:
         "CallFlow": "in",
         "CallAPIID": first["CallAPIID"],
     }
-    assert fields[0] == {**common, "EventType": "dial-in", "CallStatus": "CALLING",
-                         "EventTime": str(T0)}
-    assert fields[1] == {**common, "EventType": "answer", "CallStatus": "ANSWER",
-                         "EventTime": str(T0 + 4_000_000)}
-    assert fields[2] == {**common, "EventType": "hangup", "CallStatus": "ANSWER",
-                         "EventTime": str(T0 + 14_000_000), "Duration": "10000000"}
+    assert fields[0] == {**common, "EventType": "dial-in", "CallStatus": "CALLING", "EventTime": str(T0)}
+    assert fields[1] == {
+        **common,
+        "EventType": "answer",
+        "CallStatus": "ANSWER",
+        "EventTime": str(T0 + 4_000_000),
+    }
+    assert fields[2] == {
+        **common,
+        "EventType": "hangup",
+        "CallStatus": "ANSWER",
+        "EventTime": str(T0 + 14_000_000),
+        "Duration": "10000000",
+    }
     assert first["SubCallID"].startswith("200-") and first["SubCallID"] != f"200-{first['CallID']}"
     for f in fields:
         assert "CallerExtension" not in f and "CallerExtensionID" not in f
@@ -139,10 +155,8 @@ def test_internal_call_gives_both_sides_their_view() -> None:
     by_ext: dict[int, list[EventData]] = defaultdict(list)
     for e in events:
         by_ext[e.extension_id].append(e)
-    assert [e.event_type for e in by_ext[175]] == [EventType.DIAL_OUT, EventType.ANSWER,
-                                                   EventType.HANGUP]
-    assert [e.event_type for e in by_ext[200]] == [EventType.DIAL_IN, EventType.ANSWER,
-                                                   EventType.HANGUP]
+    assert [e.event_type for e in by_ext[175]] == [EventType.DIAL_OUT, EventType.ANSWER, EventType.HANGUP]
+    assert [e.event_type for e in by_ext[200]] == [EventType.DIAL_IN, EventType.ANSWER, EventType.HANGUP]
     assert {e.call_flow for e in by_ext[175]} == {CallFlow.OUT}
     assert {e.call_flow for e in by_ext[200]} == {CallFlow.IN}
     # Each side its own SubCallID, prefixed with its extension id; the caller's hex is the CallID.
@@ -195,7 +209,9 @@ def test_unanswered_incoming_call_on_a_phone() -> None:
     plan = CallPlan(at=0, from_="+79817654321", to="74951230000", hangup=CallStatus.BUSY)
     events = sim.simulate(plan, T0)
     assert [(e.event_type, e.call_status) for e in events] == [
-        (EventType.DIAL_IN, CallStatus.CALLING), (EventType.HANGUP, CallStatus.BUSY)]
+        (EventType.DIAL_IN, CallStatus.CALLING),
+        (EventType.HANGUP, CallStatus.BUSY),
+    ]
 
 
 # -- (d) determinism -------------------------------------------------------------------------
@@ -221,8 +237,10 @@ def test_same_seed_same_stream() -> None:
 
 def test_without_any_seed_every_run_has_new_ids() -> None:
     unseeded = PbxSettings(client_prefix="000", domain=DOMAIN)  # a scenario without [pbx] seed
-    runs = [list(simulate_calls(CallSimulator(unseeded, [SEED_EXT, DID_PHONE]), _many_calls(), T0))
-            for _ in range(2)]
+    runs = [
+        list(simulate_calls(CallSimulator(unseeded, [SEED_EXT, DID_PHONE]), _many_calls(), T0))
+        for _ in range(2)
+    ]
     for key in ("call_id", "sub_call_id", "call_api_id"):
         assert {getattr(e, key) for e in runs[0]}.isdisjoint({getattr(e, key) for e in runs[1]})
 
@@ -234,7 +252,8 @@ def test_different_seed_different_ids() -> None:
     # ...but the same calls: only ids differ.
     strip = ("CallID", "SubCallID", "CallAPIID", "RecID")
     assert [{k: v for k, v in e.to_fields().items() if k not in strip} for e in a] == [
-        {k: v for k, v in e.to_fields().items() if k not in strip} for e in b]
+        {k: v for k, v in e.to_fields().items() if k not in strip} for e in b
+    ]
 
 
 def test_every_call_gets_its_own_call_id() -> None:
@@ -309,20 +328,26 @@ def routed() -> CallSimulator:
 
 
 def _of(events: list[EventData], ext_id: int) -> list[tuple[str, str, str]]:
-    return [(e.event_type.value, e.call_flow.value, e.call_status.value)
-            for e in events if e.extension_id == ext_id]
+    return [
+        (e.event_type.value, e.call_flow.value, e.call_status.value)
+        for e in events
+        if e.extension_id == ext_id
+    ]
 
 
 def test_queue_ringall_in_and_out_threads(routed: CallSimulator) -> None:
-    plan = CallPlan(at=0, from_="+79817654321", to="74950000300", answer_after=2, talk=5,
-                    answered_by="000*202")
+    plan = CallPlan(
+        at=0, from_="+79817654321", to="74950000300", answer_after=2, talk=5, answered_by="000*202"
+    )
     events = routed.simulate(plan, T0)
     queue = [e for e in events if e.extension_id == 300]
     in_thread = [e for e in queue if e.call_flow is CallFlow.IN]
     out_thread = [e for e in queue if e.call_flow is CallFlow.OUT]
     # `in`: dial-in when queued, hangup when the call ends; never answer.
     assert [(e.event_type.value, e.call_status.value) for e in in_thread] == [
-        ("dial-in", "CALLING"), ("hangup", "ANSWER")]
+        ("dial-in", "CALLING"),
+        ("hangup", "ANSWER"),
+    ]
     assert in_thread[-1].bridged == "yes"
     assert in_thread[-1].event_time == T0 + 7_000_000
     # `out`: a dial-in per agent rung, answer from the agent who answered, a hangup per leg.
@@ -335,8 +360,11 @@ def test_queue_ringall_in_and_out_threads(routed: CallSimulator) -> None:
         f"000*202@{DOMAIN}": [("dial-in", "CALLING"), ("answer", "ANSWER"), ("hangup", "ANSWER")],
     }
     # The agents' own phones see the call as incoming.
-    assert _of(events, 202) == [("dial-in", "in", "CALLING"), ("answer", "in", "ANSWER"),
-                                ("hangup", "in", "ANSWER")]
+    assert _of(events, 202) == [
+        ("dial-in", "in", "CALLING"),
+        ("answer", "in", "ANSWER"),
+        ("hangup", "in", "ANSWER"),
+    ]
     assert _of(events, 201) == [("dial-in", "in", "CALLING"), ("hangup", "in", "CANCEL")]
     assert len({e.call_id for e in events}) == 1
     assert all(e.called_did == "74950000300" for e in events)
@@ -345,19 +373,24 @@ def test_queue_ringall_in_and_out_threads(routed: CallSimulator) -> None:
 def test_queue_unanswered_reports_not_bridged(routed: CallSimulator) -> None:
     plan = CallPlan(at=0, from_="+79817654321", to="74950000300", ring=20)
     events = routed.simulate(plan, T0)
-    in_hangup = [e for e in events if e.extension_id == 300 and e.call_flow is CallFlow.IN
-                 and e.event_type is EventType.HANGUP]
+    in_hangup = [
+        e
+        for e in events
+        if e.extension_id == 300 and e.call_flow is CallFlow.IN and e.event_type is EventType.HANGUP
+    ]
     assert len(in_hangup) == 1 and in_hangup[0].bridged == "no"
     assert EventType.ANSWER not in {e.event_type for e in events}
     assert _of(events, 201)[-1] == ("hangup", "in", "NOANSWER")
 
 
 def test_sequential_queue_rings_agents_in_turn(routed: CallSimulator) -> None:
-    plan = CallPlan(at=0, from_="+7999", to="000*301", answer_after=3, talk=4,
-                    answered_by="000*202")
+    plan = CallPlan(at=0, from_="+7999", to="000*301", answer_after=3, talk=4, answered_by="000*202")
     events = routed.simulate(plan, T0)
-    dial_ins = [(e.extension_id, e.event_time - T0) for e in events
-                if e.event_type is EventType.DIAL_IN and e.extension_id in (201, 202)]
+    dial_ins = [
+        (e.extension_id, e.event_time - T0)
+        for e in events
+        if e.event_type is EventType.DIAL_IN and e.extension_id in (201, 202)
+    ]
     assert dial_ins == [(201, 0), (202, 10_000_000)]  # the second agent after ring_time
     assert _of(events, 201) == [("dial-in", "in", "CALLING"), ("hangup", "in", "NOANSWER")]
     answer = [e for e in events if e.extension_id == 202 and e.event_type is EventType.ANSWER]
@@ -365,8 +398,7 @@ def test_sequential_queue_rings_agents_in_turn(routed: CallSimulator) -> None:
 
 
 def test_answered_by_someone_not_rung_is_refused(routed: CallSimulator) -> None:
-    plan = CallPlan(at=0, from_="+7999", to="74950000300", answer_after=1,
-                    answered_by="000*500")
+    plan = CallPlan(at=0, from_="+7999", to="74950000300", answer_after=1, answered_by="000*500")
     with pytest.raises(ValidationError) as info:
         routed.simulate(plan, T0)
     assert info.value.where == "answered_by"
@@ -375,17 +407,20 @@ def test_answered_by_someone_not_rung_is_refused(routed: CallSimulator) -> None:
 
 @pytest.mark.parametrize("answered", [True, False])
 def test_ivr_only_dial_in_and_hangup(routed: CallSimulator, answered: bool) -> None:
-    plan = CallPlan(at=0, from_="+79817654321", to="74950000400",
-                    answer_after=2 if answered else None, talk=5, ring=6)
+    plan = CallPlan(
+        at=0, from_="+79817654321", to="74950000400", answer_after=2 if answered else None, talk=5, ring=6
+    )
     events = routed.simulate(plan, T0)
     ivr = [e for e in events if e.extension_id == 400]
-    assert [(e.event_type.value, e.call_flow.value) for e in ivr] == [
-        ("dial-in", "in"), ("hangup", "in")]
+    assert [(e.event_type.value, e.call_flow.value) for e in ivr] == [("dial-in", "in"), ("hangup", "in")]
     assert ivr[-1].bridged == ("yes" if answered else "no")
     assert ivr[-1].event_time == max(e.event_time for e in events)  # released at the end
     # After the menu (3 s) the caller reaches the queue.
-    queued = [e for e in events if e.extension_id == 300 and e.event_type is EventType.DIAL_IN
-              and e.call_flow is CallFlow.IN]
+    queued = [
+        e
+        for e in events
+        if e.extension_id == 300 and e.event_type is EventType.DIAL_IN and e.call_flow is CallFlow.IN
+    ]
     assert queued[0].event_time == T0 + 3_000_000
 
 
@@ -399,8 +434,7 @@ def test_ivr_with_internal_caller_still_never_answers_or_dials_out(routed: CallS
 def test_forward_outside_is_a_transfered_dial_out(routed: CallSimulator) -> None:
     plan = CallPlan(at=0, from_="+79817654321", to="74950000500", answer_after=2, talk=3)
     events = routed.simulate(plan, T0)
-    assert [(e.extension_id, e.event_type.value, e.call_flow.value, e.transfered)
-            for e in events] == [
+    assert [(e.extension_id, e.event_type.value, e.call_flow.value, e.transfered) for e in events] == [
         (500, "dial-out", "out", "yes"),
         (500, "answer", "out", "yes"),
         (500, "hangup", "out", "yes"),
@@ -417,8 +451,7 @@ _seconds = st.floats(min_value=0, max_value=120, allow_nan=False).map(lambda x: 
 
 @settings(max_examples=150, deadline=None)
 @given(
-    target=st.sampled_from(["74950000300", "74950000400", "74950000500", "000*201", "301",
-                            "+79990001122"]),
+    target=st.sampled_from(["74950000300", "74950000400", "74950000500", "000*201", "301", "+79990001122"]),
     caller=st.sampled_from(["+79817654321", "000*202"]),
     answer_after=st.none() | _seconds,
     talk=_seconds,
@@ -428,8 +461,9 @@ _seconds = st.floats(min_value=0, max_value=120, allow_nan=False).map(lambda x: 
 def test_every_call_is_well_formed(target, caller, answer_after, talk, ring, hangup) -> None:
     sc = parse_scenario(ROUTED)
     sim = CallSimulator(sc.pbx, sc.extensions)
-    plan = CallPlan(at=0, from_=caller, to=target, answer_after=answer_after, talk=talk,
-                    hangup=hangup, ring=ring)
+    plan = CallPlan(
+        at=0, from_=caller, to=target, answer_after=answer_after, talk=talk, hangup=hangup, ring=ring
+    )
     events = sim.simulate(plan, T0)
 
     if caller.startswith("+") and target.startswith("+"):
@@ -513,7 +547,10 @@ def test_callback_owner_as_source_gets_only_its_dial_out_leg() -> None:
     events = sim.simulate_callback(sc.callbacks[0], T0)
     # Only the dial-out from 200 to +79817654321 and that leg's answer/hangup.
     assert [(e.extension_id, e.event_type.value, e.call_flow.value) for e in events] == [
-        (200, "dial-out", "out"), (200, "answer", "out"), (200, "hangup", "out")]
+        (200, "dial-out", "out"),
+        (200, "answer", "out"),
+        (200, "hangup", "out"),
+    ]
     assert {e.called_number for e in events} == {"+79817654321"}
     assert events[-1].call_status is CallStatus.ANSWER
     # A callback: CallBackID is the CallID, CallAPIID "cb-<10 digits>-<CallID>".
@@ -533,7 +570,9 @@ def test_message_events_only_on_phones() -> None:
     sim = CallSimulator(sc.pbx, sc.extensions)
     events = sim.simulate_message(sc.messages[0], T0)
     assert [(e.extension_id, e.event_type) for e in events] == [
-        (200, EventType.MESSAGE_OUT), (201, EventType.MESSAGE_IN)]
+        (200, EventType.MESSAGE_OUT),
+        (201, EventType.MESSAGE_IN),
+    ]
     assert len({e.call_id for e in events}) == 1
     with pytest.raises(ValidationError) as info:
         parse_scenario(CALLBACK_PBX + '[[messages]]\nfrom = "000*200"\nto = "000*300"\n')

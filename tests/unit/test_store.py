@@ -57,8 +57,7 @@ def test_open_creates_a_wal_file_with_the_tables(tmp_path: Path) -> None:
 
 def test_reopen_keeps_data(tmp_path: Path) -> None:
     path = tmp_path / "p.sqlite"
-    ext = Extension(id=175, name="000*099", type=ExtensionType.PHONE, record=True, did="7495",
-                    agents=())
+    ext = Extension(id=175, name="000*099", type=ExtensionType.PHONE, record=True, did="7495", agents=())
     sub = Subscription(175, EventType.HANGUP, HttpMethod.GET, "https://h.test/?myid=175")
     with Profile.open(path) as profile:
         profile.replace_config([ext], [sub])
@@ -67,7 +66,11 @@ def test_reopen_keeps_data(tmp_path: Path) -> None:
         assert profile.extensions() == [ext]
         [got] = profile.subscriptions()
         assert (got.extension_id, got.event_type, got.method, got.url) == (
-            175, EventType.HANGUP, HttpMethod.GET, "https://h.test/?myid=175")
+            175,
+            EventType.HANGUP,
+            HttpMethod.GET,
+            "https://h.test/?myid=175",
+        )
         assert got.id is not None
         assert profile.get_setting("target") == {"url": "http://127.0.0.1:1/"}
         assert profile.get_setting("missing", 3) == 3
@@ -131,9 +134,14 @@ def test_empty_file_becomes_a_profile(tmp_path: Path) -> None:
 
 def _event(i: int) -> EventData:
     return EventData(
-        extension_id=175, event_type=EventType.HANGUP, call_id=f"call-{i}",
-        event_time=1_700_000_000_000_000 + i, sub_call_id=f"leg-{i}",
-        call_status=CallStatus.ANSWER, call_flow=CallFlow.OUT, duration=3_000_000,
+        extension_id=175,
+        event_type=EventType.HANGUP,
+        call_id=f"call-{i}",
+        event_time=1_700_000_000_000_000 + i,
+        sub_call_id=f"leg-{i}",
+        call_status=CallStatus.ANSWER,
+        call_flow=CallFlow.OUT,
+        duration=3_000_000,
         extra={"Unknown": "kept"},
     )
 
@@ -145,16 +153,16 @@ def test_batch_writer_commits_and_flush_makes_rows_visible(tmp_path: Path) -> No
     try:
         for i in range(1, 4):
             writer.add_event(event_row(i, _event(i), "000*099", "sim"))
-        writer.add_delivery((1, 1, None, "GET", "http://h.test/?a=1", "", 200, None, 1.5,
-                             "ok\n", 10, 20))
+        writer.add_delivery((1, 1, None, "GET", "http://h.test/?a=1", "", 200, None, 1.5, "ok\n", 10, 20))
         writer.flush(timeout=10)
         other = sqlite3.connect(path)  # another connection sees the committed rows
         try:
             rows = other.execute(
-                "SELECT id, call_id, event_type, extension_name, source, data FROM events "
-                "ORDER BY id").fetchall()
+                "SELECT id, call_id, event_type, extension_name, source, data FROM events ORDER BY id"
+            ).fetchall()
             assert [r[:5] for r in rows] == [
-                (i, f"call-{i}", "hangup", "000*099", "sim") for i in range(1, 4)]
+                (i, f"call-{i}", "hangup", "000*099", "sim") for i in range(1, 4)
+            ]
             assert '"Unknown":"kept"' in rows[0][5]  # unknown fields are never dropped
             assert '"Duration":"3000000"' in rows[0][5]
             assert other.execute(

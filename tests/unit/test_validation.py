@@ -89,8 +89,7 @@ def test_url_error_names_the_given_field() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("GET", HttpMethod.GET), ("get", HttpMethod.GET), ("Post", HttpMethod.POST),
-     ("POST", HttpMethod.POST)],
+    [("GET", HttpMethod.GET), ("get", HttpMethod.GET), ("Post", HttpMethod.POST), ("POST", HttpMethod.POST)],
 )
 def test_method_get_or_post_any_case(raw: str, expected: HttpMethod) -> None:
     assert parse_method(raw) is expected
@@ -149,9 +148,7 @@ def test_message_events_refused_on_other_types(ext_type: ExtensionType, event: s
     with pytest.raises(ValidationError) as info:
         make_subscription(ext, event_type=event, method="GET", url="http://x.test/")
     assert info.value.where == "event_type"
-    assert f"{event} is only available on 'phone' extensions, not on '{ext_type.value}'" in str(
-        info.value
-    )
+    assert f"{event} is only available on 'phone' extensions, not on '{ext_type.value}'" in str(info.value)
 
 
 @pytest.mark.parametrize("ext_type", [ExtensionType.QUEUE, ExtensionType.IVR, ExtensionType.FAX])

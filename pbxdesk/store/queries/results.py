@@ -20,6 +20,8 @@ RESULT_RANKS: tuple[tuple[str, tuple[DeliveryState, ...]], ...] = (
     ("delivered", (_S.DELIVERED,)),
 )
 DELIVERY_RESULTS = ("delivered", "retrying", "failed", "paused", "none")
+
+
 def aggregate_result(states: Iterable[str]) -> str:
     """An event's delivery result from its deliveries' states: 'none' without any."""
     seen = set(states)

@@ -29,6 +29,8 @@ ATTEMPT_SELECT = (
     "SELECT id, delivery_id, n, started_at, finished_at, latency_ms, status_code, error, error_detail, "
     "request_headers, response_headers, response_body, response_truncated"
 )
+
+
 @dataclass(slots=True)
 class DeliverySummary:
     """What the timeline shows of an event's deliveries: how many, and how they ended."""

@@ -34,7 +34,6 @@ from pbxdesk.ui.profile_config import ProfileConfig
 log = logging.getLogger(__name__)
 
 
-
 class PbxMenus(QObject):
     """Owns the actions; keeps the dialog or question box that is open (tests reach it)."""
 

@@ -762,9 +762,7 @@ class TimelineModel(QAbstractTableModel):
         if role == _DECORATION:
             return look_icon(row.delivery_look) if col == self.DELIVERY_COLUMN else None
         if role == _TOOLTIP and col == self.DELIVERY_COLUMN and row.deliveries:
-            labels = {
-                d["state"]: state_label(d["state"]) for d in row.deliveries.values()
-            }
+            labels = {d["state"]: state_label(d["state"]) for d in row.deliveries.values()}
             return "\n".join(
                 f"{d['method']} {d['url']} → {d['outcome']} ({labels[d['state']]})"
                 for d in row.deliveries.values()

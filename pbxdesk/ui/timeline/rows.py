@@ -180,6 +180,7 @@ def _one_delivery_text(d: dict[str, Any]) -> str:
 
 # A delivery's look in the Delivery cell, from its state and attempts; a row takes the first
 
+
 def placeholder_key(subscription_id: int | None) -> int:
     """A row's key for a delivery expected for a subscription, before its id is known.
     Negative, as an old profile's delivery without an id (-1, -2, ...), far from those: the
@@ -205,8 +206,6 @@ def _entry_from_stored(d: dict[str, Any]) -> dict[str, Any]:
     }  # fmt: skip
 
 
-
-
 def row_from_timeline_event(e: TimelineEvent) -> TimelineRow:
     row = TimelineRow(
         e.id, e.event_time, e.event_type, e.extension_name or str(e.extension_id), e.extension_id,
@@ -222,4 +221,3 @@ def result_entry(res: DeliveryResult) -> dict[str, Any]:
         "ok": res.ok, "state": res.state, "outcome": res.outcome, "latency_ms": res.latency_ms,
         "url": res.url, "method": res.method, "attempt": res.attempt,
     }  # fmt: skip
-

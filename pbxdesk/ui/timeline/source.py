@@ -95,4 +95,3 @@ class RowSource:
     def invalidate(self) -> None:
         """Forget the cached store rows (another filter, or the store changed under them)."""
         self.cache.clear()
-
