@@ -60,6 +60,35 @@ def rss_mb(pid: int | str = "self") -> float:
         return 0.0
 
 
+def _sqlite_library():  # noqa: ANN202 (a ctypes library, or None)
+    """The SQLite library this process's sqlite3 module runs on (as loaded: its counters are
+    this process's), or None when it cannot be found (linked in statically)."""
+    import ctypes
+    import sqlite3
+
+    sqlite3.connect(":memory:").close()  # the library is loaded with the module; make sure
+    with open("/proc/self/maps") as f:
+        paths = {line.split()[-1] for line in f if "libsqlite3" in line}
+    for path in sorted(paths):
+        try:
+            lib = ctypes.CDLL(path)
+            lib.sqlite3_memory_used.restype = ctypes.c_int64
+            return lib
+        except (OSError, AttributeError):
+            continue
+    return None
+
+
+_SQLITE = _sqlite_library()
+
+
+def sqlite_mb() -> float | None:
+    """What SQLite has allocated in this process, MB: mostly the connections' page caches, each
+    bounded by its cache_size (store/connection.py: CACHE_KIB). They fill as the profile grows,
+    which a 10-minute line through RSS cannot tell from a leak; RSS without them can."""
+    return None if _SQLITE is None else _SQLITE.sqlite3_memory_used() / 1e6
+
+
 def writer_pid(db: Path) -> int | None:
     """The profile's writer process (``pbxdesk.store.committer`` on ``db``), if it runs."""
     for pid in filter(str.isdigit, os.listdir("/proc")):
@@ -125,8 +154,9 @@ async def drive(engine, writer: int | None, args: argparse.Namespace, label: str
     events = demo_events(args.rate)
     duration, warmup = args.minutes * 60, args.warmup * 60
     samples: list[tuple[float, float]] = []
+    outside_sqlite: list[tuple[float, float]] = []  # RSS less SQLite's own (bounded) memory
     writer_samples: list[tuple[float, float]] = []
-    rss_start = rss_mb()
+    rss_start, sqlite_start = rss_mb(), sqlite_mb()
     writer_start = rss_mb(writer) if writer else 0.0
     print(f"{label} start: RSS {rss_start:.1f} MB (writer {writer_start:.1f} MB), rate {args.rate}/s, "
           f"{args.minutes} min, warm-up {args.warmup} min", flush=True)  # fmt: skip
@@ -150,8 +180,10 @@ async def drive(engine, writer: int | None, args: argparse.Namespace, label: str
         if elapsed >= warmup and heap is None and args.tracemalloc:
             heap = tracemalloc.take_snapshot()
         if elapsed >= next_sample:
-            rss = rss_mb()
+            rss, in_sqlite = rss_mb(), sqlite_mb()
             samples.append((elapsed, rss))
+            if in_sqlite is not None:
+                outside_sqlite.append((elapsed, rss - in_sqlite))
             if writer:
                 writer_samples.append((elapsed, rss_mb(writer)))
             print(f"{label} {elapsed:7.0f} s  RSS {rss:7.1f} MB  events {submitted}  delivered "
@@ -183,6 +215,11 @@ async def drive(engine, writer: int | None, args: argparse.Namespace, label: str
         "rss_after_warmup_mb": None if at_warmup is None else round(at_warmup, 1),
         "rss_end_mb": round(rss_mb(), 1),
         "slope_after_warmup_mb_per_hour": _round(slope_mb_per_hour(after)),
+        "sqlite_start_mb": None if sqlite_start is None else round(sqlite_start, 1),
+        "sqlite_end_mb": _round(sqlite_mb()),
+        "slope_outside_sqlite_after_warmup_mb_per_hour": _round(
+            slope_mb_per_hour([(t, m) for t, m in outside_sqlite if t >= warmup])
+        ),
         "writer_rss_start_mb": round(writer_start, 1),
         "writer_rss_end_mb": round(rss_mb(writer), 1) if writer else None,
         "writer_slope_after_warmup_mb_per_hour": _round(
@@ -311,6 +348,9 @@ def _run(args: argparse.Namespace, home: str) -> int:
         result["headless_minutes"] = args.headless_minutes
         result["headless_delivered_per_s"] = base["delivered_per_s"]
         result["headless_slope_after_warmup_mb_per_hour"] = base["slope_after_warmup_mb_per_hour"]
+        result["headless_slope_outside_sqlite_mb_per_hour"] = base[
+            "slope_outside_sqlite_after_warmup_mb_per_hour"
+        ]
         result["headless_rss_end_mb"] = base["rss_end_mb"]
         result["headless_outbox_backlog_at_end"] = base["outbox_backlog_at_end"]
         hd = float(base["delivered_per_s"])  # type: ignore[arg-type]

@@ -501,6 +501,7 @@ class DeliveryEngine:
                     sub.id,
                     ordered=self.policy.ordered,
                 )
+        _give_back_memory()  # at most every TRIM_EVERY_S: a long session's freed pages go back
         return event_id
 
     def _create(
