@@ -1,4 +1,5 @@
-"""The app icon and the small type badges of the extensions list."""
+"""The app's drawn icons: its own, the extensions list's type badges, the toolbar's media
+icons and the Delivery cell's state discs (ui/timeline/states.py), on one 32x32 canvas."""
 
 from __future__ import annotations
 
@@ -22,24 +23,39 @@ def app_icon() -> QIcon:
     return QIcon(str(resource("icons", "pbxdesk.svg")))
 
 
-@cache
-def extension_icon(ext_type: str) -> QIcon:
-    colour, letter = _TYPE_BADGES.get(ext_type, ("#57606a", "?"))
+def _canvas(colour: str) -> tuple[QPixmap, QPainter]:
+    """A transparent 32x32 pixmap and an antialiased painter filling in ``colour``, no outline."""
     pix = QPixmap(32, 32)
     pix.fill(Qt.GlobalColor.transparent)
     p = QPainter(pix)
     p.setRenderHint(QPainter.RenderHint.Antialiasing)
     p.setBrush(QColor(colour))
     p.setPen(Qt.PenStyle.NoPen)
-    p.drawRoundedRect(QRectF(2, 2, 28, 28), 7, 7)
+    return pix, p
+
+
+@cache
+def badge_icon(colour: str, text: str, *, disc: bool = False, pixel_size: int = 17) -> QIcon:
+    """White bold ``text`` on a rounded square (or a disc) of ``colour``; drawn once each."""
+    pix, p = _canvas(colour)
+    box = QRectF(2, 2, 28, 28)
+    if disc:
+        p.drawEllipse(box)
+    else:
+        p.drawRoundedRect(box, 7, 7)
     font = QFont()
     font.setBold(True)
-    font.setPixelSize(17)
+    font.setPixelSize(pixel_size)
     p.setFont(font)
     p.setPen(QColor("white"))
-    p.drawText(QRectF(2, 2, 28, 28), Qt.AlignmentFlag.AlignCenter, letter)
+    p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
     p.end()
     return QIcon(pix)
+
+
+def extension_icon(ext_type: str) -> QIcon:
+    colour, letter = _TYPE_BADGES.get(ext_type, ("#57606a", "?"))
+    return badge_icon(colour, letter)
 
 
 @cache
@@ -47,12 +63,7 @@ def media_icon(kind: str, colour: str) -> QIcon:
     """Start, pause and stop for the toolbar, drawn in ``colour`` (the palette's button text):
     the style's own (SP_MediaPlay...) are black whatever the theme, black on dark grey in the
     dark one."""
-    pix = QPixmap(32, 32)
-    pix.fill(Qt.GlobalColor.transparent)
-    p = QPainter(pix)
-    p.setRenderHint(QPainter.RenderHint.Antialiasing)
-    p.setBrush(QColor(colour))
-    p.setPen(Qt.PenStyle.NoPen)
+    pix, p = _canvas(colour)
     if kind == "play":
         p.drawPolygon(QPolygonF([QPointF(9, 5), QPointF(27, 16), QPointF(9, 27)]))
     elif kind == "pause":

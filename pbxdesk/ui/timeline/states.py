@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPixmap
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from PySide6.QtGui import QBrush, QColor, QIcon
+
+from pbxdesk.ui.icons import badge_icon
 
 # A row takes the first of LOOK_ORDER its deliveries have (what needs attention first).
 LOOK_ORDER = ("failed", "retrying", "paused", "in_flight", "pending", "cancelled", "ok")
@@ -129,28 +131,9 @@ EVENT_BRUSH = {k: QBrush(QColor(v)) for k, v in EVENT_COLOURS.items()}
 DEFAULT_FG = QBrush(QColor("#24292f"))
 MISSING_BRUSH = QBrush(QColor("#8c959f"))
 
+
 # Each look's icon in the Delivery cell: a disc of its colour with its sign, drawn once per
 # look (lazily: a QPixmap needs the application), never per row.
-_icons: dict[str, QIcon] = {}
-
-
 def look_icon(look: str) -> QIcon:
-    icon = _icons.get(look)
-    if icon is None:
-        colour, sign = LOOK_ICONS[look]
-        pix = QPixmap(32, 32)
-        pix.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pix)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setBrush(QColor(colour))
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.drawEllipse(2, 2, 28, 28)
-        font = QFont()
-        font.setPixelSize(20)
-        font.setBold(True)
-        painter.setFont(font)
-        painter.setPen(QColor("white"))
-        painter.drawText(pix.rect(), Qt.AlignmentFlag.AlignCenter, sign)
-        painter.end()
-        icon = _icons[look] = QIcon(pix)
-    return icon
+    colour, sign = LOOK_ICONS[look]
+    return badge_icon(colour, sign, disc=True, pixel_size=20)
