@@ -72,6 +72,16 @@ async def _token(c: httpx.AsyncClient) -> str:
     return r.json()["access_token"]
 
 
+async def _answered_call(http: httpx.AsyncClient, ext: int) -> dict:
+    """The first call under way on ``ext`` once it is answered (waits up to 4 s)."""
+    for _ in range(200):
+        calls = (await http.get(f"/extension/{ext}/current_calls/")).json()["call_list"]
+        if calls and calls[0]["answer_time_gmt"]:
+            return calls[0]
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"no answered call on extension {ext} within 4 s")
+
+
 @pytest.fixture
 async def http(emu):
     async with httpx.AsyncClient(base_url=emu.base_url + "/api/ver1.0") as c:
@@ -349,14 +359,7 @@ talk = 600
                     sub = {"url": f"{recorder.base_url}/{ext}", "method": "GET", "event_type": kind}
                     assert (await http.post(f"/extension/{ext}/event/", json=sub)).status_code == 201
             emu.play_scenario()
-            live = None
-            for _ in range(200):
-                calls = (await http.get("/extension/101/current_calls/")).json()["call_list"]
-                if calls and calls[0]["answer_time_gmt"]:
-                    live = calls[0]
-                    break
-                await asyncio.sleep(0.02)
-            assert live is not None
+            live = await _answered_call(http, 101)
             one = f"/extension/101/current_calls/{live['call_api_id']}"
             # the errors first: the call stays where it is
             r = await http.put(one, json={"action": "attended_transfer", "send_dst": "102"})
@@ -493,14 +496,7 @@ async def test_a_transfer_by_a_queue_agent_ends_the_queues_thread_to_it(recorder
                 sub = {"url": f"{recorder.base_url}/{ext}", "method": "GET", "event_type": kind}
                 assert (await http.post(f"/extension/{ext}/event/", json=sub)).status_code == 201
             emu.play_scenario()
-            live = None
-            for _ in range(200):
-                calls = (await http.get("/extension/101/current_calls/")).json()["call_list"]
-                if calls and calls[0]["answer_time_gmt"]:
-                    live = calls[0]
-                    break
-                await asyncio.sleep(0.02)
-            assert live is not None
+            live = await _answered_call(http, 101)
             one = f"/extension/101/current_calls/{live['call_api_id']}"
             assert (await http.put(one, json={"action": "transfer", "send_dst": "102"})).status_code == 200
             for _ in range(200):
