@@ -320,9 +320,12 @@ class DetailPane(QWidget):
         self.tree.clear()
         pick: QTreeWidgetItem | None = None
         if not self.deliveries:
-            item = QTreeWidgetItem([self.tr("No subscription of this extension listens to this event type.")])
+            text = self.tr("No subscription of this extension listens to this event type.")
+            item = QTreeWidgetItem([text])
             item.setFlags(Qt.ItemFlag.NoItemFlags)
+            item.setToolTip(0, text)
             self.tree.addTopLevelItem(item)
+            item.setFirstColumnSpanned(True)  # the whole width: the first column alone clipped it
         for d in self.deliveries:
             n = len(d.attempts)
             state = state_label(d.state)
