@@ -320,7 +320,7 @@ class DetailPane(QWidget):
         self.tree.clear()
         pick: QTreeWidgetItem | None = None
         if not self.deliveries:
-            text = self.tr("No subscription of this extension listens to this event type.")
+            text = self.tr("No subscription listens to this event.")
             item = QTreeWidgetItem([text])
             item.setFlags(Qt.ItemFlag.NoItemFlags)
             item.setToolTip(0, text)
@@ -423,7 +423,7 @@ class DetailPane(QWidget):
         lines += [f"  {k.ljust(width)}  {v}" for k, v in row.fields.items()]
         lines.append("")
         if not self.deliveries:
-            lines.append(self.tr("No subscription of this extension listens to this event type."))
+            lines.append(self.tr("No subscription listens to this event."))
         for d in self.deliveries:
             lines.append(f"→ {d.request.method} {d.request.url}")
             line = self.tr("delivery #{0} · {1}").format(d.id, state_label(d.state))

@@ -47,7 +47,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location line="+231"/>
+        <location line="+234"/>
         <location line="+36"/>
         <source>%Ln attempt(s)</source>
         <translation>
@@ -116,7 +116,7 @@
 <context>
     <name>PbxMenus</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/dialogs/menus.py" line="+236"/>
+        <location filename="../../pbxdesk/ui/dialogs/menus.py" line="+235"/>
         <source>Delete extension {0} and its %Ln subscription(s)? Its history stays.</source>
         <translation>
             <numerusform>Delete extension {0} and its %Ln subscription? Its history stays.</numerusform>
@@ -232,7 +232,7 @@
 <context>
     <name>TimelineExporter</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/export.py" line="+92"/>
+        <location filename="../../pbxdesk/ui/export.py" line="+90"/>
         <source>Export %Ln event(s)</source>
         <translation>
             <numerusform>Export %Ln event</numerusform>
@@ -267,7 +267,7 @@
 <context>
     <name>TimelineModel</name>
     <message numerus="yes">
-        <location filename="../../pbxdesk/ui/timeline/model.py" line="+784"/>
+        <location filename="../../pbxdesk/ui/timeline/model.py" line="+782"/>
         <source>%Ln event(s)</source>
         <translation>
             <numerusform>%Ln event</numerusform>

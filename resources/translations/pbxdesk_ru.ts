@@ -274,12 +274,12 @@
     </message>
     <message>
         <location line="-48"/>
-        <location line="+231"/>
+        <location line="+234"/>
         <source>Copy as curl</source>
         <translation>Копировать как curl</translation>
     </message>
     <message>
-        <location line="-229"/>
+        <location line="-232"/>
         <source>Copy a curl command that sends the selected delivery&apos;s request again</source>
         <translation>Скопировать команду curl, которая повторит запрос выбранной доставки</translation>
     </message>
@@ -319,13 +319,7 @@
         <translation>&lt;b&gt;{0}&lt;/b&gt; на &lt;b&gt;{1}&lt;/b&gt; · CallID {2} · событие №{3} · {4}</translation>
     </message>
     <message>
-        <location line="+64"/>
-        <location line="+100"/>
-        <source>No subscription of this extension listens to this event type.</source>
-        <translation>Ни одна подписка этого добавочного не слушает события этого типа.</translation>
-    </message>
-    <message>
-        <location line="-85"/>
+        <location line="+82"/>
         <source>attempt {0} · {1}</source>
         <translation>попытка {0} · {1}</translation>
     </message>
@@ -365,7 +359,13 @@
         <translation>Запрос (как его получил подписчик)</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="-73"/>
+        <location line="+103"/>
+        <source>No subscription listens to this event.</source>
+        <translation>На это событие нет подписки.</translation>
+    </message>
+    <message>
+        <location line="-6"/>
         <source>{0} on {1} · CallID {2} · event #{3}</source>
         <translation>{0} на {1} · CallID {2} · событие №{3}</translation>
     </message>
@@ -789,7 +789,7 @@
         <translation>Последние 24 часа</translation>
     </message>
     <message>
-        <location filename="../../pbxdesk/ui/timeline/states.py" line="+76"/>
+        <location filename="../../pbxdesk/ui/timeline/states.py" line="+78"/>
         <source>Delivered</source>
         <translation>Доставлено</translation>
     </message>
@@ -1321,7 +1321,7 @@
 <context>
     <name>PbxMenus</name>
     <message>
-        <location filename="../../pbxdesk/ui/dialogs/menus.py" line="+75"/>
+        <location filename="../../pbxdesk/ui/dialogs/menus.py" line="+74"/>
         <source>&amp;File</source>
         <translation>&amp;Файл</translation>
     </message>
@@ -2442,7 +2442,7 @@
 <context>
     <name>TimelineExporter</name>
     <message>
-        <location filename="../../pbxdesk/ui/export.py" line="+72"/>
+        <location filename="../../pbxdesk/ui/export.py" line="+70"/>
         <source>CSV — one row per event (*.csv)</source>
         <translation>CSV — строка на каждое событие (*.csv)</translation>
     </message>
@@ -2667,7 +2667,7 @@
         <translation>(удалено)</translation>
     </message>
     <message numerus="yes">
-        <location line="+37"/>
+        <location line="+35"/>
         <source>%Ln event(s)</source>
         <translation>
             <numerusform>%Ln событие</numerusform>
