@@ -72,6 +72,13 @@ async def _token(c: httpx.AsyncClient) -> str:
     return r.json()["access_token"]
 
 
+async def _subscribe(http: httpx.AsyncClient, base_url: str, subs: list[tuple[int, str]]) -> None:
+    """Subscribe each (extension, event type) by GET to ``base_url``/<extension>."""
+    for ext, kind in subs:
+        sub = {"url": f"{base_url}/{ext}", "method": "GET", "event_type": kind}
+        assert (await http.post(f"/extension/{ext}/event/", json=sub)).status_code == 201
+
+
 async def _answered_call(http: httpx.AsyncClient, ext: int) -> dict:
     """The first call under way on ``ext`` once it is answered (waits up to 4 s)."""
     for _ in range(200):
@@ -353,11 +360,8 @@ talk = 600
         async with httpx.AsyncClient(base_url=emu.base_url + "/api/ver1.0") as http:
             async with httpx.AsyncClient(base_url=emu.base_url) as root:
                 http.headers["Authorization"] = f"Bearer {await _token(root)}"
-            for ext, kinds in ((101, ("dial-in", "answer", "hangup")), (102, ("dial-in", "answer", "hangup")),
-                               (300, ("hangup",))):  # fmt: skip
-                for kind in kinds:
-                    sub = {"url": f"{recorder.base_url}/{ext}", "method": "GET", "event_type": kind}
-                    assert (await http.post(f"/extension/{ext}/event/", json=sub)).status_code == 201
+            calls = [(ext, kind) for ext in (101, 102) for kind in ("dial-in", "answer", "hangup")]
+            await _subscribe(http, recorder.base_url, [*calls, (300, "hangup")])
             emu.play_scenario()
             live = await _answered_call(http, 101)
             one = f"/extension/101/current_calls/{live['call_api_id']}"
@@ -492,9 +496,7 @@ async def test_a_transfer_by_a_queue_agent_ends_the_queues_thread_to_it(recorder
         async with httpx.AsyncClient(base_url=emu.base_url + "/api/ver1.0") as http:
             async with httpx.AsyncClient(base_url=emu.base_url) as root:
                 http.headers["Authorization"] = f"Bearer {await _token(root)}"
-            for ext, kind in ((200, "hangup"), (102, "dial-in"), (101, "hangup")):
-                sub = {"url": f"{recorder.base_url}/{ext}", "method": "GET", "event_type": kind}
-                assert (await http.post(f"/extension/{ext}/event/", json=sub)).status_code == 201
+            await _subscribe(http, recorder.base_url, [(200, "hangup"), (102, "dial-in"), (101, "hangup")])
             emu.play_scenario()
             live = await _answered_call(http, 101)
             one = f"/extension/101/current_calls/{live['call_api_id']}"
